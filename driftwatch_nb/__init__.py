@@ -1,0 +1,82 @@
+"""driftwatch for notebooks and the command line.
+
+``Client`` talks to a driftwatch server; ``%load_ext driftwatch_nb`` adds the magics;
+``FlamegraphViewer`` shows flamegraphs inline. Names are imported on first use so that
+``import driftwatch_nb`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from driftwatch_nb._exceptions import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionFailed,
+    DriftwatchError,
+    InvalidInput,
+    NotFoundError,
+    PayloadTooLarge,
+    PermissionDenied,
+    UnsupportedMediaType,
+    UploadFailed,
+)
+
+if TYPE_CHECKING:
+    from driftwatch_nb._types import Flamegraph, Metric, Project, Report, ReportList
+    from driftwatch_nb.client import Client
+    from driftwatch_nb.svg import SvgValidationError
+    from driftwatch_nb.widget import FlamegraphViewer
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Client": "driftwatch_nb.client",
+    "Flamegraph": "driftwatch_nb._types",
+    "FlamegraphViewer": "driftwatch_nb.widget",
+    "Metric": "driftwatch_nb._types",
+    "Project": "driftwatch_nb._types",
+    "Report": "driftwatch_nb._types",
+    "ReportList": "driftwatch_nb._types",
+    "SvgValidationError": "driftwatch_nb.svg",
+}
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "Client",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "DriftwatchError",
+    "Flamegraph",
+    "FlamegraphViewer",
+    "InvalidInput",
+    "Metric",
+    "NotFoundError",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "Project",
+    "Report",
+    "ReportList",
+    "SvgValidationError",
+    "UnsupportedMediaType",
+    "UploadFailed",
+    "__version__",
+    "load_ipython_extension",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftwatch_nb' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext driftwatch_nb``: register the ``%driftwatch`` magics."""
+    from driftwatch_nb.magics import load_ipython_extension as load
+
+    load(ipython)

@@ -1,0 +1,39 @@
+"""One exit path for every command: messages to stderr, codes that mean one thing.
+
+Exit codes: 0 success, 1 runtime or user error, 2 usage error. A benchmark command that fails
+passes its own exit code on.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exits with ``code``."""
+
+    def __init__(self, message: str, *, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def abort(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """Stop the command with a one-line error."""
+    raise CommandError(message, code=code)
+
+
+def info(message: str, *, quiet: bool = False) -> None:
+    """Progress and summaries for people, on stderr so stdout stays parseable."""
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def error_line(message: str) -> None:
+    """Print an error the way every command does."""
+    print(f"driftwatch: error: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,164 @@
+"""Server-side commands: ``serve``, ``db upgrade`` and ``admin ...``.
+
+They need the ``[server]`` extra; without it they say how to install it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from driftwatch_nb.cli._output import abort, info
+
+
+def register(commands: Any) -> None:
+    """Add the server commands to the top-level parser."""
+    serve = commands.add_parser(
+        "serve",
+        help="run the driftwatch server (SQLite + local storage unless configured otherwise)",
+        description="Run the server. Settings come from DRIFTWATCH_* variables (see README). "
+        "The database is migrated to the newest schema first; on an empty database an "
+        "'admin' user is created and its token printed once.",
+    )
+    serve.add_argument("--host", help="bind address (env DRIFTWATCH_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env DRIFTWATCH_PORT, default 8787)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="migrate the database to the newest schema")
+    upgrade.set_defaults(handler=_db_upgrade)
+
+    admin = commands.add_parser("admin", help="users, tokens and storage clean-up")
+    admin_commands = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
+    create_user = admin_commands.add_parser("create-user", help="create a user and print a token")
+    create_user.add_argument("name")
+    create_user.add_argument("--admin", action="store_true", help="make the user an admin")
+    create_user.set_defaults(handler=_create_user)
+    create_token = admin_commands.add_parser("create-token", help="print a new token for a user")
+    create_token.add_argument("name", help="the user's name")
+    create_token.add_argument("--label", default="", help="a note to recognise the token by")
+    create_token.set_defaults(handler=_create_token)
+    sweep = admin_commands.add_parser(
+        "sweep", help="delete expired unconfirmed uploads and stored files no report refers to"
+    )
+    sweep.set_defaults(handler=_sweep)
+
+
+def _server_modules() -> Any:
+    try:
+        import uvicorn  # noqa: F401
+
+        import driftwatch_server  # noqa: F401
+    except ImportError as exc:
+        abort(
+            f"the server is not installed ({exc.name} is missing); "
+            "install it with: pip install 'driftwatch-nb[server]'"
+        )
+    from driftwatch_server import config, db, migrate
+
+    return config, db, migrate
+
+
+def _prepared_engine(settings: Any) -> Any:
+    """An engine on a migrated database (creating the data directory for SQLite)."""
+    _, db, migrate = _server_modules()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = db.create_db_engine(settings.resolved_database_url)
+    try:
+        migrate.upgrade_to_head(engine)
+    except Exception as exc:  # noqa: BLE001 - a connection problem is a user-facing error
+        abort(f"cannot migrate the database at {engine.url!r}: {exc.__class__.__name__}: {exc}")
+    return engine
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config, db, _ = _server_modules()
+    overrides = {key: value for key in ("host", "port") if (value := getattr(args, key))}
+    settings = config.Settings(**overrides)
+    engine = _prepared_engine(settings)
+    from driftwatch_server.auth import ensure_admin
+
+    with db.session_scope(engine) as session:
+        token = ensure_admin(session)
+    if token:
+        info("Created the user 'admin'. Its API token (shown only this once):")
+        info(f"  {token}")
+        info(f"Use it with: driftwatch login --url {settings.resolved_public_url} --token {token}")
+    info(f"driftwatch server on {settings.resolved_public_url} (database: {engine.url!r})")
+    engine.dispose()
+
+    import os
+
+    import uvicorn
+
+    # Workers rebuild settings from the environment, so pass the CLI overrides through it.
+    for key, value in overrides.items():
+        os.environ[f"DRIFTWATCH_{key.upper()}"] = str(value)
+    uvicorn.run(
+        "driftwatch_server.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    config, _, _ = _server_modules()
+    settings = config.Settings()
+    engine = _prepared_engine(settings)
+    info(f"database at {engine.url!r} is at the newest schema")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    config, db, _ = _server_modules()
+    from driftwatch_server.auth import create_user, issue_token
+    from driftwatch_server.errors import ApiError
+
+    engine = _prepared_engine(config.Settings())
+    try:
+        with db.session_scope(engine) as session:
+            user = create_user(session, name=args.name, is_admin=args.admin)
+            token = issue_token(session, user=user, label="created by admin")
+    except ApiError as exc:
+        abort(exc.message)
+    print(token)
+    return 0
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    config, db, _ = _server_modules()
+    from sqlmodel import select
+
+    from driftwatch_server.auth import issue_token
+    from driftwatch_server.models import User
+
+    engine = _prepared_engine(config.Settings())
+    with db.session_scope(engine) as session:
+        user = session.exec(select(User).where(User.name == args.name)).first()
+        if user is None:
+            abort(f"no user named {args.name!r}; create one with: driftwatch admin create-user")
+        token = issue_token(session, user=user, label=args.label)
+    print(token)
+    return 0
+
+
+def _sweep(_args: argparse.Namespace) -> int:
+    config, db, _ = _server_modules()
+    from driftwatch_server.flamegraphs import sweep
+    from driftwatch_server.storage import get_storage
+
+    settings = config.Settings()
+    engine = _prepared_engine(settings)
+    with db.session_scope(engine) as session:
+        result = sweep(session, get_storage(settings))
+    info(
+        f"swept {result.expired_uploads} expired upload(s) and "
+        f"{result.orphan_objects} stored file(s) with no report"
+    )
+    return 0

@@ -1,0 +1,467 @@
+"""``Client``: a typed Python API over the driftwatch GraphQL service.
+
+GraphQL goes through gql with its httpx transport; file bytes go straight to storage through
+signed URLs with httpx. gql and httpx are imported on first use, so importing this module (and
+``driftwatch --help``) stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from driftwatch_nb._config import load_config
+from driftwatch_nb._exceptions import (
+    API_ERRORS_BY_CODE,
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionFailed,
+    UploadFailed,
+)
+from driftwatch_nb._types import Flamegraph, Project, Report, ReportList, UploadUrl
+
+if TYPE_CHECKING:
+    import httpx
+
+    from driftwatch_nb.adapters import MetricValue
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 3
+RETRY_BACKOFF_SECONDS = 0.5
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+SVG_CONTENT_TYPE = "image/svg+xml"
+UPLOAD_CHUNK_BYTES = 256 * 1024
+
+ProgressCallback = Callable[[int, int], None]
+T = TypeVar("T")
+
+_FLAMEGRAPH_FIELDS = "id fileName fileSize url storagePath createdAt benchmark { name }"
+_REPORT_FIELDS = f"""
+  id projectSlug gitHash adapter startTime endTime createdAt
+  branch {{ name }} testbed {{ name }}
+  metrics {{ measure value lowerValue upperValue benchmark {{ name }} }}
+  flamegraphs {{ {_FLAMEGRAPH_FIELDS} }}
+"""
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way that is safe to try again."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class Client:
+    """A connection to a driftwatch server.
+
+    ``url`` and ``token`` default to ``DRIFTWATCH_URL`` / ``DRIFTWATCH_TOKEN``, then to the file
+    ``driftwatch login`` writes. Errors are ``driftwatch_nb.DriftwatchError`` subclasses; a
+    server-side refusal is an ``ApiError`` whose class matches its code.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
+        config = load_config(url=url, token=token)
+        self.url = config.url
+        self.token = config.token
+        self.timeout = timeout
+        self.retries = max(1, retries)
+        self._http: httpx.Client | None = None
+        self._gql: Any = None
+
+    def __repr__(self) -> str:
+        return f"Client(url={self.url!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        if self._gql is not None:
+            self._gql.close_sync()
+            self._gql = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    # -- projects and reports ---------------------------------------------------------------
+
+    def me(self) -> str:
+        """The name of the token's user (a cheap way to check URL and token)."""
+        return self._execute("query { me { name } }", idempotent=True)["me"]["name"]
+
+    def projects(self) -> list[Project]:
+        """Your projects."""
+        data = self._execute("query { projects { id slug name } }", idempotent=True)
+        return [Project.from_json(item) for item in data["projects"]]
+
+    def create_project(self, slug: str, name: str | None = None) -> Project:
+        """Create a project you own."""
+        data = self._execute(
+            "mutation($slug: String!, $name: String) "
+            "{ createProject(slug: $slug, name: $name) { id slug name } }",
+            {"slug": slug, "name": name},
+        )
+        return Project.from_json(data["createProject"])
+
+    def create_report(
+        self,
+        project: str,
+        branch: str,
+        results: Mapping[str, Mapping[str, MetricValue | float | Mapping[str, float | None]]],
+        *,
+        testbed: str = "localhost",
+        git_hash: str | None = None,
+        adapter: str = "json",
+        start_time: dt.datetime | None = None,
+        end_time: dt.datetime | None = None,
+    ) -> Report:
+        """Record a report. ``results`` maps benchmark -> measure -> value (Bencher Metric
+        Format); a value may be a number, a ``MetricValue`` or a ``{"value", "lower_value",
+        "upper_value"}`` mapping."""
+        now = dt.datetime.now(dt.UTC)
+        report_input = {
+            "projectSlug": project,
+            "branch": branch,
+            "testbed": testbed,
+            "gitHash": git_hash,
+            "adapter": adapter,
+            "startTime": (start_time or now).isoformat(),
+            "endTime": (end_time or start_time or now).isoformat(),
+            "results": [
+                {
+                    "benchmark": benchmark,
+                    "measures": [_measure_input(name, value) for name, value in measures.items()],
+                }
+                for benchmark, measures in results.items()
+            ],
+        }
+        # Not retried after the request may have reached the server: that could post twice.
+        data = self._execute(
+            "mutation($input: ReportInput!) "
+            f"{{ createReport(input: $input) {{ {_REPORT_FIELDS} }} }}",
+            {"input": report_input},
+        )
+        return Report.from_json(data["createReport"])
+
+    def report(self, report_id: str) -> Report:
+        """One report with its metrics and flamegraphs (with fresh signed URLs)."""
+        data = self._execute(
+            f"query($id: ID!) {{ report(id: $id) {{ {_REPORT_FIELDS} }} }}",
+            {"id": report_id},
+            idempotent=True,
+        )
+        return Report.from_json(data["report"])
+
+    def reports(
+        self, project: str, *, branch: str | None = None, limit: int = 20, offset: int = 0
+    ) -> ReportList:
+        """A project's reports, newest first; ``.to_pandas()`` gives one row per metric."""
+        data = self._execute(
+            "query($slug: String!, $branch: String, $first: Int!, $offset: Int!) "
+            "{ project(slug: $slug) { reports(branch: $branch, first: $first, offset: $offset) "
+            f"{{ totalCount nodes {{ {_REPORT_FIELDS} }} }} }} }}",
+            {"slug": project, "branch": branch, "first": limit, "offset": offset},
+            idempotent=True,
+        )
+        page = data["project"]["reports"]
+        return ReportList(
+            reports=[Report.from_json(item) for item in page["nodes"]],
+            total_count=page["totalCount"],
+        )
+
+    def delete_report(self, report_id: str) -> None:
+        """Delete a report with its metrics and flamegraph files."""
+        self._execute("mutation($id: ID!) { deleteReport(id: $id) }", {"id": report_id})
+
+    # -- flamegraphs ----------------------------------------------------------------------
+
+    def get_flamegraph_upload_url(
+        self, project_slug: str, file_name: str, file_size: int
+    ) -> UploadUrl:
+        """A signed URL (1 hour) to PUT one flamegraph to."""
+        data = self._execute(
+            "mutation($p: String!, $f: String!, $s: Int!) "
+            "{ createFlamegraphUploadUrl(projectSlug: $p, fileName: $f, fileSize: $s) "
+            "{ uploadUrl storagePath } }",
+            {"p": project_slug, "f": file_name, "s": file_size},
+        )
+        result = data["createFlamegraphUploadUrl"]
+        return UploadUrl(upload_url=result["uploadUrl"], storage_path=result["storagePath"])
+
+    def upload_flamegraph(
+        self, upload_url: str, data: bytes, *, progress: ProgressCallback | None = None
+    ) -> None:
+        """PUT the bytes to a signed upload URL, retrying network faults with backoff."""
+        http = self._http_client()
+        total = len(data)
+
+        def body() -> Iterable[bytes]:
+            sent = 0
+            for start in range(0, total, UPLOAD_CHUNK_BYTES):
+                chunk = data[start : start + UPLOAD_CHUNK_BYTES]
+                yield chunk
+                sent += len(chunk)
+                if progress:
+                    progress(sent, total)
+
+        def attempt(number: int) -> None:
+            import httpx
+
+            try:
+                response = http.put(
+                    upload_url,
+                    content=body(),
+                    headers={"Content-Type": SVG_CONTENT_TYPE, "Content-Length": str(total)},
+                )
+            except httpx.TransportError as exc:
+                raise _Retryable(UploadFailed(f"upload interrupted: {exc}")) from exc
+            if response.is_success:
+                return
+            message = _storage_error_message(response)
+            # A retry after a lost response finds the object already there: that is success.
+            if number > 1 and "409" in (message, str(response.status_code)):
+                return
+            if response.status_code in RETRYABLE_STATUS:
+                raise _Retryable(
+                    UploadFailed(f"storage answered {response.status_code}: {message}")
+                )
+            raise UploadFailed(f"storage refused the upload: {message}")
+
+        self._retrying(attempt)
+
+    def confirm_flamegraph_upload(
+        self,
+        report_id: str,
+        storage_path: str,
+        file_name: str,
+        file_size: int,
+        benchmark_name: str | None = None,
+    ) -> Flamegraph:
+        """Have the server check the uploaded file and attach it to the report (idempotent)."""
+        data = self._execute(
+            "mutation($r: ID!, $p: String!, $f: String!, $s: Int!, $b: String) "
+            "{ confirmFlamegraphUpload(reportId: $r, storagePath: $p, fileName: $f, "
+            f"fileSize: $s, benchmarkName: $b) {{ {_FLAMEGRAPH_FIELDS} }} }}",
+            {
+                "r": report_id,
+                "p": storage_path,
+                "f": file_name,
+                "s": file_size,
+                "b": benchmark_name,
+            },
+            idempotent=True,
+        )
+        return Flamegraph.from_json(data["confirmFlamegraphUpload"])
+
+    def attach_flamegraph(
+        self,
+        report: Report | str,
+        file: str | os.PathLike[str] | bytes,
+        *,
+        file_name: str | None = None,
+        project: str | None = None,
+        benchmark: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Flamegraph:
+        """Validate a flamegraph SVG locally, upload it and attach it to ``report``.
+
+        ``file`` is a path or the SVG bytes (then ``file_name`` names it). ``project`` is needed
+        only when ``report`` is an id.
+        """
+        from driftwatch_nb.svg import validate_svg, validate_svg_file
+
+        if isinstance(file, bytes):
+            name = file_name or "flamegraph.svg"
+            data = file
+            validate_svg(data, file_name=name)
+        else:
+            path = Path(file)
+            name = file_name or path.name
+            validate_svg_file(path)
+            data = path.read_bytes()
+        if isinstance(report, str):
+            report_id = report
+            project = project or self.report(report).project
+        else:
+            report_id, project = report.id, report.project
+        upload = self.get_flamegraph_upload_url(project, name, len(data))
+        self.upload_flamegraph(upload.upload_url, data, progress=progress)
+        return self.confirm_flamegraph_upload(
+            report_id, upload.storage_path, name, len(data), benchmark
+        )
+
+    def flamegraph_url(self, flamegraph_id: str) -> str:
+        """A fresh signed read URL (1 hour) for a flamegraph."""
+        data = self._execute(
+            "query($id: ID!) { flamegraphUrl(id: $id) }", {"id": flamegraph_id}, idempotent=True
+        )
+        return data["flamegraphUrl"]
+
+    def download_flamegraph(self, flamegraph_id: str) -> bytes:
+        """The flamegraph's bytes, fetched through a signed URL."""
+        url = self.flamegraph_url(flamegraph_id)
+
+        def attempt(_number: int) -> bytes:
+            import httpx
+
+            try:
+                response = self._http_client().get(url)
+            except httpx.TransportError as exc:
+                raise _Retryable(ConnectionFailed(f"download interrupted: {exc}")) from exc
+            if response.status_code in RETRYABLE_STATUS:
+                raise _Retryable(ConnectionFailed(f"storage answered {response.status_code}"))
+            if not response.is_success:
+                raise ApiError(f"storage refused the download: {_storage_error_message(response)}")
+            return response.content
+
+        return self._retrying(attempt)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _http_client(self) -> httpx.Client:
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+        return self._http
+
+    def _graphql_session(self) -> Any:
+        if self._gql is None:
+            from gql import Client as GqlClient
+            from gql.transport.httpx import HTTPXTransport
+
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            transport = HTTPXTransport(
+                url=f"{self.url}/graphql", headers=headers, timeout=self.timeout
+            )
+            self._gql = GqlClient(transport=transport, execute_timeout=self.timeout)
+        return self._gql
+
+    def _execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, idempotent: bool = False
+    ) -> dict[str, Any]:
+        if not self.token:
+            raise ConfigurationError(
+                "no API token: set DRIFTWATCH_TOKEN or run `driftwatch login --token TOKEN`"
+            )
+
+        def attempt(_number: int) -> dict[str, Any]:
+            import httpx
+            from gql import GraphQLRequest
+            from gql.transport.exceptions import (
+                TransportProtocolError,
+                TransportQueryError,
+                TransportServerError,
+            )
+
+            client = self._graphql_session()
+            request = GraphQLRequest(query, variable_values=variables)
+            try:
+                if client.session is None:
+                    client.connect_sync()
+                return client.session.execute(request)
+            except TransportQueryError as exc:
+                raise _api_error(exc.errors or [{"message": str(exc)}]) from exc
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # Nothing reached the server: safe to retry anything.
+                raise _Retryable(self._unreachable(exc)) from exc
+            except httpx.TransportError as exc:
+                failure = self._unreachable(exc)
+                if idempotent:
+                    raise _Retryable(failure) from exc
+                raise failure from exc
+            except TransportServerError as exc:
+                if exc.code == 401:
+                    raise AuthenticationError("the server refused the token") from exc
+                failure = ConnectionFailed(f"{self.url} answered HTTP {exc.code}: {exc}")
+                if idempotent and exc.code in RETRYABLE_STATUS:
+                    raise _Retryable(failure) from exc
+                raise failure from exc
+            except TransportProtocolError as exc:
+                raise ConnectionFailed(
+                    f"{self.url} did not answer like a driftwatch server ({exc}); "
+                    "check DRIFTWATCH_URL"
+                ) from exc
+
+        return self._retrying(attempt)
+
+    def _unreachable(self, exc: Exception) -> ConnectionFailed:
+        return ConnectionFailed(
+            f"cannot reach the driftwatch server at {self.url} ({exc.__class__.__name__}); "
+            "is it running? (start one with `driftwatch serve`, or set DRIFTWATCH_URL)"
+        )
+
+    def _retrying(self, attempt: Callable[[int], T]) -> T:
+        for number in range(1, self.retries + 1):
+            try:
+                return attempt(number)
+            except _Retryable as retryable:
+                if number == self.retries:
+                    raise retryable.cause from None
+                # The transport may be in a bad state after a dropped connection.
+                self._reset_graphql()
+                time.sleep(RETRY_BACKOFF_SECONDS * 2 ** (number - 1))
+        raise AssertionError("unreachable")
+
+    def _reset_graphql(self) -> None:
+        if self._gql is not None:
+            # Closing a broken connection may fail too; it is being replaced anyway.
+            with contextlib.suppress(Exception):
+                self._gql.close_sync()
+            self._gql = None
+
+
+def _measure_input(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, int | float):
+        return {"measure": name, "value": float(value)}
+    if isinstance(value, Mapping):
+        get = value.get
+    else:
+
+        def get(key: str, default: Any = None) -> Any:
+            return getattr(value, key, default)
+
+    return {
+        "measure": name,
+        "value": get("value"),
+        "lowerValue": get("lower_value"),
+        "upperValue": get("upper_value"),
+    }
+
+
+def _api_error(errors: list[Any]) -> ApiError:
+    first = errors[0] if errors else {}
+    if not isinstance(first, dict):
+        return ApiError(str(first))
+    code = (first.get("extensions") or {}).get("code", "INTERNAL_SERVER_ERROR")
+    cls = API_ERRORS_BY_CODE.get(code, ApiError)
+    return cls(first.get("message", "the server refused the request"), code=code)
+
+
+def _storage_error_message(response: httpx.Response) -> str:
+    """Supabase-style errors carry the real code in the body: ``{"statusCode": "413", ...}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if isinstance(body, dict):
+        code = body.get("statusCode") or response.status_code
+        return f"{code} {body.get('error', '')}: {body.get('message', '')}".strip()
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,74 @@
+"""The FastAPI application: GraphQL API, embedded storage routes and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from strawberry.fastapi import GraphQLRouter
+
+from driftwatch_server.auth import bearer_token, user_for_token
+from driftwatch_server.config import Settings, get_settings
+from driftwatch_server.db import create_db_engine
+from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.schema import schema
+from driftwatch_server.models import User
+from driftwatch_server.storage import get_storage
+from driftwatch_server.storage.base import StorageBackend
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    engine: Engine = request.app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(request: Request, session: SessionDep) -> User | None:
+    """The user of the request's bearer token, if it sent a valid one."""
+    token = bearer_token(request.headers.get("authorization"))
+    return user_for_token(session, token) if token else None
+
+
+CurrentUserDep = Annotated[User | None, Depends(get_current_user)]
+
+
+async def get_context(request: Request, session: SessionDep, user: CurrentUserDep) -> Context:
+    """The GraphQL context for one request."""
+    state = request.app.state
+    return Context(session=session, user=user, storage=state.storage, settings=state.settings)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    storage: StorageBackend | None = None,
+) -> FastAPI:
+    """Build the app. The database must already be migrated (``driftwatch db upgrade``)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="driftwatch", version="0.1.0", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine or create_db_engine(settings.resolved_database_url)
+    app.state.storage = storage or get_storage(settings)
+
+    app.include_router(GraphQLRouter(schema, context_getter=get_context), prefix="/graphql")
+
+    from driftwatch_server.storage.local import LocalStorage
+
+    if isinstance(app.state.storage, LocalStorage):
+        from driftwatch_server.storage.routes import build_storage_router
+
+        app.include_router(build_storage_router(app.state.storage), prefix="/storage/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

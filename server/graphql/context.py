@@ -1,0 +1,109 @@
+"""Per-request GraphQL context: session, user, storage and fresh DataLoaders.
+
+Loaders live on the context, never at module level: a loader caches, and a cache shared
+between requests would leak one user's rows to another.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, select
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from driftwatch_server.config import Settings
+from driftwatch_server.errors import Unauthenticated
+from driftwatch_server.models import Benchmark, Branch, Flamegraph, Metric, Testbed, User
+from driftwatch_server.storage.base import StorageBackend
+
+RowT = TypeVar("RowT", bound=SQLModel)
+KeyT = TypeVar("KeyT", bound=Hashable)
+
+
+@dataclass(kw_only=True)
+class Loaders:
+    """Batched loads for one request, so lists of reports cost a fixed number of queries."""
+
+    session: Session
+    storage: StorageBackend
+    signed_url_ttl_seconds: int
+    metrics_by_report: DataLoader[str, list[Metric]] = field(init=False)
+    flamegraphs_by_report: DataLoader[str, list[Flamegraph]] = field(init=False)
+    benchmark: DataLoader[str, Benchmark | None] = field(init=False)
+    branch: DataLoader[str, Branch | None] = field(init=False)
+    testbed: DataLoader[str, Testbed | None] = field(init=False)
+    signed_url: DataLoader[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics_by_report = DataLoader(self._group_loader(Metric, "report_id", Metric.id))
+        self.flamegraphs_by_report = DataLoader(
+            self._group_loader(Flamegraph, "report_id", Flamegraph.created_at)
+        )
+        self.benchmark = DataLoader(self._by_id_loader(Benchmark))
+        self.branch = DataLoader(self._by_id_loader(Branch))
+        self.testbed = DataLoader(self._by_id_loader(Testbed))
+        self.signed_url = DataLoader(self._sign_urls)
+
+    def _group_loader(
+        self, model: type[RowT], column: str, order_by: object
+    ) -> Callable[[list[str]], object]:
+        async def load(keys: list[str]) -> Sequence[list[RowT]]:
+            grouped: dict[str, list[RowT]] = defaultdict(list)
+            rows = self.session.exec(
+                select(model).where(getattr(model, column).in_(keys)).order_by(order_by)  # type: ignore[arg-type]
+            )
+            for row in rows:
+                grouped[getattr(row, column)].append(row)
+            return [grouped[key] for key in keys]
+
+        return load
+
+    def _by_id_loader(self, model: type[RowT]) -> Callable[[list[str]], object]:
+        async def load(keys: list[str]) -> Sequence[RowT | None]:
+            rows = self.session.exec(select(model).where(model.id.in_(keys)))  # type: ignore[attr-defined]
+            by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
+            return [by_id.get(key) for key in keys]
+
+        return load
+
+    async def _sign_urls(self, paths: list[str]) -> Sequence[str]:
+        urls = self.storage.create_signed_read_urls(
+            list(paths), expires_in=self.signed_url_ttl_seconds
+        )
+        return [urls[path] for path in paths]
+
+
+class Context(BaseContext):
+    """What every resolver sees as ``info.context``."""
+
+    def __init__(
+        self,
+        *,
+        session: Session,
+        user: User | None,
+        storage: StorageBackend,
+        settings: Settings,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.user = user
+        self.storage = storage
+        self.settings = settings
+        self.loaders = Loaders(
+            session=session,
+            storage=storage,
+            signed_url_ttl_seconds=settings.signed_url_ttl_seconds,
+        )
+
+    def require_user(self) -> User:
+        """The signed-in user, or an UNAUTHENTICATED error."""
+        if self.user is None:
+            raise Unauthenticated(
+                "send an API token as 'Authorization: Bearer <token>' "
+                "(create one with `driftwatch admin create-token`)"
+            )
+        return self.user

@@ -1,0 +1,229 @@
+"""The GraphQL schema: queries and mutations over the services in ``driftwatch_server``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext, Info
+
+from driftwatch_server import flamegraphs, reports
+from driftwatch_server.errors import ApiError, NotFound
+from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.types import (
+    Flamegraph,
+    Project,
+    Report,
+    UploadUrlResponse,
+    User,
+)
+from driftwatch_server.models import Flamegraph as FlamegraphRow
+from driftwatch_server.models import Project as ProjectRow
+
+log = logging.getLogger(__name__)
+
+
+@strawberry.input
+class MeasureInput:
+    """One measure of a benchmark, e.g. ``latency`` in nanoseconds."""
+
+    measure: str
+    value: float
+    lower_value: float | None = None
+    upper_value: float | None = None
+
+
+@strawberry.input
+class BenchmarkResultInput:
+    """All measures of one benchmark in a report."""
+
+    benchmark: str
+    measures: list[MeasureInput]
+
+
+@strawberry.input
+class ReportInput:
+    """A benchmark run to record."""
+
+    project_slug: str
+    branch: str
+    start_time: dt.datetime
+    end_time: dt.datetime
+    results: list[BenchmarkResultInput]
+    testbed: str = reports.DEFAULT_TESTBED
+    git_hash: str | None = None
+    adapter: str = "json"
+
+
+Ctx = Info[Context, None]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The user the API token belongs to.")
+    def me(self, info: Ctx) -> User:
+        return User.from_row(info.context.require_user())
+
+    @strawberry.field(description="Your projects, by slug.")
+    def projects(self, info: Ctx) -> list[Project]:
+        user = info.context.require_user()
+        return [
+            Project.from_row(row) for row in reports.projects_of(info.context.session, user=user)
+        ]
+
+    @strawberry.field(description="One of your projects.")
+    def project(self, info: Ctx, slug: str) -> Project:
+        user = info.context.require_user()
+        return Project.from_row(reports.owned_project(info.context.session, user=user, slug=slug))
+
+    @strawberry.field(description="One report of your projects.")
+    def report(self, info: Ctx, id: strawberry.ID) -> Report:
+        user = info.context.require_user()
+        session = info.context.session
+        row = reports.owned_report(session, user=user, report_id=str(id))
+        project = session.get(ProjectRow, row.project_id)
+        assert project is not None
+        return Report.from_row(row, project_slug=project.slug)
+
+    @strawberry.field(description="A signed read URL for one flamegraph, valid for one hour.")
+    async def flamegraph_url(self, info: Ctx, id: strawberry.ID) -> str:
+        user = info.context.require_user()
+        row = info.context.session.get(FlamegraphRow, str(id))
+        if row is not None:
+            reports.owned_report(info.context.session, user=user, report_id=row.report_id)
+        else:
+            raise NotFound(f"no flamegraph {id!r} among your projects", field="id")
+        return await info.context.loaders.signed_url.load(row.storage_path)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a project you own.")
+    def create_project(self, info: Ctx, slug: str, name: str | None = None) -> Project:
+        user = info.context.require_user()
+        row = reports.create_project(info.context.session, owner=user, slug=slug, name=name)
+        info.context.session.commit()
+        return Project.from_row(row)
+
+    @strawberry.mutation(
+        description="Record a report; missing branch, testbed and benchmarks are created."
+    )
+    def create_report(self, info: Ctx, input: ReportInput) -> Report:
+        user = info.context.require_user()
+        data = reports.ReportCreate(
+            project_slug=input.project_slug,
+            branch=input.branch,
+            testbed=input.testbed,
+            git_hash=input.git_hash,
+            adapter=input.adapter,
+            start_time=input.start_time,
+            end_time=input.end_time,
+            values=[
+                reports.MeasureValue(
+                    benchmark=result.benchmark,
+                    measure=measure.measure,
+                    value=measure.value,
+                    lower_value=measure.lower_value,
+                    upper_value=measure.upper_value,
+                )
+                for result in input.results
+                for measure in result.measures
+            ],
+        )
+        row = reports.create_report(info.context.session, user=user, data=data)
+        info.context.session.commit()
+        return Report.from_row(row, project_slug=input.project_slug)
+
+    @strawberry.mutation(description="Delete a report, its metrics and its flamegraph files.")
+    def delete_report(self, info: Ctx, id: strawberry.ID) -> bool:
+        user = info.context.require_user()
+        flamegraphs.delete_report(
+            info.context.session, info.context.storage, user=user, report_id=str(id)
+        )
+        return True
+
+    @strawberry.mutation(description="A signed URL to PUT one flamegraph SVG to (1 hour).")
+    def create_flamegraph_upload_url(
+        self, info: Ctx, project_slug: str, file_name: str, file_size: int
+    ) -> UploadUrlResponse:
+        user = info.context.require_user()
+        signed = flamegraphs.create_upload_url(
+            info.context.session,
+            info.context.storage,
+            user=user,
+            project_slug=project_slug,
+            file_name=file_name,
+            file_size=file_size,
+            ttl_seconds=info.context.settings.pending_upload_ttl_seconds,
+        )
+        info.context.session.commit()
+        return UploadUrlResponse(upload_url=signed.url, storage_path=signed.path)
+
+    @strawberry.mutation(description="Check an uploaded flamegraph and attach it to a report.")
+    def confirm_flamegraph_upload(
+        self,
+        info: Ctx,
+        report_id: strawberry.ID,
+        storage_path: str,
+        file_name: str,
+        file_size: int,
+        benchmark_name: str | None = None,
+    ) -> Flamegraph:
+        user = info.context.require_user()
+        row = flamegraphs.confirm_upload(
+            info.context.session,
+            info.context.storage,
+            user=user,
+            report_id=str(report_id),
+            storage_path=storage_path,
+            file_name=file_name,
+            file_size=file_size,
+            benchmark_name=benchmark_name,
+        )
+        info.context.session.commit()
+        return Flamegraph.from_row(row)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None or isinstance(original, ApiError | GraphQLError):
+        return False
+    log.error("unexpected error in GraphQL resolver", exc_info=original)
+    return True
+
+
+class _MaskUnexpectedErrors(MaskErrors):
+    """Hide the details of unexpected errors, keeping a code clients can branch on."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+
+class DriftwatchSchema(strawberry.Schema):
+    """The schema, giving every error an ``extensions.code`` clients can branch on."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            extensions = error.extensions if error.extensions is not None else {}
+            if "code" not in extensions:
+                # Errors graphql-core raises itself: bad variables are the client's input,
+                # anything else is a query that does not fit the schema.
+                bad_input = error.message.startswith("Variable '$")
+                extensions["code"] = "BAD_USER_INPUT" if bad_input else "GRAPHQL_VALIDATION_FAILED"
+                error.extensions = extensions
+            if not isinstance(error.original_error, ApiError):
+                super().process_errors([error], execution_context)
+
+
+schema = DriftwatchSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[_MaskUnexpectedErrors(should_mask_error=_should_mask)],
+)

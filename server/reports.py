@@ -1,0 +1,254 @@
+"""Projects and reports: the rules behind the GraphQL mutations and queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, select
+
+from driftwatch_server.errors import BadUserInput, NotFound
+from driftwatch_server.models import (
+    Benchmark,
+    Branch,
+    Flamegraph,
+    Metric,
+    Project,
+    Report,
+    Testbed,
+    User,
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+MEASURE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_REPORT_PAGE = 100
+DEFAULT_TESTBED = "localhost"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasureValue:
+    """One value of one measure of one benchmark, as a client sends it."""
+
+    benchmark: str
+    measure: str
+    value: float
+    lower_value: float | None = None
+    upper_value: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportCreate:
+    """Everything ``createReport`` needs."""
+
+    project_slug: str
+    branch: str
+    start_time: dt.datetime
+    end_time: dt.datetime
+    testbed: str = DEFAULT_TESTBED
+    git_hash: str | None = None
+    adapter: str = "json"
+    values: Sequence[MeasureValue] = field(default_factory=tuple)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Treat naive datetimes (SQLite returns them) as UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def create_project(session: Session, *, owner: User, slug: str, name: str | None) -> Project:
+    """Create a project owned by ``owner``."""
+    slug = slug.strip()
+    if not SLUG_PATTERN.match(slug):
+        raise BadUserInput(
+            f"slug {slug!r} is not valid: use 1-64 lowercase letters, digits, '-' or '_', "
+            "starting and ending with a letter or digit",
+            field="slug",
+        )
+    if session.exec(select(Project.id).where(Project.slug == slug)).first():
+        raise BadUserInput(f"slug {slug!r} is already taken; choose another", field="slug")
+    project = Project(slug=slug, name=(name or slug).strip() or slug, owner_id=owner.id)
+    session.add(project)
+    session.flush()
+    return project
+
+
+def owned_project(session: Session, *, user: User, slug: str) -> Project:
+    """The project ``slug`` if ``user`` owns it; another user's project is not found."""
+    project = session.exec(select(Project).where(Project.slug == slug)).first()
+    if project is None or project.owner_id != user.id:
+        raise NotFound(
+            f"no project {slug!r} among yours; create it with createProject", field="projectSlug"
+        )
+    return project
+
+
+def owned_report(session: Session, *, user: User, report_id: str) -> Report:
+    """The report ``report_id`` if ``user`` owns its project."""
+    row = session.exec(
+        select(Report, Project.owner_id)
+        .join(Project, sa.and_(Project.id == Report.project_id))
+        .where(Report.id == report_id)
+    ).first()
+    if row is None or row[1] != user.id:
+        raise NotFound(f"no report {report_id!r} among your projects", field="reportId")
+    return row[0]
+
+
+def projects_of(session: Session, *, user: User) -> list[Project]:
+    """The user's projects, by slug."""
+    return list(session.exec(select(Project).where(Project.owner_id == user.id).order_by("slug")))
+
+
+def list_reports(
+    session: Session, *, project: Project, branch: str | None, limit: int, offset: int
+) -> tuple[list[Report], int]:
+    """A page of the project's reports, newest first, and how many there are in all."""
+    if not 1 <= limit <= MAX_REPORT_PAGE:
+        raise BadUserInput(f"first must be between 1 and {MAX_REPORT_PAGE}", field="first")
+    if offset < 0:
+        raise BadUserInput("offset must not be negative", field="offset")
+    condition = Report.project_id == project.id
+    if branch is not None:
+        branch_row = session.exec(
+            select(Branch.id).where(Branch.project_id == project.id, Branch.name == branch)
+        ).first()
+        if branch_row is None:
+            return [], 0
+        condition = sa.and_(condition, Report.branch_id == branch_row)
+    total = session.exec(select(sa.func.count()).select_from(Report).where(condition)).one()
+    reports = session.exec(
+        select(Report)
+        .where(condition)
+        .order_by(sa.desc(Report.created_at), sa.desc(Report.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(reports), int(total)
+
+
+def create_report(session: Session, *, user: User, data: ReportCreate) -> Report:
+    """Validate and store a report with its metrics, creating branch, testbed and benchmarks."""
+    project = owned_project(session, user=user, slug=data.project_slug)
+    branch_name = _required_name(data.branch, "branch")
+    testbed_name = _required_name(data.testbed, "testbed")
+    start, end = as_utc(data.start_time), as_utc(data.end_time)
+    if end < start:
+        raise BadUserInput(
+            f"endTime {end.isoformat()} is before startTime {start.isoformat()}", field="endTime"
+        )
+    if not data.values:
+        raise BadUserInput("a report needs at least one metric", field="results")
+    for index, item in enumerate(data.values):
+        _check_value(index, item)
+
+    branch = _get_or_create(session, Branch, project_id=project.id, name=branch_name)
+    testbed = _get_or_create(session, Testbed, project_id=project.id, name=testbed_name)
+    benchmarks = {
+        name: _get_or_create(session, Benchmark, project_id=project.id, name=name)
+        for name in dict.fromkeys(item.benchmark.strip() for item in data.values)
+    }
+    report = Report(
+        project_id=project.id,
+        branch_id=branch.id,
+        testbed_id=testbed.id,
+        git_hash=(data.git_hash or "").strip() or None,
+        adapter=data.adapter,
+        start_time=start,
+        end_time=end,
+    )
+    session.add(report)
+    session.flush()
+    session.add_all(
+        Metric(
+            report_id=report.id,
+            benchmark_id=benchmarks[item.benchmark.strip()].id,
+            measure=item.measure,
+            value=item.value,
+            lower_value=item.lower_value,
+            upper_value=item.upper_value,
+        )
+        for item in data.values
+    )
+    session.flush()
+    return report
+
+
+def report_benchmark(session: Session, *, report: Report, name: str) -> Benchmark:
+    """The benchmark ``name`` measured in ``report``."""
+    benchmark = session.exec(
+        select(Benchmark)
+        .join(Metric, sa.and_(Metric.benchmark_id == Benchmark.id))
+        .where(Metric.report_id == report.id, Benchmark.name == name)
+        .limit(1)
+    ).first()
+    if benchmark is None:
+        raise NotFound(f"report {report.id} has no benchmark named {name!r}", field="benchmarkName")
+    return benchmark
+
+
+def delete_report_rows(session: Session, *, report: Report) -> list[str]:
+    """Delete a report with its metrics and flamegraph rows; returns the storage paths freed."""
+    paths = list(
+        session.exec(select(Flamegraph.storage_path).where(Flamegraph.report_id == report.id))
+    )
+    # Explicit deletes as well as ON DELETE CASCADE: correct even where the pragma is off.
+    session.exec(sa.delete(Flamegraph).where(Flamegraph.report_id == report.id))  # type: ignore[call-overload]
+    session.exec(sa.delete(Metric).where(Metric.report_id == report.id))  # type: ignore[call-overload]
+    session.delete(report)
+    session.flush()
+    return paths
+
+
+def _required_name(value: str, field_name: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise BadUserInput(f"{field_name} must not be empty", field=field_name)
+    if len(value) > 200:
+        raise BadUserInput(f"{field_name} is longer than 200 characters", field=field_name)
+    return value
+
+
+def _check_value(index: int, item: MeasureValue) -> None:
+    where = f"results[{index}] ({item.benchmark!r} {item.measure!r})"
+    if not item.benchmark.strip():
+        raise BadUserInput(f"{where}: benchmark name must not be empty", field="benchmark")
+    if not MEASURE_PATTERN.match(item.measure):
+        raise BadUserInput(
+            f"{where}: measure must be a lowercase slug such as 'latency' or 'throughput'",
+            field="measure",
+        )
+    for name in ("value", "lower_value", "upper_value"):
+        number = getattr(item, name)
+        if number is not None and not math.isfinite(number):
+            raise BadUserInput(f"{where}: {name} must be a finite number, got {number}", field=name)
+    if item.lower_value is not None and item.lower_value > item.value:
+        raise BadUserInput(f"{where}: lower_value is above value", field="lower_value")
+    if item.upper_value is not None and item.upper_value < item.value:
+        raise BadUserInput(f"{where}: upper_value is below value", field="upper_value")
+
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
+
+def _get_or_create(session: Session, model: type[RowT], *, project_id: str, name: str) -> RowT:
+    """Find a row by (project, name) or insert it; safe when two writers race."""
+    statement = select(model).where(
+        model.project_id == project_id,  # type: ignore[attr-defined]
+        model.name == name,  # type: ignore[attr-defined]
+    )
+    existing = session.exec(statement).first()
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            row = model(project_id=project_id, name=name)
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.exec(statement).one()
