@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.fastapi import GraphQLRouter
 
+import driftwatch_nb
 from driftwatch_server.auth import bearer_token, user_for_token
 from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
-from driftwatch_server.storage import get_storage
-from driftwatch_server.storage.base import StorageBackend
+from driftwatch_server.storage import (
+    STORAGE_API_PREFIX,
+    LocalStorage,
+    StorageBackend,
+    build_storage_router,
+    get_storage,
+)
+from driftwatch_server.web.routes import build_dashboard_router
+
+VIEWER_STATIC_DIR = Path(driftwatch_nb.__file__).parent / "static"
+DASHBOARD_STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -58,14 +70,15 @@ def create_app(
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
     app.state.storage = storage or get_storage(settings)
 
+    app.state.secret_key = settings.resolved_secret_key()
+
     app.include_router(GraphQLRouter(schema, context_getter=get_context), prefix="/graphql")
-
-    from driftwatch_server.storage.local import LocalStorage
-
     if isinstance(app.state.storage, LocalStorage):
-        from driftwatch_server.storage.routes import build_storage_router
-
-        app.include_router(build_storage_router(app.state.storage), prefix="/storage/v1")
+        app.include_router(build_storage_router(app.state.storage), prefix=STORAGE_API_PREFIX)
+    app.include_router(build_dashboard_router())
+    # The dashboard's viewer is the notebook widget's own front-end module, not a copy.
+    app.mount("/static", StaticFiles(directory=VIEWER_STATIC_DIR), name="viewer")
+    app.mount("/assets", StaticFiles(directory=DASHBOARD_STATIC_DIR), name="assets")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

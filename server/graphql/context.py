@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from driftwatch_server.config import Settings
-from driftwatch_server.errors import Unauthenticated
+from driftwatch_server.errors import NotFound, Unauthenticated
 from driftwatch_server.models import Benchmark, Branch, Flamegraph, Metric, Testbed, User
 from driftwatch_server.storage.base import StorageBackend
 
@@ -70,11 +70,16 @@ class Loaders:
 
         return load
 
-    async def _sign_urls(self, paths: list[str]) -> Sequence[str]:
+    async def _sign_urls(self, paths: list[str]) -> Sequence[str | BaseException]:
         urls = self.storage.create_signed_read_urls(
             list(paths), expires_in=self.signed_url_ttl_seconds
         )
-        return [urls[path] for path in paths]
+        return [
+            urls[path]
+            if path in urls
+            else NotFound("the flamegraph's file is missing from storage", field="url")
+            for path in paths
+        ]
 
 
 class Context(BaseContext):

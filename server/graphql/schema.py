@@ -225,5 +225,5 @@ class DriftwatchSchema(strawberry.Schema):
 schema = DriftwatchSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[_MaskUnexpectedErrors(should_mask_error=_should_mask)],
+    extensions=[lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask)],
 )

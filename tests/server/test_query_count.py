@@ -22,6 +22,7 @@ from driftwatch_server.models import Flamegraph, User
 from driftwatch_server.reports import MeasureValue, ReportCreate, create_project, create_report
 from driftwatch_server.storage.local import LocalStorage
 
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
 PROJECT_QUERY = """
 query {
   project(slug: "demo") {
@@ -52,7 +53,7 @@ def counting_queries(engine: Engine) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def seed(engine: Engine, reports: int) -> str:
+def seed(engine: Engine, storage: LocalStorage, reports: int) -> str:
     now = dt.datetime.now(dt.UTC)
     with session_scope(engine) as session:
         user = create_user(session, name="alice")
@@ -74,21 +75,23 @@ def seed(engine: Engine, reports: int) -> str:
                     ],
                 ),
             )
+            path = f"projects/x/flamegraphs/{report.id}.svg"
+            storage.write_object(path, [SVG], content_type="image/svg+xml")
             session.add(
                 Flamegraph(
                     report_id=report.id,
-                    storage_path=f"projects/x/flamegraphs/{report.id}.svg",
+                    storage_path=path,
                     file_name="a.svg",
-                    file_size=10,
+                    file_size=len(SVG),
                 )
             )
         return user.id
 
 
 def count_for(engine: Engine, tmp_path: Path, reports: int) -> tuple[int, dict[str, Any]]:
-    user_id = seed(engine, reports)
     settings = Settings(data_dir=tmp_path, secret_key="k")
     storage = LocalStorage(tmp_path / "storage", public_url="http://test", secret_key="k")
+    user_id = seed(engine, storage, reports)
     with Session(engine) as session:
         context = Context(
             session=session, user=session.get(User, user_id), storage=storage, settings=settings

@@ -1,0 +1,88 @@
+"""Helpers shared by the benchmarks: a real server in-process, and fair timing."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class BenchServer:
+    """A driftwatch server on embedded defaults in a temporary directory."""
+
+    url: str
+    token: str
+    app: Any
+    engine: Any
+    data_dir: Path
+    _server: Any
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+
+
+def start_bench_server(*, extra_routes: Callable[[Any, Any], None] | None = None) -> BenchServer:
+    """Start a server (SQLite + local storage) with one user; ``extra_routes(app, engine)``
+    may add comparison endpoints before it starts."""
+    import uvicorn
+
+    from driftwatch_server.app import create_app
+    from driftwatch_server.auth import create_user, issue_token
+    from driftwatch_server.config import Settings
+    from driftwatch_server.db import create_db_engine, session_scope
+    from driftwatch_server.migrate import upgrade_to_head
+
+    data_dir = Path(tempfile.mkdtemp(prefix="driftwatch-bench-"))
+    port = free_port()
+    settings = Settings(data_dir=data_dir, port=port, secret_key=uuid.uuid4().hex)
+    engine = create_db_engine(settings.resolved_database_url)
+    upgrade_to_head(engine)
+    with session_scope(engine) as session:
+        token = issue_token(session, user=create_user(session, name="bench"))
+    app = create_app(settings, engine=engine)
+    if extra_routes:
+        extra_routes(app, engine)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    return BenchServer(
+        url=f"http://127.0.0.1:{port}",
+        token=token,
+        app=app,
+        engine=engine,
+        data_dir=data_dir,
+        _server=server,
+    )
+
+
+def interleaved(
+    candidates: dict[str, Callable[[], object]], *, rounds: int, per_round: int
+) -> dict[str, float]:
+    """Median seconds per call of each candidate, measured in alternating rounds so that
+    machine noise hits all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, call in candidates.items():
+            start = time.perf_counter()
+            for _ in range(per_round):
+                call()
+            samples[name].append((time.perf_counter() - start) / per_round)
+    return {name: statistics.median(values) for name, values in samples.items()}

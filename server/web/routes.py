@@ -1,0 +1,194 @@
+"""The dashboard: sign-in, the project list and ``/workspaces/{slug}`` with its Reports tab.
+
+Pages read their data through the same GraphQL schema as every other client, executed
+in-process with the signed-in user's context. The flamegraph viewer is the notebook widget's
+own front-end module (``driftwatch_nb/static/viewer.js``), served at ``/static/viewer.js``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
+
+from driftwatch_server.auth import user_for_token
+from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.schema import schema
+from driftwatch_server.models import User
+from driftwatch_server.web import format as fmt
+from driftwatch_server.web.sessions import COOKIE_NAME, issue_session, session_user_id
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters.update(
+    nanoseconds=fmt.format_measure, bytes=fmt.format_bytes, when=fmt.format_time
+)
+
+PROJECTS_QUERY = "query { me { name } projects { slug name } }"
+WORKSPACE_QUERY = """
+query($slug: String!, $branch: String, $first: Int!, $offset: Int!) {
+  me { name }
+  project(slug: $slug) {
+    slug name
+    branches { name }
+    reports(branch: $branch, first: $first, offset: $offset) {
+      totalCount hasMore
+      nodes {
+        id gitHash adapter createdAt startTime endTime
+        branch { name } testbed { name }
+        metrics { measure value lowerValue upperValue benchmark { name } }
+        flamegraphs { id fileName fileSize url benchmark { name } }
+      }
+    }
+  }
+}
+"""
+FLAMEGRAPH_URL_QUERY = "query($id: ID!) { flamegraphUrl(id: $id) }"
+PAGE_SIZE = 20
+
+
+def content_security_policy(storage_origin: str | None) -> str:
+    """Our pages run only our own scripts; SVG is fetched, sanitized and inlined as markup."""
+    connect = "'self'" + (f" {storage_origin}" if storage_origin else "")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:; connect-src {connect}; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    )
+
+
+def build_dashboard_router() -> APIRouter:
+    """Routes of the dashboard; mounted at the root of the app."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request) -> Response:
+        return _page(request, "login.html", {"error": None}, user=None)
+
+    @router.post("/login", response_class=HTMLResponse)
+    def login(request: Request, token: str = Form(default="")) -> Response:
+        with Session(request.app.state.engine) as session:
+            user = user_for_token(session, token.strip()) if token.strip() else None
+        if user is None:
+            message = (
+                "That token was not accepted. Paste an API token as printed by "
+                "`driftwatch serve` or `driftwatch admin create-token`."
+            )
+            return _page(request, "login.html", {"error": message}, user=None, status_code=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(
+            COOKIE_NAME,
+            issue_session(user.id, secret_key=_secret(request)),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=12 * 3600,
+        )
+        return response
+
+    @router.post("/logout")
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE_NAME)
+        return response
+
+    @router.get("/", response_class=HTMLResponse)
+    async def projects(request: Request) -> Response:
+        user = _session_user(request)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        data, _ = await _query(request, user, PROJECTS_QUERY, {})
+        return _page(request, "projects.html", {"projects": data["projects"]}, user=user)
+
+    @router.get("/workspaces/{slug}", response_class=HTMLResponse)
+    async def workspace(
+        request: Request, slug: str, branch: str | None = None, page: int = 1
+    ) -> Response:
+        user = _session_user(request)
+        if user is None:
+            return RedirectResponse(f"/login?next=/workspaces/{slug}", status_code=303)
+        page = max(1, page)
+        variables = {
+            "slug": slug,
+            "branch": branch or None,
+            "first": PAGE_SIZE,
+            "offset": (page - 1) * PAGE_SIZE,
+        }
+        data, codes = await _query(request, user, WORKSPACE_QUERY, variables)
+        if "NOT_FOUND" in codes or not data or data.get("project") is None:
+            return _page(request, "not_found.html", {"slug": slug}, user=user, status_code=404)
+        project = data["project"]
+        reports = project["reports"]
+        for report in reports["nodes"]:
+            report["table"] = fmt.metric_table(report["metrics"])
+        context = {
+            "project": project,
+            "reports": reports,
+            "branch": branch or "",
+            "page": page,
+        }
+        return _page(request, "workspace.html", context, user=user)
+
+    @router.get("/api/flamegraphs/{flamegraph_id}/url")
+    async def fresh_flamegraph_url(request: Request, flamegraph_id: str) -> Response:
+        """A new signed URL for the viewer when the one in the page has expired."""
+        user = _session_user(request)
+        if user is None:
+            return JSONResponse({"error": "sign in again"}, status_code=401)
+        data, codes = await _query(request, user, FLAMEGRAPH_URL_QUERY, {"id": flamegraph_id})
+        if not data:
+            return JSONResponse({"error": "not found"}, status_code=404 if codes else 500)
+        return JSONResponse({"url": data["flamegraphUrl"]}, headers={"Cache-Control": "no-store"})
+
+    return router
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.secret_key
+
+
+def _session_user(request: Request) -> User | None:
+    user_id = session_user_id(request.cookies.get(COOKIE_NAME), secret_key=_secret(request))
+    if user_id is None:
+        return None
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        return session.get(User, user_id)
+
+
+async def _query(
+    request: Request, user: User, query: str, variables: dict[str, Any]
+) -> tuple[dict[str, Any], set[str]]:
+    state = request.app.state
+    with Session(state.engine, expire_on_commit=False) as session:
+        context = Context(
+            session=session, user=user, storage=state.storage, settings=state.settings
+        )
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+    codes = {str((error.extensions or {}).get("code")) for error in result.errors or []}
+    return result.data or {}, codes
+
+
+def _page(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    user: User | None,
+    status_code: int = 200,
+) -> Response:
+    settings = request.app.state.settings
+    storage_origin = None
+    if settings.storage_backend == "supabase" and settings.supabase_url:
+        parts = urlsplit(settings.supabase_url)
+        storage_origin = f"{parts.scheme}://{parts.netloc}"
+    response = TEMPLATES.TemplateResponse(
+        request, template, {**context, "user": user}, status_code=status_code
+    )
+    response.headers["Content-Security-Policy"] = content_security_policy(storage_origin)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
