@@ -81,6 +81,7 @@ class Client:
         self.retries = max(1, retries)
         self._http: httpx.Client | None = None
         self._gql: Any = None
+        self._gql_session: Any = None
 
     def __repr__(self) -> str:
         return f"Client(url={self.url!r})"
@@ -352,7 +353,8 @@ class Client:
                 url=f"{self.url}/graphql", headers=headers, timeout=self.timeout
             )
             self._gql = GqlClient(transport=transport, execute_timeout=self.timeout)
-        return self._gql
+            self._gql_session = self._gql.connect_sync()
+        return self._gql_session
 
     def _execute(
         self, query: str, variables: dict[str, Any] | None = None, *, idempotent: bool = False
@@ -371,12 +373,9 @@ class Client:
                 TransportServerError,
             )
 
-            client = self._graphql_session()
             request = GraphQLRequest(query, variable_values=variables)
             try:
-                if client.session is None:
-                    client.connect_sync()
-                return client.session.execute(request)
+                return self._graphql_session().execute(request)
             except TransportQueryError as exc:
                 raise _api_error(exc.errors or [{"message": str(exc)}]) from exc
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

@@ -31,7 +31,7 @@ class Loaders:
     session: Session
     storage: StorageBackend
     signed_url_ttl_seconds: int
-    metrics_by_report: DataLoader[str, list[Metric]] = field(init=False)
+    metrics_by_report: DataLoader[str, list[tuple[Metric, Benchmark]]] = field(init=False)
     flamegraphs_by_report: DataLoader[str, list[Flamegraph]] = field(init=False)
     benchmark: DataLoader[str, Benchmark | None] = field(init=False)
     branch: DataLoader[str, Branch | None] = field(init=False)
@@ -39,7 +39,7 @@ class Loaders:
     signed_url: DataLoader[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.metrics_by_report = DataLoader(self._group_loader(Metric, "report_id", Metric.id))
+        self.metrics_by_report = DataLoader(self._load_metrics)
         self.flamegraphs_by_report = DataLoader(
             self._group_loader(Flamegraph, "report_id", Flamegraph.created_at)
         )
@@ -61,6 +61,22 @@ class Loaders:
             return [grouped[key] for key in keys]
 
         return load
+
+    async def _load_metrics(
+        self, report_ids: list[str]
+    ) -> Sequence[list[tuple[Metric, Benchmark]]]:
+        # Metrics come with their benchmark in one join: a report has dozens of metrics, and
+        # a DataLoader round per metric costs more than the join.
+        grouped: dict[str, list[tuple[Metric, Benchmark]]] = defaultdict(list)
+        rows = self.session.exec(
+            select(Metric, Benchmark)
+            .join(Benchmark, Benchmark.id == Metric.benchmark_id)  # type: ignore[arg-type]
+            .where(Metric.report_id.in_(report_ids))  # type: ignore[attr-defined]
+            .order_by(Benchmark.name, Metric.measure)
+        )
+        for metric, benchmark in rows:
+            grouped[metric.report_id].append((metric, benchmark))
+        return [grouped[key] for key in report_ids]
 
     def _by_id_loader(self, model: type[RowT]) -> Callable[[list[str]], object]:
         async def load(keys: list[str]) -> Sequence[RowT | None]:

@@ -7,7 +7,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
 from driftwatch_server import flamegraphs, reports
@@ -225,5 +225,10 @@ class DriftwatchSchema(strawberry.Schema):
 schema = DriftwatchSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask)],
+    extensions=[
+        lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask),
+        # Module-level LRU caches: clients send the same few query texts over and over.
+        ParserCache,
+        ValidationCache,
+    ],
 )

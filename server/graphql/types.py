@@ -70,23 +70,17 @@ class Metric:
     value: float
     lower_value: float | None
     upper_value: float | None
-    benchmark_id: strawberry.Private[str]
-
-    @strawberry.field
-    async def benchmark(self, info: Info[Context, None]) -> Benchmark:
-        row = await info.context.loaders.benchmark.load(self.benchmark_id)
-        assert row is not None  # foreign key
-        return Benchmark.from_row(row)
+    benchmark: Benchmark
 
     @classmethod
-    def from_row(cls, row: models.Metric) -> Metric:
+    def from_row(cls, row: models.Metric, benchmark: models.Benchmark) -> Metric:
         return cls(
             id=strawberry.ID(row.id),
             measure=row.measure,
             value=row.value,
             lower_value=row.lower_value,
             upper_value=row.upper_value,
-            benchmark_id=row.benchmark_id,
+            benchmark=Benchmark.from_row(benchmark),
         )
 
 
@@ -153,7 +147,7 @@ class Report:
     @strawberry.field
     async def metrics(self, info: Info[Context, None]) -> list[Metric]:
         rows = await info.context.loaders.metrics_by_report.load(str(self.id))
-        return [Metric.from_row(row) for row in rows]
+        return [Metric.from_row(metric, benchmark) for metric, benchmark in rows]
 
     @strawberry.field
     async def flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
