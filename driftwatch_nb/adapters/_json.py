@@ -1,0 +1,79 @@
+"""The ``json`` adapter: Bencher Metric Format (BMF) JSON, driftwatch's own result format.
+
+``{"benchmark": {"measure": {"value": 1.0, "lower_value": 0.9, "upper_value": 1.1}}}``: the
+numbers are taken as they are (``latency`` is expected in nanoseconds), measure slugs must be
+lowercase ``[a-z0-9_-]+``, and unknown keys in a metric are refused so that a typo such as
+``"lower"`` is not silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from ._model import MetricValue, Results
+from ._util import JsonFormat, JsonReader, ResultsBuilder, json_type, load_json
+
+__all__ = ["FORMAT", "parse"]
+
+NAME = "json"
+LABEL = "Bencher Metric Format JSON"
+
+_SLUG = re.compile(r"[a-z0-9_-]+\Z")
+_KEYS = ("value", "lower_value", "upper_value")
+
+
+def _looks_like(document: object) -> bool:
+    return (
+        isinstance(document, dict)
+        and bool(document)
+        and all(
+            isinstance(measures, dict)
+            and bool(measures)
+            and all(isinstance(m, dict) and "value" in m for m in measures.values())
+            for measures in document.values()
+        )
+    )
+
+
+def _convert(document: object, source: str) -> Results:
+    reader = JsonReader(label=LABEL, source=source)
+    if not isinstance(document, dict):
+        raise reader.error(
+            f"expected an object mapping benchmark names to measures, got {json_type(document)}"
+        )
+    builder = ResultsBuilder(adapter=NAME, source=source)
+    for benchmark, measures in document.items():
+        where = f"benchmark {benchmark!r}"
+        reader.check(measures, "an object", where)
+        if not measures:
+            raise reader.error(f"{where} has no measures")
+        for measure, metric in cast(dict[str, object], measures).items():
+            if not _SLUG.match(measure):
+                raise reader.error(
+                    f"{where} has measure {measure!r}; measure slugs use only a-z, 0-9, '_' and '-'"
+                )
+            what = f"{where} measure {measure!r}"
+            reader.check(metric, "an object", what)
+            metric = cast(dict[str, object], metric)
+            unknown = sorted(set(metric) - set(_KEYS))
+            if unknown:
+                raise reader.error(
+                    f"{what} has unknown key {unknown[0]!r} (expected value, lower_value, "
+                    "upper_value)"
+                )
+            value = reader.number(metric, "value", what)
+            lower, upper = (
+                None if metric.get(key) is None else float(reader.number(metric, key, what))
+                for key in ("lower_value", "upper_value")
+            )
+            builder.add(benchmark, measure, MetricValue(float(value), lower, upper))
+    return builder.build()
+
+
+FORMAT = JsonFormat(name=NAME, label=LABEL, looks_like=_looks_like, convert=_convert)
+
+
+def parse(text: str, *, source: str = "stdout") -> Results:
+    """Parse Bencher Metric Format JSON (the whole text, or the one BMF object inside it)."""
+    return load_json(text, FORMAT, source=source)

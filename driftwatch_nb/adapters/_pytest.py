@@ -1,0 +1,53 @@
+"""The ``python_pytest`` adapter: pytest-benchmark's ``--benchmark-json`` output.
+
+Each entry of ``benchmarks`` becomes one benchmark named by its ``fullname`` (``file.py::test``,
+as Bencher names it). ``latency`` is ``stats.mean`` converted from seconds to nanoseconds, with
+``mean ± stats.stddev`` as lower and upper values (Bencher's default ``--average mean``). The
+``ops`` figure is not reported separately: it is ``1 / mean`` and would only duplicate latency.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from ._model import LATENCY, Results
+from ._util import JsonFormat, JsonReader, ResultsBuilder, load_json, spread, to_ns
+
+__all__ = ["FORMAT", "parse"]
+
+NAME = "python_pytest"
+LABEL = "pytest-benchmark JSON"
+
+
+def _looks_like(document: object) -> bool:
+    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
+        return False
+    entries = document["benchmarks"]
+    return "machine_info" in document or any(isinstance(e, dict) and "stats" in e for e in entries)
+
+
+def _convert(document: object, source: str) -> Results:
+    reader = JsonReader(label=LABEL, source=source)
+    reader.check(document, "an object", "the document")
+    entries = reader.field(cast(dict[str, object], document), "benchmarks", "an array")
+    builder = ResultsBuilder(adapter=NAME, source=source)
+    for index, entry in enumerate(cast(list[object], entries)):
+        reader.check(entry, "an object", f"benchmark {index}")
+        entry = cast(dict[str, object], entry)
+        key = "fullname" if "fullname" in entry else "name"
+        name = cast(str, reader.field(entry, key, "a string", f"benchmark {index}"))
+        where = f"benchmark {name!r}"
+        stats = cast(dict[str, object], reader.field(entry, "stats", "an object", where))
+        where = f"the 'stats' object of benchmark {name!r}"
+        mean = to_ns(reader.number(stats, "mean", where), "s")
+        stddev = to_ns(reader.number(stats, "stddev", where), "s")
+        builder.add(name, LATENCY, spread(mean, stddev))
+    return builder.build()
+
+
+FORMAT = JsonFormat(name=NAME, label=LABEL, looks_like=_looks_like, convert=_convert)
+
+
+def parse(text: str, *, source: str = "stdout") -> Results:
+    """Parse pytest-benchmark JSON (the whole text, or the one such object inside it)."""
+    return load_json(text, FORMAT, source=source)
