@@ -69,6 +69,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
     app.state.storage = storage or get_storage(settings)
+    app.state.storage.ensure_bucket()
 
     app.state.secret_key = settings.resolved_secret_key()
 

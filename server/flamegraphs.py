@@ -26,7 +26,7 @@ from driftwatch_server.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from driftwatch_server.models import Flamegraph, PendingUpload, User, utcnow
+from driftwatch_server.models import Flamegraph, PendingUpload, Project, Report, User, utcnow
 from driftwatch_server.reports import (
     as_utc,
     delete_report_rows,
@@ -68,6 +68,19 @@ def safe_file_name(file_name: str) -> str:
     stem = name[:-4] if name.lower().endswith(".svg") else name
     stem = _UNSAFE_CHARACTERS.sub("_", stem).strip("._") or "flamegraph"
     return stem[: MAX_FILE_NAME_LENGTH - 4] + ".svg"
+
+
+def owned_flamegraph(session: Session, *, user: User, flamegraph_id: str) -> Flamegraph:
+    """The flamegraph ``flamegraph_id`` if ``user`` owns its project."""
+    row = session.exec(
+        select(Flamegraph)
+        .join(Report, Report.id == Flamegraph.report_id)  # type: ignore[arg-type]
+        .join(Project, Project.id == Report.project_id)  # type: ignore[arg-type]
+        .where(Flamegraph.id == flamegraph_id, Project.owner_id == user.id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no flamegraph {flamegraph_id!r} among your projects", field="id")
+    return row
 
 
 def create_upload_url(
@@ -250,6 +263,7 @@ __all__ = [
     "confirm_upload",
     "create_upload_url",
     "delete_report",
+    "owned_flamegraph",
     "safe_file_name",
     "sweep",
 ]

@@ -11,7 +11,7 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
 from driftwatch_server import flamegraphs, reports
-from driftwatch_server.errors import ApiError, NotFound
+from driftwatch_server.errors import ApiError
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.types import (
     Flamegraph,
@@ -20,7 +20,6 @@ from driftwatch_server.graphql.types import (
     UploadUrlResponse,
     User,
 )
-from driftwatch_server.models import Flamegraph as FlamegraphRow
 from driftwatch_server.models import Project as ProjectRow
 
 log = logging.getLogger(__name__)
@@ -91,11 +90,7 @@ class Query:
     @strawberry.field(description="A signed read URL for one flamegraph, valid for one hour.")
     async def flamegraph_url(self, info: Ctx, id: strawberry.ID) -> str:
         user = info.context.require_user()
-        row = info.context.session.get(FlamegraphRow, str(id))
-        if row is not None:
-            reports.owned_report(info.context.session, user=user, report_id=row.report_id)
-        else:
-            raise NotFound(f"no flamegraph {id!r} among your projects", field="id")
+        row = flamegraphs.owned_flamegraph(info.context.session, user=user, flamegraph_id=str(id))
         return await info.context.loaders.signed_url.load(row.storage_path)
 
 

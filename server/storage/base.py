@@ -44,6 +44,10 @@ class StorageBackend(Protocol):
 
     bucket: str
 
+    def ensure_bucket(self) -> None:
+        """Create the bucket with its limits if it does not exist yet."""
+        ...
+
     def create_signed_upload_url(self, path: str) -> SignedUpload:
         """Sign a URL a client can PUT the object's bytes to (lives the configured TTL)."""
         ...
