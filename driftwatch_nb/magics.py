@@ -213,7 +213,7 @@ class DriftwatchMagics(Magics):
         compiled = compile(code, "<driftwatch cell>", "exec")
         with StackSampler() as sampler:
             exec(compiled, self.shell.user_ns)  # noqa: S102 - the user's own cell
-        return render_flamegraph(sampler.folded(), title="driftwatch profile")
+        return render_flamegraph(sampler.folded, title="driftwatch profile")
 
     def _post(self, result: RunResult, *, start: dt.datetime, end: dt.datetime) -> None:
         from driftwatch_nb import DriftwatchError

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from driftwatch_nb.cli import _server, _transfer, _user
+from driftwatch_nb.cli import _demo, _server, _transfer, _user
 from driftwatch_nb.cli._output import EXIT_ERROR, EXIT_USAGE, CommandError, error_line
 
 DESCRIPTION = """\
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version="driftwatch 0.1.0")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (_transfer, _user, _server):
+    for module in (_transfer, _user, _server, _demo):
         module.register(commands)
     return parser
 

@@ -1,0 +1,185 @@
+"""``driftwatch demo``: the whole product on embedded defaults, with real data in it.
+
+Starts the server (SQLite + local storage in the data directory), seeds the ``demo`` project
+by really running a benchmark with a real profile through ``driftwatch run``, starts
+JupyterLab on ``notebooks/`` wired to the server, and prints where to look. Ctrl-C stops all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from driftwatch_nb.cli._output import abort, info
+
+DEMO_PROJECT = "demo"
+DEMO_BRANCH = "main"
+
+
+def register(commands: Any) -> None:
+    """Add ``demo`` to the top-level parser."""
+    demo = commands.add_parser(
+        "demo",
+        help="run the server, JupyterLab and a real demo report on embedded defaults",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("--port", type=int, help="server port (default: DRIFTWATCH_PORT or 8787)")
+    demo.add_argument("--jupyter-port", type=int, default=8888, help="JupyterLab port (8888)")
+    demo.add_argument("--no-jupyter", action="store_true", help="do not start JupyterLab")
+    demo.add_argument(
+        "--exit-after-seed",
+        action="store_true",
+        help="stop once the demo report is posted (for scripted checks)",
+    )
+    demo.set_defaults(handler=_demo)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) != 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from driftwatch_nb.cli._server import _prepared_engine, _server_modules
+
+    config, db, _ = _server_modules()
+    settings = config.Settings(**({"port": args.port} if args.port else {}))
+    if not _port_free(settings.host, settings.port):
+        abort(
+            f"port {settings.port} on {settings.host} is in use (another driftwatch?); "
+            "stop it or pass --port"
+        )
+    engine = _prepared_engine(settings)
+    from sqlmodel import select
+
+    from driftwatch_server.auth import ensure_admin, issue_token
+    from driftwatch_server.models import User
+
+    with db.session_scope(engine) as session:
+        ensure_admin(session)
+        admin = session.exec(select(User).where(User.name == "admin")).one()
+        token = issue_token(session, user=admin, label="driftwatch demo")
+    engine.dispose()
+
+    server = _start_server(settings)
+    url = settings.resolved_public_url
+    env = {**os.environ, "DRIFTWATCH_URL": url, "DRIFTWATCH_TOKEN": token}
+    try:
+        _seed(url, token, env)
+        jupyter, jupyter_url = (None, None)
+        if not args.no_jupyter and not args.exit_after_seed:
+            jupyter, jupyter_url = _start_jupyter(env, args.jupyter_port)
+        _print_where_to_look(url, token, jupyter_url, data_dir=settings.data_dir)
+        if args.exit_after_seed:
+            return 0
+        try:
+            while True:
+                time.sleep(1)
+                if jupyter is not None and jupyter.poll() is not None:
+                    abort(f"JupyterLab stopped (exit code {jupyter.returncode})")
+        except KeyboardInterrupt:
+            info("\nstopping…")
+        finally:
+            if jupyter is not None and jupyter.poll() is None:
+                jupyter.terminate()
+                try:
+                    jupyter.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    jupyter.kill()
+    finally:
+        server.should_exit = True
+    return 0
+
+
+def _start_server(settings: Any) -> Any:
+    import uvicorn
+
+    from driftwatch_server.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            abort("the server did not start; see the messages above")
+        time.sleep(0.05)
+    return server
+
+
+def _seed(url: str, token: str, env: dict[str, str]) -> None:
+    """Create the demo project and post a real report with a real profile via `driftwatch run`."""
+    from driftwatch_nb import Client, InvalidInput
+
+    with Client(url, token) as client, contextlib.suppress(InvalidInput):
+        # Already there from an earlier demo: the new report joins its history.
+        client.create_project(DEMO_PROJECT, "Demo")
+    workdir = Path(tempfile.mkdtemp(prefix="driftwatch-demo-"))
+    profile = workdir / "demo-pipeline.svg"
+    command = [
+        sys.executable, "-m", "driftwatch_nb.cli", "run",
+        "-p", DEMO_PROJECT, "-b", DEMO_BRANCH, "--testbed", "demo-machine",
+        "--flamegraph", str(profile),
+        "--", sys.executable, "-m", "driftwatch_nb.demo_workload", "--profile", str(profile),
+    ]  # fmt: skip
+    info("seeding: " + " ".join(["driftwatch", *command[3:]]))
+    result = subprocess.run(command, env=env, stdout=sys.stderr, check=False)
+    if result.returncode != 0:
+        abort(f"seeding the demo report failed (exit code {result.returncode})")
+
+
+def _start_jupyter(env: dict[str, str], port: int) -> tuple[subprocess.Popen[bytes], str]:
+    notebooks = Path.cwd() / "notebooks"
+    root = notebooks if notebooks.is_dir() else Path.cwd()
+    jupyter_token = secrets.token_urlsafe(16)
+    jupyter_env = {**env, "DRIFTWATCH_PROJECT": DEMO_PROJECT, "DRIFTWATCH_BRANCH": DEMO_BRANCH}
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={jupyter_token}",
+    ]  # fmt: skip
+    try:
+        process = subprocess.Popen(
+            command, env=jupyter_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    except OSError as exc:
+        abort(f"cannot start JupyterLab ({exc}); install it with: pip install jupyterlab")
+    url = f"http://127.0.0.1:{port}/lab?token={jupyter_token}"
+    return process, url
+
+
+def _print_where_to_look(url: str, token: str, jupyter_url: str | None, *, data_dir: Path) -> None:
+    lines = [
+        "",
+        "driftwatch demo is running",
+        f"  dashboard   {url}/workspaces/{DEMO_PROJECT}   (sign in with the token below)",
+        f"  GraphQL     {url}/graphql",
+        f"  token       {token}",
+    ]
+    if jupyter_url:
+        lines.append(f"  JupyterLab  {jupyter_url}")
+    lines += [
+        f"  data        {data_dir}",
+        "",
+        "try:",
+        f"  export DRIFTWATCH_URL={url} DRIFTWATCH_TOKEN={token}",
+        f"  driftwatch reports -p {DEMO_PROJECT}",
+        "",
+        "Ctrl-C stops everything.",
+    ]
+    info("\n".join(lines))
