@@ -255,7 +255,10 @@ class DriftwatchMagics(Magics):
         assert result.flamegraph_svg is not None
         if result.flamegraph_id:
             return FlamegraphViewer.from_flamegraph(
-                result.flamegraph_id, client=self.client(), local_bytes=result.flamegraph_svg
+                result.flamegraph_id,
+                client=self.client(),
+                file_name=f"{result.benchmark}.svg",
+                local_bytes=result.flamegraph_svg,
             )
         return FlamegraphViewer.from_bytes(
             result.flamegraph_svg, file_name=f"{result.benchmark}.svg"
@@ -300,7 +303,7 @@ class DriftwatchMagics(Magics):
             print(f"{path.name}: attached to report {report_id} as flamegraph {flamegraph.id}")
             display(
                 FlamegraphViewer.from_flamegraph(
-                    flamegraph.id, client=client, local_bytes=path.read_bytes()
+                    flamegraph.id, client=client, file_name=path.name, local_bytes=path.read_bytes()
                 )
             )
         if failures:

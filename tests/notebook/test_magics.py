@@ -1,0 +1,187 @@
+"""The magics in a real IPython shell against a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from driftwatch_nb import Client
+from driftwatch_nb.flamegraph import flamegraph_frames, render_flamegraph
+from driftwatch_nb.magics import DriftwatchMagics, RunResult
+from tests.conftest import LiveServer
+
+BUSY_CELL = """
+total = 0
+for i in range(scale):
+    total += i * i
+"""
+
+
+@pytest.fixture(scope="module")
+def shell() -> InteractiveShell:
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "driftwatch_nb")
+    return shell
+
+
+@pytest.fixture
+def magics(
+    shell: InteractiveShell, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DriftwatchMagics]:
+    for name in ("DRIFTWATCH_PROJECT", "DRIFTWATCH_BRANCH", "DRIFTWATCH_URL", "DRIFTWATCH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    instance = shell.magics_manager.registry["DriftwatchMagics"]
+    instance.config_values.clear()
+    instance.last_report_id = None
+    instance._client = None
+    shell.run_line_magic("driftwatch", f"config url={live_server.url} token={live_server.token}")
+    Client(live_server.url, live_server.token).create_project("nb")
+    shell.user_ns["scale"] = 2000
+    yield instance
+
+
+def count(live_server: LiveServer, table: str) -> int:
+    with live_server.engine.connect() as connection:
+        return connection.execute(sa.text(f"select count(*) from {table}")).scalar_one()
+
+
+def test_help_documents_run_and_its_options(shell: InteractiveShell) -> None:
+    doc = shell.find_cell_magic("driftwatch").__doc__
+    for option in ("--profile", "--dry-run", "-n NUMBER", "-r REPEAT", "--name", "-o"):
+        assert option in doc
+
+
+def test_run_times_the_cell_and_posts_a_latency_report(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    result = shell.run_cell_magic(
+        "driftwatch", "run -p nb -b main --name squares -n 20 -r 3 -o", BUSY_CELL
+    )
+    assert isinstance(result, RunResult)
+    assert result.timings.loops == 20 and len(result.timings.runs) == 3
+    assert "total" not in shell.user_ns, (
+        "like %timeit, the cell's assignments stay in the timing loop"
+    )
+
+    report = Client(live_server.url, live_server.token).report(result.report_id)
+    assert (report.project, report.branch, report.testbed) == ("nb", "main", "notebook")
+    [metric] = report.metrics
+    assert (metric.benchmark, metric.measure) == ("squares", "latency")
+    assert metric.value == pytest.approx(result.timings.mean * 1e9)
+    assert metric.lower_value == pytest.approx(result.timings.best * 1e9)
+    assert metric.upper_value == pytest.approx(result.timings.worst * 1e9)
+    assert magics.last_report_id == result.report_id
+
+
+def test_calibration_picks_loops_like_timeit(
+    shell: InteractiveShell, magics: DriftwatchMagics
+) -> None:
+    result = shell.run_cell_magic("driftwatch", "run --dry-run -r 2 -o", "x = 1 + 1")
+    assert result.timings.loops >= 10_000, "a trivial statement needs many loops to fill 0.2 s"
+    assert result.report_id is None and result.dry_run
+
+
+def test_profile_attaches_a_flamegraph_linked_to_the_benchmark(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    shell.user_ns["scale"] = 200_000
+    result = shell.run_cell_magic(
+        "driftwatch", "run -p nb -b main --name squares -n 1 -r 2 --profile -o", BUSY_CELL
+    )
+    assert result.flamegraph_id is not None
+    report = Client(live_server.url, live_server.token).report(result.report_id)
+    [flamegraph] = report.flamegraphs
+    assert flamegraph.benchmark == "squares"
+    frames = flamegraph_frames(
+        Client(live_server.url, live_server.token).download_flamegraph(flamegraph.id)
+    )
+    assert frames, "the uploaded SVG is a real flamegraph with frames"
+
+
+def test_dry_run_posts_nothing(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    before = count(live_server, "reports")
+    result = shell.run_cell_magic(
+        "driftwatch", "run -p nb -b main --dry-run --profile -n 2 -r 2 -o", BUSY_CELL
+    )
+    assert result.flamegraph_svg is not None and result.report_id is None
+    assert count(live_server, "reports") == before
+    assert live_server.stored_files() == []
+
+
+def test_an_exception_in_the_cell_surfaces_and_nothing_is_posted(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    with pytest.raises(ZeroDivisionError):
+        shell.run_cell_magic("driftwatch", "run -p nb -b main", "1 / 0")
+    assert count(live_server, "reports") == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("run -p nb -b main -n zero", "argument -n/--number: invalid int value"),
+        ("run -p nb -b main --bogus", "unrecognized arguments: --bogus"),
+        ("run -p nb -b main -r 0", "-r/--repeat must be at least 1"),
+        ("walk", "unknown driftwatch command 'walk'"),
+    ],
+)
+def test_argument_errors_are_usage_errors(
+    shell: InteractiveShell, magics: DriftwatchMagics, line: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        shell.run_cell_magic("driftwatch", line, "pass")
+
+
+def test_run_cell_shows_usage_errors_without_a_traceback(
+    shell: InteractiveShell, magics: DriftwatchMagics, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = shell.run_cell("%%driftwatch run --bogus\npass")
+    assert isinstance(result.error_in_exec, UsageError)
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err and "Traceback" not in err
+
+
+def test_project_and_branch_default_from_config_and_environment(
+    shell: InteractiveShell,
+    magics: DriftwatchMagics,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not a git checkout: no branch to guess
+    with pytest.raises(UsageError, match="no project"):
+        shell.run_cell_magic("driftwatch", "run -n 1 -r 1", "pass")
+    shell.run_line_magic("driftwatch", "config project=nb")
+    with pytest.raises(UsageError, match="no branch"):
+        shell.run_cell_magic("driftwatch", "run -n 1 -r 1", "pass")
+    monkeypatch.setenv("DRIFTWATCH_BRANCH", "feature")
+    result = shell.run_cell_magic("driftwatch", "run -n 1 -r 1 -o", "pass")
+    assert (result.project, result.branch) == ("nb", "feature")
+
+
+def test_upload_attaches_files_to_the_last_report(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="no report yet"):
+        shell.run_line_magic("driftwatch_upload", "x.svg")
+    result = shell.run_cell_magic(
+        "driftwatch", "run -p nb -b main --name squares -n 1 -r 1 -o", BUSY_CELL
+    )
+    good = tmp_path / "cpu.svg"
+    good.write_bytes(render_flamegraph({"main;work": 10, "main;idle": 5}))
+    bad = tmp_path / "bad.svg"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n0000")
+
+    with pytest.raises(UsageError, match="bad.svg"):
+        shell.run_line_magic("driftwatch_upload", f"{good} {bad}")
+    assert live_server.stored_files() == [], "nothing is sent when any file is bad"
+
+    shell.run_line_magic("driftwatch_upload", f"{good} --benchmark squares")
+    report = Client(live_server.url, live_server.token).report(result.report_id)
+    assert [(f.file_name, f.benchmark) for f in report.flamegraphs] == [("cpu.svg", "squares")]
