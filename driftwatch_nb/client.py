@@ -121,6 +121,13 @@ class Client:
         )
         return Project.from_json(data["createProject"])
 
+    def ensure_project(self, slug: str, name: str | None = None) -> Project:
+        """Your project ``slug``, created first if you have none by that name."""
+        for project in self.projects():
+            if project.slug == slug:
+                return project
+        return self.create_project(slug, name)
+
     def create_report(
         self,
         project: str,

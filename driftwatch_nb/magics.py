@@ -202,7 +202,8 @@ class DriftwatchMagics(Magics):
         )
         if not args.dry_run:
             self._post(result, start=start, end=end)
-        display(result)
+        if not args.output:  # with -o the returned object is shown instead, once
+            display(result)
         if svg is not None:
             display(self._viewer(result))
         return result if args.output else None

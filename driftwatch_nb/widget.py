@@ -133,6 +133,10 @@ class FlamegraphViewer(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
 
+    def __repr__(self) -> str:
+        source = "url" if self.url else "bytes from the kernel"
+        return f"FlamegraphViewer(file_name={self.file_name!r}, source={source!r})"
+
     # -- constructors ------------------------------------------------------------------------
 
     @classmethod
