@@ -1,0 +1,68 @@
+"""Pieces shared by the client commands: connection options, error translation, tables."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from driftwatch_nb.cli._output import abort
+
+if TYPE_CHECKING:
+    from driftwatch_nb.client import Client
+
+
+def connection_options() -> argparse.ArgumentParser:
+    """``--url`` and ``--token``, for every command that talks to a server."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("connection")
+    group.add_argument(
+        "--url", help="server URL (env DRIFTWATCH_URL; default from `driftwatch login`)"
+    )
+    group.add_argument(
+        "--token", help="API token (env DRIFTWATCH_TOKEN; default from `driftwatch login`)"
+    )
+    return parent
+
+
+def make_client(args: argparse.Namespace) -> Client:
+    """A client from the command's options, the environment or the login file."""
+    from driftwatch_nb.client import Client
+
+    with user_errors():
+        return Client(getattr(args, "url", None), getattr(args, "token", None))
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the client's and the validator's exceptions into one-line errors (exit 1)."""
+    from driftwatch_nb._exceptions import DriftwatchError, NotFoundError
+    from driftwatch_nb.adapters import AdapterError
+    from driftwatch_nb.svg import SvgValidationError
+
+    try:
+        yield
+    except NotFoundError as exc:
+        message = exc.message.replace(
+            "create it with createProject", "create it with `driftwatch projects create SLUG`"
+        )
+        abort(message)
+    except (DriftwatchError, SvgValidationError, AdapterError) as exc:
+        abort(str(exc))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, file=None) -> None:  # type: ignore[no-untyped-def]
+    """A plain aligned text table."""
+    file = file or sys.stdout
+    widths = [
+        max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)
+    ]
+    for line in (headers, *rows):
+        print(
+            "  ".join(
+                str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)
+            ).rstrip(),
+            file=file,
+        )
