@@ -375,6 +375,7 @@ class Client:
             import httpx
             from gql import GraphQLRequest
             from gql.transport.exceptions import (
+                TransportConnectionFailed,
                 TransportProtocolError,
                 TransportQueryError,
                 TransportServerError,
@@ -385,12 +386,12 @@ class Client:
                 return self._graphql_session().execute(request)
             except TransportQueryError as exc:
                 raise _api_error(exc.errors or [{"message": str(exc)}]) from exc
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # Nothing reached the server: safe to retry anything.
-                raise _Retryable(self._unreachable(exc)) from exc
-            except httpx.TransportError as exc:
-                failure = self._unreachable(exc)
-                if idempotent:
+            except TransportConnectionFailed as exc:
+                # gql wraps the httpx error; its cause tells whether anything was sent.
+                cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+                failure = self._unreachable(cause)
+                nothing_sent = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+                if nothing_sent or idempotent:
                     raise _Retryable(failure) from exc
                 raise failure from exc
             except TransportServerError as exc:
