@@ -42,7 +42,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@status=0; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -177,6 +177,15 @@ class Client:
         )
         return Report.from_json(data["report"])
 
+    def report_project(self, report_id: str) -> str:
+        """The slug of the project a report belongs to (a cheap check that it is yours)."""
+        data = self._execute(
+            "query($id: ID!) { report(id: $id) { projectSlug } }",
+            {"id": report_id},
+            idempotent=True,
+        )
+        return data["report"]["projectSlug"]
+
     def reports(
         self, project: str, *, branch: str | None = None, limit: int = 20, offset: int = 0
     ) -> ReportList:
@@ -287,26 +296,30 @@ class Client:
         project: str | None = None,
         benchmark: str | None = None,
         progress: ProgressCallback | None = None,
+        validate: bool = True,
     ) -> Flamegraph:
         """Validate a flamegraph SVG locally, upload it and attach it to ``report``.
 
         ``file`` is a path or the SVG bytes (then ``file_name`` names it). ``project`` is needed
-        only when ``report`` is an id.
+        only when ``report`` is an id. ``validate=False`` skips the local check for callers
+        that have just made it (the server checks again either way).
         """
         from driftwatch_nb.svg import validate_svg, validate_svg_file
 
         if isinstance(file, bytes):
             name = file_name or "flamegraph.svg"
             data = file
-            validate_svg(data, file_name=name)
+            if validate:
+                validate_svg(data, file_name=name)
         else:
             path = Path(file)
             name = file_name or path.name
-            validate_svg_file(path)
+            if validate:
+                validate_svg_file(path)
             data = path.read_bytes()
         if isinstance(report, str):
             report_id = report
-            project = project or self.report(report).project
+            project = project or self.report_project(report)
         else:
             report_id, project = report.id, report.project
         upload = self.get_flamegraph_upload_url(project, name, len(data))

@@ -303,15 +303,14 @@ def _upload(args: argparse.Namespace) -> int:
     _check_flamegraphs(flamegraphs)
     client = make_client(args)
     with user_errors():
-        report = client.report(args.report)
-    uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, quiet=args.quiet)
+        project = client.report_project(args.report)
+    uploaded, failed = _attach_all(client, args.report, project, flamegraphs, quiet=args.quiet)
     if args.format == "json":
-        print(
-            json.dumps({"report": report.id, "flamegraphs": uploaded, "failed": failed}, indent=2)
-        )
+        summary = {"report": args.report, "flamegraphs": uploaded, "failed": failed}
+        print(json.dumps(summary, indent=2))
     elif not args.quiet:
         for item in uploaded:
-            info(f"{item['file']}: attached to report {report.id} as flamegraph {item['id']}")
+            info(f"{item['file']}: attached to report {args.report} as flamegraph {item['id']}")
     for item in failed:
         info(f"driftwatch: error: {item['file']}: upload failed: {item['error']}")
     return EXIT_ERROR if failed else 0
@@ -337,6 +336,7 @@ def _attach_all(
                 project=project,
                 benchmark=flamegraph.benchmark,
                 progress=progress,
+                validate=False,  # every file was checked before anything was sent
             )
         except DriftwatchError as exc:
             failed.append({"file": str(flamegraph.path), "error": str(exc)})
