@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import statistics
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -39,9 +38,7 @@ class BenchServer:
 def start_bench_server(*, extra_routes: Callable[[Any, Any], None] | None = None) -> BenchServer:
     """Start a server (SQLite + local storage) with one user; ``extra_routes(app, engine)``
     may add comparison endpoints before it starts."""
-    import uvicorn
-
-    from driftwatch_server.app import create_app
+    from driftwatch_server.app import create_app, serve_in_thread
     from driftwatch_server.auth import create_user, issue_token
     from driftwatch_server.config import Settings
     from driftwatch_server.db import create_db_engine, session_scope
@@ -57,12 +54,7 @@ def start_bench_server(*, extra_routes: Callable[[Any, Any], None] | None = None
     app = create_app(settings, engine=engine)
     if extra_routes:
         extra_routes(app, engine)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.02)
+    server, _thread = serve_in_thread(app, host="127.0.0.1", port=port)
     return BenchServer(
         url=f"http://127.0.0.1:{port}",
         token=token,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -86,3 +89,24 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def serve_in_thread(
+    app: FastAPI, *, host: str, port: int, timeout: float = 30.0
+) -> tuple[uvicorn.Server, threading.Thread]:
+    """Run ``app`` with uvicorn in a daemon thread; returns once it accepts connections.
+
+    Used by ``driftwatch demo``, the benchmarks and the tests. Stop it with
+    ``server.should_exit = True``.
+    """
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="driftwatch-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the driftwatch server did not start on {host}:{port}")
+        time.sleep(0.02)
+    return server, thread

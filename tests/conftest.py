@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,19 +105,9 @@ class LiveServer:
 
 def start_server(app: object, port: int) -> tuple[object, threading.Thread]:
     """Run ``app`` with uvicorn in a thread; returns once it accepts connections."""
-    import uvicorn
+    from driftwatch_server.app import serve_in_thread
 
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    return server, thread
+    return serve_in_thread(app, host="127.0.0.1", port=port)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -103,22 +102,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _start_server(settings: Any) -> Any:
-    import uvicorn
+    from driftwatch_server.app import create_app, serve_in_thread
 
-    from driftwatch_server.app import create_app
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+    try:
+        server, _thread = serve_in_thread(
+            create_app(settings), host=settings.host, port=settings.port
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            abort("the server did not start; see the messages above")
-        time.sleep(0.05)
+    except RuntimeError as exc:
+        abort(f"{exc}; see the messages above")
     return server
 
 
