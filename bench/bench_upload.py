@@ -36,7 +36,9 @@ def main() -> int:
     client = Client(server.url, server.token)
     client.create_project("bench")
     now = dt.datetime.now(dt.UTC)
-    report = client.create_report("bench", "main", {"b": {"latency": 1.0}}, start_time=now, end_time=now)
+    report = client.create_report(
+        "bench", "main", {"b": {"latency": 1.0}}, start_time=now, end_time=now
+    )
     data = make_large_flamegraph(9 * 1024 * 1024)
     path = Path(tempfile.mkdtemp()) / "large.svg"
     path.write_bytes(data)
@@ -54,7 +56,9 @@ def main() -> int:
     def bare_put() -> float:
         signed = client.get_flamegraph_upload_url("bench", "large.svg", len(data))  # not timed
         start = time.perf_counter()
-        response = http.put(signed.upload_url, content=data, headers={"Content-Type": "image/svg+xml"})
+        response = http.put(
+            signed.upload_url, content=data, headers={"Content-Type": "image/svg+xml"}
+        )
         response.raise_for_status()
         return time.perf_counter() - start
 
