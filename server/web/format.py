@@ -13,19 +13,32 @@ def format_measure(value: float | None, measure: str = "latency") -> str:
     if value is None:
         return ""
     if measure == "latency":
+        # Round to the digits shown before picking the unit: 999.96 ns is "1 µs", not "1e+03 ns".
+        shown = float(f"{value:.3g}")
         for scale, unit in _TIME_UNITS:
-            if abs(value) >= scale or unit == "ns":
-                return f"{value / scale:.3g} {unit}"
+            if abs(shown) >= scale or unit == "ns":
+                return f"{shown / scale:.3g} {unit}"
     if measure == "throughput":
-        return f"{value:,.4g} ops/s"
-    return f"{value:.4g}"
+        return f"{format_number(value)} ops/s"
+    return format_number(value)
+
+
+def format_number(value: float) -> str:
+    """``12345.6`` -> ``12,346``; ``0.01234`` -> ``0.0123``.
+
+    Never scientific notation: ``format(12345.6, ",.4g")`` gives ``1.235e+04``, which nobody
+    wants to read in a table of results.
+    """
+    if abs(float(f"{value:.3g}")) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
 
 
 def format_bytes(size: int) -> str:
     """``2_500_000`` -> ``2.4 MiB``."""
     value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024 or unit == "MiB":
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"

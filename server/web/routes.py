@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
@@ -20,6 +20,7 @@ from driftwatch_server.auth import user_for_token
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
+from driftwatch_server.storage import LocalStorage
 from driftwatch_server.web import format as fmt
 from driftwatch_server.web.sessions import COOKIE_NAME, issue_session, session_user_id
 
@@ -66,11 +67,16 @@ def build_dashboard_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request) -> Response:
-        return _page(request, "login.html", {"error": None}, user=None)
+    def login_page(request: Request, next_path: str = Query("/", alias="next")) -> Response:
+        context = {"error": None, "next": _safe_next(next_path)}
+        return _page(request, "login.html", context, user=None)
 
     @router.post("/login", response_class=HTMLResponse)
-    def login(request: Request, token: str = Form(default="")) -> Response:
+    def login(
+        request: Request,
+        token: str = Form(default=""),
+        next_path: str = Form(default="/", alias="next"),
+    ) -> Response:
         with Session(request.app.state.engine) as session:
             user = user_for_token(session, token.strip()) if token.strip() else None
         if user is None:
@@ -78,8 +84,9 @@ def build_dashboard_router() -> APIRouter:
                 "That token was not accepted. Paste an API token as printed by "
                 "`driftwatch serve` or `driftwatch admin create-token`."
             )
-            return _page(request, "login.html", {"error": message}, user=None, status_code=401)
-        response = RedirectResponse("/", status_code=303)
+            context = {"error": message, "next": _safe_next(next_path)}
+            return _page(request, "login.html", context, user=None, status_code=401)
+        response = RedirectResponse(_safe_next(next_path), status_code=303)
         response.set_cookie(
             COOKIE_NAME,
             issue_session(user.id, secret_key=_secret(request)),
@@ -110,7 +117,8 @@ def build_dashboard_router() -> APIRouter:
     ) -> Response:
         user = _session_user(request)
         if user is None:
-            return RedirectResponse(f"/login?next=/workspaces/{slug}", status_code=303)
+            target = quote(f"/workspaces/{quote(slug, safe='')}", safe="")
+            return RedirectResponse(f"/login?next={target}", status_code=303)
         page = max(1, page)
         variables = {
             "slug": slug,
@@ -147,6 +155,34 @@ def build_dashboard_router() -> APIRouter:
     return router
 
 
+def _safe_next(target: str) -> str:
+    """Where to go after signing in: a path on this site, never another origin."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(char) < 0x20 for char in target):
+        return "/"
+    return target
+
+
+def _storage_origin(request: Request) -> str | None:
+    """The origin signed URLs point at, which the viewer must be allowed to fetch from.
+
+    The embedded backend's URLs use ``public_url``: when people reach the dashboard under
+    another name (``localhost`` vs ``127.0.0.1``, a proxy's host name), ``'self'`` alone would
+    make the browser refuse every flamegraph fetch.
+    """
+    state = request.app.state
+    settings = state.settings
+    if isinstance(state.storage, LocalStorage):
+        base = state.storage.public_url
+    elif settings.storage_backend == "supabase" and settings.supabase_url:
+        base = settings.supabase_url
+    else:
+        return None
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
 def _secret(request: Request) -> str:
     return request.app.state.secret_key
 
@@ -180,15 +216,10 @@ def _page(
     user: User | None,
     status_code: int = 200,
 ) -> Response:
-    settings = request.app.state.settings
-    storage_origin = None
-    if settings.storage_backend == "supabase" and settings.supabase_url:
-        parts = urlsplit(settings.supabase_url)
-        storage_origin = f"{parts.scheme}://{parts.netloc}"
     response = TEMPLATES.TemplateResponse(
         request, template, {**context, "user": user}, status_code=status_code
     )
-    response.headers["Content-Security-Policy"] = content_security_policy(storage_origin)
+    response.headers["Content-Security-Policy"] = content_security_policy(_storage_origin(request))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
