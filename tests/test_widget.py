@@ -1,0 +1,61 @@
+"""The thin Python side of the FlamegraphViewer widget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from driftwatch_nb.flamegraph import render_flamegraph
+from driftwatch_nb.svg import SvgValidationError
+from driftwatch_nb.widget import FlamegraphViewer
+
+SVG = render_flamegraph({"main;work": 3, "main;idle": 1})
+
+
+def test_static_module_and_traits() -> None:
+    viewer = FlamegraphViewer.from_url(
+        "http://x/storage/v1/object/sign/flamegraphs/a/b_cpu.svg?token=t"
+    )
+    assert "export function mountViewer" in viewer._esm  # the shared module, as text
+    assert viewer.file_name == "b_cpu.svg" and viewer.height == 480 and viewer.svg_text == ""
+    assert "viewer.js" not in repr(viewer) and "b_cpu.svg" in repr(viewer)
+
+
+def test_unknown_keyword_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="colour"):
+        FlamegraphViewer(url="http://x/a.svg", colour="red")
+
+
+def test_from_bytes_and_file_validate(tmp_path: Path) -> None:
+    viewer = FlamegraphViewer.from_bytes(SVG, file_name="cpu.svg")
+    assert viewer.svg_text == SVG.decode() and viewer.file_name == "cpu.svg"
+    bad = tmp_path / "bad.svg"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(SvgValidationError, match="bad.svg"):
+        FlamegraphViewer.from_file(bad)
+
+
+def test_refresh_message_sets_a_new_url() -> None:
+    urls = iter(["http://x/new.svg?token=2"])
+    viewer = FlamegraphViewer.from_url("http://x/new.svg?token=1", refresh=lambda: next(urls))
+    viewer._on_custom_msg(viewer, {"type": "refresh_url"}, [])
+    assert viewer.url == "http://x/new.svg?token=2"
+
+
+def test_request_bytes_sends_the_svg_from_the_kernel() -> None:
+    viewer = FlamegraphViewer.from_url("http://x/a.svg?token=1", fetch_bytes=lambda: SVG)
+    viewer._on_custom_msg(viewer, {"type": "request_bytes"}, [])
+    assert viewer.svg_text == SVG.decode()
+
+
+def test_request_bytes_refuses_bad_bytes_and_unknown_messages_are_ignored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sent: list[dict] = []
+    viewer = FlamegraphViewer.from_url("http://x/a.svg?token=1", fetch_bytes=lambda: b"not svg")
+    viewer.send = sent.append  # type: ignore[method-assign]
+    viewer._on_custom_msg(viewer, {"type": "request_bytes"}, [])
+    assert viewer.svg_text == "" and sent[0]["type"] == "error" and "a.svg" in sent[0]["message"]
+    viewer._on_custom_msg(viewer, {"type": "launch_missiles"}, [])
+    assert "unknown message" in caplog.text
