@@ -142,7 +142,7 @@ def _start_jupyter(env: dict[str, str], port: int) -> tuple[subprocess.Popen[byt
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-        f"--IdentityProvider.token={jupyter_token}",
+        f"--IdentityProvider.token={jupyter_token}", "--allow-root",
     ]  # fmt: skip
     try:
         process = subprocess.Popen(
