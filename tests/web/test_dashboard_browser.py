@@ -29,20 +29,11 @@ from driftwatch_nb.flamegraph import flamegraph_frames, render_flamegraph
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
-    from tests.conftest import LiveServer
+from tests.browser import chromium
+from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 COOKIE_NAME = "dw_session"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -196,19 +187,8 @@ def matched_percent(folded: dict[str, int], pattern: str) -> float:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; a missing binary is a failure, never a skip."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"headless Chromium is required at {CHROMIUM} for the dashboard tests; install it "
-            "with `apt-get install chromium chromium-driver`",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass
