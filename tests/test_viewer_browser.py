@@ -743,7 +743,7 @@ def test_flamegraph_pl_absolute_layout(page, site: Site):
     shown = page.inner_text("[data-testid=dw-matched]").removeprefix("Matched: ").rstrip("%")
     assert float(shown) == pytest.approx(percent, abs=0.006)
     assert page.locator("[data-testid=dw-canvas] g.dw-frame-match").count() == hits
-    target = frame(page, "sha256_block")
+    target = frame(page, "sha256_block").first  # also under write_output, narrower
     root_width = frame(page, "all").locator("rect").bounding_box()["width"]
     target.locator("rect").click()
     assert target.locator("rect").bounding_box()["width"] == pytest.approx(root_width, rel=0.01)
@@ -848,14 +848,16 @@ def big_flamegraph(n_frames: int = 50_000, seed: int = 7) -> bytes:
     return render_inferno(frames, total, title="big").encode()
 
 
-def test_large_flamegraph_stays_responsive(page, site: Site):
+def test_large_flamegraph_loads_searches_and_zooms(page, site: Site):
+    # Behaviour only: how fast this is, is measured in bench/, never asserted in a test.
+    page.set_default_timeout(120_000)  # a loaded CI machine is slow, not broken
     data = big_flamegraph()
     assert 8 * 2**20 < len(data) < 10 * 2**20
     url = site.put("/svg/big.svg", data)
     started = time.monotonic()
     mount(page, url=url)
     load_s = time.monotonic() - started
-    assert load_s < 8, f"loading took {load_s:.1f} s"
+    assert page.get_attribute("[data-testid=dw-viewer]", "data-status") == "ready"
 
     timing = page.evaluate(
         """async () => {
@@ -870,15 +872,15 @@ def test_large_flamegraph_stays_responsive(page, site: Site):
           g.querySelector('rect').dispatchEvent(new MouseEvent('click', { bubbles: true }));
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
           const zoom = performance.now() - t1;
+          const zoomed = document.querySelector('[data-testid=dw-viewer]').dataset.frameZoom;
           const t2 = performance.now();
           window.handle.reset();
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
           const reset = performance.now() - t2;
-          return { search, zoom, reset, matched: document.querySelector('[data-testid=dw-matched]').textContent };
+          const afterReset = document.querySelector('[data-testid=dw-viewer]').dataset.frameZoom;
+          return { search, zoom, reset, zoomed, afterReset, matched: document.querySelector('[data-testid=dw-matched]').textContent };
         }"""
     )
-    assert timing["matched"].startswith("Matched: ")
-    assert timing["search"] < 1000, timing
-    assert timing["zoom"] < 2000, timing
-    assert timing["reset"] < 2000, timing
+    assert re.fullmatch(r"Matched: \d+\.\d\d%", timing["matched"]), timing
+    assert timing["zoomed"] != "1" and timing["afterReset"] == "1", timing
     print(f"9 MiB flamegraph: load {load_s:.2f}s, {timing}")
