@@ -121,6 +121,15 @@ class Client:
         )
         return Project.from_json(data["createProject"])
 
+    def project(self, slug: str) -> Project:
+        """Your project ``slug`` (``NotFoundError`` if you have none by that slug)."""
+        data = self._execute(
+            "query($slug: String!) { project(slug: $slug) { id slug name } }",
+            {"slug": slug},
+            idempotent=True,
+        )
+        return Project.from_json(data["project"])
+
     def ensure_project(self, slug: str, name: str | None = None) -> Project:
         """Your project ``slug``, created first if you have none by that name."""
         for project in self.projects():
@@ -253,7 +262,7 @@ class Client:
                 return
             message = _storage_error_message(response)
             # A retry after a lost response finds the object already there: that is success.
-            if number > 1 and "409" in (message, str(response.status_code)):
+            if number > 1 and (response.status_code == 409 or message.startswith("409 ")):
                 return
             if response.status_code in RETRYABLE_STATUS:
                 raise _Retryable(

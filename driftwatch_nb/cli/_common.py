@@ -18,11 +18,18 @@ def connection_options() -> argparse.ArgumentParser:
     """``--url`` and ``--token``, for every command that talks to a server."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("connection")
+    # SUPPRESS: a nested command (`projects --url X create`) must not reset what its parent
+    # command parsed back to None.
     group.add_argument(
-        "--url", help="server URL (env DRIFTWATCH_URL; default from `driftwatch login`)"
+        "--url",
+        default=argparse.SUPPRESS,
+        help="server URL (env DRIFTWATCH_URL; default from `driftwatch login`, "
+        "else http://127.0.0.1:8787)",
     )
     group.add_argument(
-        "--token", help="API token (env DRIFTWATCH_TOKEN; default from `driftwatch login`)"
+        "--token",
+        default=argparse.SUPPRESS,
+        help="API token (env DRIFTWATCH_TOKEN; default from `driftwatch login`)",
     )
     return parent
 

@@ -1,9 +1,9 @@
 """``driftwatch run`` and ``driftwatch upload``: post benchmark results and flamegraphs.
 
-``run`` works like ``bencher run``: it runs the benchmark command (its output still reaches the
-terminal), parses the results, checks every flamegraph, posts one report, then uploads the
-flamegraphs. Nothing is sent before everything that can be checked locally has been checked;
-a flamegraph that fails to upload does not undo the report, and the exit code says so.
+``run`` works like ``bencher run``: it checks what it can, runs the benchmark command (its output
+still reaches the terminal), parses the results, posts one report, then uploads the
+flamegraphs. Nothing is sent before everything that can be checked locally has been checked; a
+flamegraph that fails to upload does not undo the report, and the exit code says so.
 """
 
 from __future__ import annotations
@@ -17,29 +17,90 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from driftwatch_nb.cli._common import connection_options, make_client, print_table, user_errors
-from driftwatch_nb.cli._output import EXIT_ERROR, EXIT_USAGE, abort, info
+from driftwatch_nb.cli._output import EXIT_ERROR, EXIT_USAGE, abort, error_line, info
 
+if TYPE_CHECKING:
+    from driftwatch_nb.adapters import Results
+    from driftwatch_nb.client import Client
+
+ADAPTER_NAMES = (
+    "auto",
+    "json",
+    "python_pytest",
+    "shell_hyperfine",
+    "cpp_google",
+    "go_bench",
+    "rust_criterion",
+)
+EXIT_COMMAND_NOT_FOUND = 127  # what a shell answers, so both command forms agree
+TEE_CHUNK_BYTES = 64 * 1024
+SHELL_SYNTAX = frozenset("|&;<>()$`\\\"'*?[]#~{}!")
+
+RUN_USAGE = "driftwatch run -p PROJECT -b BRANCH [options] [--] COMMAND [ARG ...]"
+RUN_DESCRIPTION = """\
+Run COMMAND, parse its benchmark results, post them as one report on PROJECT/BRANCH,
+and attach flamegraph SVGs to the report.
+
+Before COMMAND starts, the server, the token and the project are checked, and every
+flamegraph that already exists is validated; a flamegraph COMMAND writes itself is
+validated after it ran. Nothing is sent until all of that passed.
+
+COMMAND is run directly when it has several words (exec form: `-- pytest bench.py`), and
+by /bin/sh when it is one argument with spaces or shell syntax (shell form:
+`"pytest bench.py | tee out.txt"`), like `bencher run`; --exec forces the exec form.
+Without COMMAND, the results are read from --file, or else from stdin.
+"""
 RUN_EPILOG = """\
-flamegraphs:
-  --flamegraph FILE               attach FILE to the report (repeatable)
-  --flamegraph-for BENCH FILE     attach FILE linked to the benchmark BENCH (repeatable)
-  A flamegraph may be written by the benchmark command itself: files are checked after the
-  command has run and before anything is sent.
+linking a flamegraph to a benchmark:
+  --flamegraph FILE              attached to the report as a whole
+  --flamegraph-for BENCH FILE    attached and linked to the benchmark BENCH of this report
+  Both are repeatable and take the path as its own argument, so any file name works.
 
 examples:
-  driftwatch run -p demo -b main -- pytest --benchmark-json=results.json --file results.json
-  driftwatch run -p demo -b main --file results.json -- pytest bench.py --benchmark-json=results.json
-  driftwatch run -p demo -b main --adapter shell_hyperfine --file h.json -- hyperfine --export-json h.json 'sleep 0.1'
-  driftwatch run -p demo -b main --flamegraph cpu.svg --flamegraph-for parse parse.svg -- python bench.py
-  driftwatch run -p demo -b main --dry-run -- python bench.py     check everything, send nothing
+  driftwatch run -p demo -b main -- python bench.py
+  driftwatch run -p demo -b main --file results.json -- \\
+      pytest bench_test.py --benchmark-json=results.json
+  driftwatch run -p demo -b main --file h.json -- hyperfine --export-json h.json 'sleep 0.1'
+  driftwatch run -p demo -b main --flamegraph cpu.svg \\
+      --flamegraph-for bench_test.py::test_parse parse.svg -- pytest bench_test.py ...
+  py-spy record -o cpu.svg -- python bench.py > out.txt && \\
+      driftwatch run -p demo -b main --file out.txt --flamegraph cpu.svg
+  driftwatch run -p demo -b main --dry-run -- python bench.py    check all, send nothing
+  driftwatch run -p demo -b main --format json -q -- python bench.py | jq .report
 
-adapters: auto (default), json (driftwatch / Bencher Metric Format), python_pytest,
-  shell_hyperfine, cpp_google, go_bench, rust_criterion
-exit codes: 0 posted; 1 error (nothing posted, or a flamegraph upload failed after the report
-  was posted); 2 usage; otherwise the benchmark command's own exit code.
+adapters (--adapter): auto (default: detects the others), json (driftwatch / Bencher Metric
+  Format), python_pytest (pytest-benchmark JSON), shell_hyperfine (hyperfine --export-json),
+  cpp_google (Google Benchmark JSON), go_bench (go test -bench), rust_criterion (cargo bench)
+
+output: COMMAND's stdout and stderr reach the terminal as it runs; the summary goes to stderr
+  (human), or to stdout as JSON with --format json (COMMAND's stdout then goes to stderr, so
+  stdout holds only the JSON). An upload progress bar is drawn when stderr is a terminal.
+
+exit codes: 0 report posted with every flamegraph; 1 error (nothing was posted, or the report
+  was posted but a flamegraph upload failed after retries: the summary names it); 2 usage;
+  127 COMMAND not found; otherwise COMMAND's own exit code (no report is posted).
+
+environment:
+  DRIFTWATCH_URL, DRIFTWATCH_TOKEN                      server and token (or `driftwatch login`)
+  DRIFTWATCH_PROJECT, DRIFTWATCH_BRANCH, DRIFTWATCH_TESTBED   defaults for -p, -b, --testbed
+"""
+
+UPLOAD_DESCRIPTION = """\
+Attach flamegraph SVG files to an existing report. Every FILE is validated first; if any
+is refused, nothing is sent. A file that still fails to upload after retries does not stop
+the others; the summary names it and the exit code is 1.
+"""
+UPLOAD_EPILOG = """\
+examples:
+  driftwatch upload --report 3f2c9a1e-... cpu.svg memory.svg
+  driftwatch upload --report 3f2c9a1e-... --benchmark bench_test.py::test_parse parse.svg
+  driftwatch reports -p demo          find report ids
+
+environment:
+  DRIFTWATCH_URL, DRIFTWATCH_TOKEN    server and token (or `driftwatch login`)
 """
 
 
@@ -50,6 +111,11 @@ class FlamegraphFile:
     path: Path
     benchmark: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The path as the user wrote it (error messages name files this way)."""
+        return str(self.path)
+
 
 def register(commands: Any) -> None:
     """Add ``run`` and ``upload`` to the top-level parser."""
@@ -57,88 +123,115 @@ def register(commands: Any) -> None:
     run = commands.add_parser(
         "run",
         parents=[connection],
+        usage=RUN_USAGE,
         help="run a benchmark command and post its results as a report",
-        description="Run COMMAND, parse its benchmark results, post them as a report on "
-        "PROJECT/BRANCH, and attach flamegraphs.",
+        description=RUN_DESCRIPTION,
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument(
+    what = run.add_argument_group("report")
+    what.add_argument(
         "-p",
         "--project",
         default=os.environ.get("DRIFTWATCH_PROJECT"),
-        help="project slug (env DRIFTWATCH_PROJECT)",
+        help="project slug; it must exist unless --create-project (env DRIFTWATCH_PROJECT)",
     )
-    run.add_argument(
+    what.add_argument(
+        "--create-project",
+        action="store_true",
+        help="create the project if you have none by that slug",
+    )
+    what.add_argument(
         "-b",
         "--branch",
         default=os.environ.get("DRIFTWATCH_BRANCH"),
         help="branch (env DRIFTWATCH_BRANCH; default: the current git branch)",
     )
-    run.add_argument(
+    what.add_argument(
         "--testbed",
-        default=os.environ.get("DRIFTWATCH_TESTBED", "localhost"),
-        help="testbed name (env DRIFTWATCH_TESTBED, default localhost)",
+        default=os.environ.get("DRIFTWATCH_TESTBED") or "localhost",
+        help="where the benchmarks ran (env DRIFTWATCH_TESTBED; default: localhost)",
     )
-    run.add_argument(
+    what.add_argument(
         "--hash",
         dest="git_hash",
-        help="git commit (default: the current commit when in a git checkout)",
+        metavar="HASH",
+        help="git commit (default: `git rev-parse HEAD` in a git checkout, else none)",
     )
-    run.add_argument("--adapter", default="auto", help="results format (default: auto-detect)")
-    run.add_argument(
+    results = run.add_argument_group("results")
+    results.add_argument(
+        "--adapter",
+        default="auto",
+        choices=ADAPTER_NAMES,
+        metavar="ADAPTER",
+        help="format of the results (default: auto; see below)",
+    )
+    results.add_argument(
         "--file",
         type=Path,
-        help="read results from FILE (written by the command) instead of its stdout",
+        help="read the results from FILE (written by COMMAND) instead of COMMAND's stdout",
     )
-    run.add_argument(
+    results.add_argument(
+        "--exec",
+        dest="exec_form",
+        action="store_true",
+        help="run a one-argument COMMAND directly instead of through /bin/sh",
+    )
+    flamegraphs = run.add_argument_group("flamegraphs")
+    flamegraphs.add_argument(
         "--flamegraph",
         action="append",
         default=[],
         type=Path,
         metavar="FILE",
-        help="flamegraph SVG to attach (repeatable)",
+        help="flamegraph SVG to attach to the report (repeatable)",
     )
-    run.add_argument(
+    flamegraphs.add_argument(
         "--flamegraph-for",
         action="append",
         default=[],
         nargs=2,
         metavar=("BENCH", "FILE"),
-        help="flamegraph SVG linked to benchmark BENCH (repeatable)",
+        help="flamegraph SVG to attach, linked to the benchmark BENCH (repeatable)",
     )
-    run.add_argument(
+    output = run.add_argument_group("output")
+    output.add_argument(
         "--dry-run",
         action="store_true",
-        help="run and check everything, print what would be sent, send nothing",
+        help="check, run and parse, print what would be sent; contact no server",
     )
-    run.add_argument(
+    output.add_argument(
         "--format",
         choices=("human", "json"),
         default="human",
-        help="summary format (default human)",
+        help="summary: human (stderr, default) or json (stdout)",
     )
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
-    run.add_argument(
-        "command", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the benchmark command"
+    output.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar and no human summary"
     )
+    run.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(handler=_run)
 
     upload = commands.add_parser(
         "upload",
         parents=[connection],
         help="attach flamegraph SVG files to an existing report",
-        description="Check every FILE, then upload each and attach it to the report.",
-        epilog="example:\n  driftwatch upload --report 3f2c... --benchmark parse parse.svg cpu.svg",
+        description=UPLOAD_DESCRIPTION,
+        epilog=UPLOAD_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    upload.add_argument("--report", required=True, help="report id")
-    upload.add_argument("--benchmark", help="link the flamegraphs to this benchmark of the report")
+    upload.add_argument("--report", required=True, metavar="ID", help="the report's id")
     upload.add_argument(
-        "--format", choices=("human", "json"), default="human", help="summary format"
+        "--benchmark", metavar="BENCH", help="link the flamegraphs to this benchmark of the report"
     )
     upload.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress or summary on stderr"
+        "--format",
+        choices=("human", "json"),
+        default="human",
+        help="summary: human (stderr, default) or json (stdout)",
+    )
+    upload.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar and no human summary"
     )
     upload.add_argument("files", nargs="+", type=Path, metavar="FILE", help="flamegraph SVG files")
     upload.set_defaults(handler=_upload)
@@ -151,35 +244,47 @@ def _run(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]
-    if not command:
-        abort(
-            "no benchmark command: put it after `--`, e.g. driftwatch run -p demo -b main -- pytest",
-            EXIT_USAGE,
-        )
     if not args.project:
         abort("no project: pass -p PROJECT or set DRIFTWATCH_PROJECT", EXIT_USAGE)
-    branch = args.branch or _git(["rev-parse", "--abbrev-ref", "HEAD"])
+    branch = args.branch or _git("rev-parse", "--abbrev-ref", "HEAD")
     if not branch or branch == "HEAD":
+        abort("no branch: pass -b BRANCH or set DRIFTWATCH_BRANCH", EXIT_USAGE)
+    if not command and args.file is None and sys.stdin.isatty():
         abort(
-            "no branch: pass -b BRANCH or set DRIFTWATCH_BRANCH (not in a git checkout)", EXIT_USAGE
+            "no benchmark command: put it after `--`, e.g. "
+            "driftwatch run -p demo -b main -- python bench.py (or pass --file, or pipe results)",
+            EXIT_USAGE,
         )
     flamegraphs = [FlamegraphFile(path) for path in args.flamegraph] + [
         FlamegraphFile(Path(path), benchmark) for benchmark, path in args.flamegraph_for
     ]
-    from driftwatch_nb.adapters import ADAPTERS
+    # Every file that exists is refused now, before the command spends any time; a missing one
+    # may be the profile the command is about to write, and is checked once it has run.
+    missing = [f for f in flamegraphs if not os.path.lexists(f.path)]
+    _check_flamegraphs([f for f in flamegraphs if f not in missing])
+    shell = len(command) == 1 and not args.exec_form and _needs_shell(command[0])
+    if command and not shell and shutil.which(command[0]) is None:
+        abort(f"benchmark command not found: {command[0]}", EXIT_COMMAND_NOT_FOUND)
 
-    if args.adapter != "auto" and args.adapter not in ADAPTERS:
-        abort(
-            f"unknown adapter {args.adapter!r}; choose one of: auto, {', '.join(ADAPTERS)}",
-            EXIT_USAGE,
+    client = None
+    if not args.dry_run:
+        # A wrong URL, token or project is found before the benchmark runs, not after.
+        client = make_client(args)
+        _check_project(client, args.project, create=args.create_project)
+
+    for flamegraph in missing:
+        info(
+            f"driftwatch: {flamegraph.label} does not exist yet; expecting the benchmark "
+            "command to write it",
+            quiet=args.quiet,
         )
-    # Files that exist already are checked before the command spends any time.
-    _check_flamegraphs([f for f in flamegraphs if f.path.exists()])
-    if shutil.which(command[0]) is None and not Path(command[0]).exists():
-        abort(f"benchmark command not found: {command[0]}")
-
     start = dt.datetime.now(dt.UTC)
-    returncode, stdout = _run_command(command)
+    if command:
+        # With --format json, stdout carries only the summary.
+        echo = sys.stderr if args.format == "json" else sys.stdout
+        returncode, stdout = _run_command(command, shell=shell, echo=echo)
+    else:
+        returncode, stdout = 0, "" if args.file is not None else sys.stdin.read()
     end = dt.datetime.now(dt.UTC)
     if returncode != 0:
         info(
@@ -191,33 +296,12 @@ def _run(args: argparse.Namespace) -> int:
     results = _parse(args, stdout)
     _check_flamegraphs(flamegraphs)
     _check_links(flamegraphs, results)
-    git_hash = args.git_hash or _git(["rev-parse", "HEAD"])
-    report_input = {
-        "project": args.project,
-        "branch": branch,
-        "testbed": args.testbed,
-        "git_hash": git_hash,
-        "adapter": args.adapter,
-        "start_time": start.isoformat(),
-        "end_time": end.isoformat(),
-        "results": {
-            name: {m: vars(v) for m, v in measures.items()} for name, measures in results.items()
-        },
-    }
+    git_hash = args.git_hash or _git("rev-parse", "HEAD")
     if args.dry_run:
-        plan = {
-            "dry_run": True,
-            "report": report_input,
-            "flamegraphs": [
-                {"file": str(f.path), "size": f.path.stat().st_size, "benchmark": f.benchmark}
-                for f in flamegraphs
-            ],
-        }
-        print(json.dumps(plan, indent=2))
-        info("dry run: nothing was sent", quiet=args.quiet)
+        _print_plan(args, branch, git_hash, start, end, results, flamegraphs)
         return 0
 
-    client = make_client(args)
+    assert client is not None
     with user_errors():
         report = client.create_report(
             args.project,
@@ -229,70 +313,180 @@ def _run(args: argparse.Namespace) -> int:
             start_time=start,
             end_time=end,
         )
-    uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, quiet=args.quiet)
-    _summarize(client, report, uploaded, failed, args)
+    uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, args)
+    _summarize_run(client, report, uploaded, failed, args)
     return EXIT_ERROR if failed else 0
 
 
-def _git(arguments: list[str]) -> str | None:
+def _git(*arguments: str) -> str | None:
+    """Git's answer, or None outside a checkout or without git (never an error)."""
     try:
-        result = subprocess.run(["git", *arguments], capture_output=True, text=True, timeout=10)
+        result = subprocess.run(
+            ["git", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
-    return result.stdout.strip() or None if result.returncode == 0 else None
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
 
 
-def _run_command(command: list[str]) -> tuple[int, str]:
-    """Run the command with its stdout shown live and captured; stderr passes straight through."""
+def _needs_shell(command: str) -> bool:
+    """Whether a one-argument command is shell syntax rather than just a program's path."""
+    return any(char.isspace() or char in SHELL_SYNTAX for char in command)
+
+
+def _check_project(client: Client, slug: str, *, create: bool) -> None:
+    from driftwatch_nb._exceptions import NotFoundError
+
+    with user_errors():
+        try:
+            client.project(slug)
+        except NotFoundError:
+            if not create:
+                abort(
+                    f"no project {slug!r} among yours on {client.url}; create it with "
+                    f"`driftwatch projects create {slug}` or pass --create-project"
+                )
+            client.create_project(slug)
+
+
+def _run_command(command: list[str], *, shell: bool, echo: IO[str]) -> tuple[int, str]:
+    """Run the command with its stdout echoed live and captured; stderr passes straight through."""
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command[0] if shell else command, stdout=subprocess.PIPE, shell=shell
+        )
     except OSError as exc:
-        abort(f"cannot start the benchmark command {command[0]!r}: {exc.strerror or exc}")
-    captured = bytearray()
+        abort(
+            f"cannot start the benchmark command {command[0]!r}: {exc.strerror or exc}",
+            EXIT_COMMAND_NOT_FOUND,
+        )
     assert process.stdout is not None
+    captured = bytearray()
+    out: IO[bytes] | None = echo.buffer
+    descriptor = process.stdout.fileno()
     try:
-        for line in iter(process.stdout.readline, b""):
-            captured += line
-            sys.stdout.buffer.write(line)
-            sys.stdout.buffer.flush()
+        # Chunks, not lines: progress output without a newline still shows as it comes.
+        while chunk := os.read(descriptor, TEE_CHUNK_BYTES):
+            captured += chunk
+            if out is not None:
+                try:
+                    out.write(chunk)
+                    out.flush()
+                except BrokenPipeError:
+                    out = None  # keep draining, or the command would block on a full pipe
+        returncode = process.wait()
     except KeyboardInterrupt:
-        process.terminate()
+        # The terminal sent SIGINT to the command too; give it a moment to finish on its own.
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
         raise
-    return process.wait(), captured.decode("utf-8", errors="replace")
+    finally:
+        process.stdout.close()
+    if returncode < 0:
+        returncode = 128 - returncode  # killed by a signal: report it the way shells do
+    elif shell and returncode == EXIT_COMMAND_NOT_FOUND:
+        abort(f"benchmark command not found: {command[0]}", EXIT_COMMAND_NOT_FOUND)
+    return returncode, captured.decode("utf-8", errors="replace")
 
 
-def _parse(args: argparse.Namespace, stdout: str) -> Any:
+def _parse(args: argparse.Namespace, stdout: str) -> Results:
     from driftwatch_nb.adapters import parse_results
 
     if args.file is not None:
         try:
-            text = args.file.read_text(encoding="utf-8")
+            text = args.file.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             abort(f"{args.file}: the results file does not exist (did the command write it?)")
+        except IsADirectoryError:
+            abort(f"{args.file}: the results file is a directory")
         except OSError as exc:
             abort(f"{args.file}: cannot read the results file: {exc.strerror or exc}")
         source = str(args.file)
     else:
-        text, source = stdout, "stdout"
+        text, source = stdout, "stdout" if args.command else "stdin"
     with user_errors():
         return parse_results(text, adapter=args.adapter, source=source)
 
 
 def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
-    from driftwatch_nb.svg import validate_svg_file
+    from driftwatch_nb.svg import SvgValidationError, validate_svg_file
 
-    with user_errors():
-        for flamegraph in flamegraphs:
-            validate_svg_file(flamegraph.path)
-
-
-def _check_links(flamegraphs: list[FlamegraphFile], results: Any) -> None:
     for flamegraph in flamegraphs:
-        if flamegraph.benchmark and flamegraph.benchmark not in results:
-            known = ", ".join(sorted(results)) or "none"
+        try:
+            validate_svg_file(flamegraph.path)
+        except SvgValidationError as exc:
+            # Name the file as it was given: two profiles may share a base name.
+            abort(f"{flamegraph.label}: {exc.reason}")
+
+
+def _check_links(flamegraphs: list[FlamegraphFile], results: Results) -> None:
+    for flamegraph in flamegraphs:
+        if flamegraph.benchmark is not None and flamegraph.benchmark not in results:
             abort(
-                f"{flamegraph.path.name}: no benchmark named {flamegraph.benchmark!r} in the results (they are: {known})"
+                f"{flamegraph.label}: --flamegraph-for names the benchmark "
+                f"{flamegraph.benchmark!r}, which is not in the results "
+                f"(they are: {_names(results)})"
             )
+
+
+def _names(names: Any) -> str:
+    listed = sorted(names)
+    shown = ", ".join(listed[:10]) + (f", … ({len(listed)} in all)" if len(listed) > 10 else "")
+    return shown or "none"
+
+
+def _results_json(results: Results) -> dict[str, dict[str, dict[str, float | None]]]:
+    return {
+        benchmark: {
+            measure: {
+                "value": value.value,
+                "lower_value": value.lower_value,
+                "upper_value": value.upper_value,
+            }
+            for measure, value in measures.items()
+        }
+        for benchmark, measures in results.items()
+    }
+
+
+def _print_plan(
+    args: argparse.Namespace,
+    branch: str,
+    git_hash: str | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    results: Results,
+    flamegraphs: list[FlamegraphFile],
+) -> None:
+    plan = {
+        "dry_run": True,
+        "report": {
+            "project": args.project,
+            "branch": branch,
+            "testbed": args.testbed,
+            "git_hash": git_hash,
+            "adapter": args.adapter,
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "results": _results_json(results),
+        },
+        "flamegraphs": [
+            {"file": f.label, "size": f.path.stat().st_size, "benchmark": f.benchmark}
+            for f in flamegraphs
+        ],
+    }
+    print(json.dumps(plan, indent=2))
+    info(
+        f"dry run: {len(results)} benchmark(s) and {len(flamegraphs)} flamegraph(s) checked; "
+        "nothing was sent",
+        quiet=args.quiet,
+    )
 
 
 # -- upload ---------------------------------------------------------------------------------------
@@ -303,16 +497,28 @@ def _upload(args: argparse.Namespace) -> int:
     _check_flamegraphs(flamegraphs)
     client = make_client(args)
     with user_errors():
-        project = client.report_project(args.report)
-    uploaded, failed = _attach_all(client, args.report, project, flamegraphs, quiet=args.quiet)
+        report = client.report(args.report)
+    if args.benchmark is not None:
+        known = {metric.benchmark for metric in report.metrics}
+        if args.benchmark not in known:
+            abort(
+                f"report {report.id} has no benchmark named {args.benchmark!r} "
+                f"(it has: {_names(known)})"
+            )
+    uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, args)
     if args.format == "json":
-        summary = {"report": args.report, "flamegraphs": uploaded, "failed": failed}
+        summary = {
+            "report": report.id,
+            "project": report.project,
+            "flamegraphs": uploaded,
+            "failed": failed,
+            "url": _dashboard_url(client, report.project),
+        }
         print(json.dumps(summary, indent=2))
     elif not args.quiet:
         for item in uploaded:
-            info(f"{item['file']}: attached to report {args.report} as flamegraph {item['id']}")
-    for item in failed:
-        info(f"driftwatch: error: {item['file']}: upload failed: {item['error']}")
+            info(f"{item['file']}: attached to report {report.id} as flamegraph {item['id']}")
+    _report_failures(failed)
     return EXIT_ERROR if failed else 0
 
 
@@ -320,15 +526,20 @@ def _upload(args: argparse.Namespace) -> int:
 
 
 def _attach_all(
-    client: Any, report_id: str, project: str, flamegraphs: list[FlamegraphFile], *, quiet: bool
+    client: Client,
+    report_id: str,
+    project: str,
+    flamegraphs: list[FlamegraphFile],
+    args: argparse.Namespace,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Upload each flamegraph; one failing does not stop the others."""
     from driftwatch_nb._exceptions import DriftwatchError
 
+    show_progress = not args.quiet and sys.stderr.isatty()
     uploaded: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for flamegraph in flamegraphs:
-        progress = _ProgressBar(flamegraph.path.name) if not quiet and sys.stderr.isatty() else None
+        progress = _ProgressBar(flamegraph.label) if show_progress else None
         try:
             result = client.attach_flamegraph(
                 report_id,
@@ -338,15 +549,16 @@ def _attach_all(
                 progress=progress,
                 validate=False,  # every file was checked before anything was sent
             )
-        except DriftwatchError as exc:
-            failed.append({"file": str(flamegraph.path), "error": str(exc)})
+        except (DriftwatchError, OSError) as exc:
+            # OSError: the file changed under us since it was checked.
+            failed.append({"file": flamegraph.label, "error": str(exc)})
             continue
         finally:
-            if progress:
+            if progress is not None:
                 progress.close()
         uploaded.append(
             {
-                "file": str(flamegraph.path),
+                "file": flamegraph.label,
                 "id": result.id,
                 "size": result.file_size,
                 "benchmark": result.benchmark,
@@ -356,25 +568,34 @@ def _attach_all(
 
 
 class _ProgressBar:
-    """A one-line progress bar on stderr (only drawn on a terminal)."""
+    """A one-line upload progress bar on stderr (only used on a terminal)."""
 
-    WIDTH = 30
+    WIDTH = 28
 
     def __init__(self, label: str) -> None:
         self.label = label
+        self.drawn = False
 
     def __call__(self, sent: int, total: int) -> None:
-        done = int(self.WIDTH * sent / total) if total else self.WIDTH
+        done = self.WIDTH * sent // total if total else self.WIDTH
         bar = "#" * done + "." * (self.WIDTH - done)
-        sys.stderr.write(f"\r{self.label} [{bar}] {sent * 100 // max(total, 1):3d}%")
+        percent = sent * 100 // max(total, 1)
+        sys.stderr.write(f"\ruploading {self.label} [{bar}] {percent:3d}% of {_size(total)}\x1b[K")
         sys.stderr.flush()
+        self.drawn = True
 
     def close(self) -> None:
-        sys.stderr.write("\n")
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
-def _summarize(
-    client: Any,
+def _dashboard_url(client: Client, project: str) -> str:
+    return f"{client.url}/workspaces/{project}"
+
+
+def _summarize_run(
+    client: Client,
     report: Any,
     uploaded: list[dict[str, Any]],
     failed: list[dict[str, Any]],
@@ -387,34 +608,84 @@ def _summarize(
             "branch": report.branch,
             "testbed": report.testbed,
             "git_hash": report.git_hash,
-            "metrics": [vars(metric) for metric in report.metrics],
+            "start_time": report.start_time.isoformat(),
+            "end_time": report.end_time.isoformat(),
+            "metrics": [
+                {
+                    "benchmark": m.benchmark,
+                    "measure": m.measure,
+                    "value": m.value,
+                    "lower_value": m.lower_value,
+                    "upper_value": m.upper_value,
+                }
+                for m in report.metrics
+            ],
             "flamegraphs": uploaded,
             "failed": failed,
-            "url": f"{client.url}/workspaces/{report.project}",
+            "url": _dashboard_url(client, report.project),
         }
-        print(json.dumps(summary, indent=2, default=str))
-    if args.format == "human" and not args.quiet:
-        info(f"\nreport {report.id} on {report.project}/{report.branch} (testbed {report.testbed})")
-        rows = [[m.benchmark, m.measure, _human(m.value, m.measure)] for m in report.metrics]
-        print_table(["benchmark", "measure", "value"], rows, file=sys.stderr)
+        print(json.dumps(summary, indent=2))
+    elif not args.quiet:
+        hash_note = f", commit {report.git_hash[:10]}" if report.git_hash else ""
+        info(
+            f"\nreport {report.id}\n  {report.project} / {report.branch} on testbed "
+            f"{report.testbed}{hash_note}"
+        )
+        _print_metrics(report.metrics)
         for item in uploaded:
             link = f" -> {item['benchmark']}" if item["benchmark"] else ""
-            info(
-                f"flamegraph {Path(item['file']).name} ({item['size']:,} bytes){link}: {item['id']}"
-            )
-        info(f"view: {client.url}/workspaces/{report.project}")
+            info(f"flamegraph {item['file']} ({_size(item['size'])}){link}: {item['id']}")
+        info(f"view: {_dashboard_url(client, report.project)}")
+    _report_failures(failed, report_kept=True)
+
+
+def _print_metrics(metrics: Any) -> None:
+    """Benchmarks as rows, measures as columns: compact even for many benchmarks."""
+    measures = sorted({m.measure for m in metrics}, key=lambda m: (m != "latency", m))
+    table: dict[str, dict[str, str]] = {}
+    for metric in metrics:
+        table.setdefault(metric.benchmark, {})[metric.measure] = _human(metric)
+    rows = [[name, *(values.get(m, "-") for m in measures)] for name, values in table.items()]
+    if rows:
+        print_table(["benchmark", *measures], rows, file=sys.stderr)
+
+
+def _report_failures(failed: list[dict[str, Any]], *, report_kept: bool = False) -> None:
     for item in failed:
-        info(
-            f"driftwatch: error: {item['file']}: upload failed: {item['error']} (the report is saved)"
-        )
+        kept = " (the report is saved; attach it later with `driftwatch upload`)"
+        error_line(f"{item['file']}: upload failed: {item['error']}{kept if report_kept else ''}")
+    if len(failed) > 1:
+        error_line(f"{len(failed)} flamegraphs failed to upload")
 
 
-def _human(value: float, measure: str) -> str:
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size} B"
+
+
+def _human(metric: Any) -> str:
+    value, measure = metric.value, metric.measure
     if measure == "latency":
-        for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
-            if value >= scale:
-                return f"{value / scale:.3g} {unit}"
-        return f"{value:.3g} ns"
+        text = _duration(value)
+        if metric.lower_value is not None and metric.upper_value is not None:
+            spread = (metric.upper_value - metric.lower_value) / 2
+            if spread > 0:
+                text += f" ± {_duration(spread)}"
+        return text
     if measure == "throughput":
-        return f"{value:,.4g} ops/s"
-    return f"{value:.4g}"
+        return f"{_number(value)} ops/s"
+    return _number(value)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _duration(nanoseconds: float) -> str:
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if nanoseconds >= scale:
+            return f"{nanoseconds / scale:.3g} {unit}"
+    return f"{nanoseconds:.3g} ns"
