@@ -85,7 +85,8 @@ class FlamegraphViewer(anywidget.AnyWidget):
     """str, default ``"flamegraph.svg"``: name used when the user downloads the SVG."""
 
     height = traitlets.Int(DEFAULT_HEIGHT).tag(sync=True)
-    """int, default ``480``: height of the drawing area in CSS pixels."""
+    """int, default ``480``: maximum height of the drawing area in CSS pixels (shorter
+    flamegraphs get a drawing area just tall enough for them)."""
 
     status = traitlets.Unicode("").tag(sync=True)
     """str, default ``""``; set by the browser: ``"loading"``, ``"ready"`` or ``"error: ..."``."""

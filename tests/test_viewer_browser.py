@@ -449,9 +449,10 @@ def test_zoom_buttons_wheel_and_reset(page, site: Site, pyspy_svg: bytes):
     stage_before = (
         page.get_by_test_id("dw-canvas").locator(".dw-stage").evaluate("s => s.style.transform")
     )
-    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    mid = box["y"] + box["height"] / 2  # the canvas is fitted to this short flamegraph
+    page.mouse.move(box["x"] + 300, mid)
     page.mouse.down()
-    page.mouse.move(box["x"] + 200, box["y"] + 180, steps=5)
+    page.mouse.move(box["x"] + 200, mid - 20, steps=5)
     page.mouse.up()
     stage_after = (
         page.get_by_test_id("dw-canvas").locator(".dw-stage").evaluate("s => s.style.transform")
@@ -729,7 +730,7 @@ def test_scripted_svg_never_executes(page, site: Site):
     assert frame(page, "all").count() == 1 and frame(page, "evil").count() == 1
     assert frame(page, "evil").locator("rect").bounding_box()["width"] > 100
     frame(page, "evil").locator("rect").hover(force=True)
-    assert "evil" in page.inner_text("[data-testid=dw-details]")
+    assert page.inner_text("[data-testid=dw-details]") == "evil — 50 samples (50.00%)"
 
 
 def test_flamegraph_pl_absolute_layout(page, site: Site):
@@ -749,6 +750,37 @@ def test_flamegraph_pl_absolute_layout(page, site: Site):
     assert target.locator("rect").bounding_box()["width"] == pytest.approx(root_width, rel=0.01)
     frame(page, "all").locator("rect").click()  # the root undoes the zoom, like flamegraph.pl
     assert page.get_attribute("[data-testid=dw-viewer]", "data-frame-zoom") == "1"
+
+
+def test_frame_zoom_when_frames_do_not_share_a_parent(page):
+    # Frames split over two groups, plus a decoration group: each frame is hidden on its own.
+    def g(name: str, x: float, w: float, y: int) -> str:
+        return (
+            f"<g><title>{name} ({int(w)} samples, {w / 10:.2f}%)</title>"
+            f'<rect x="{x}" y="{y}" width="{w}" height="15" fill="rgb(230,130,40)"/>'
+            f'<text x="{x + 3}" y="{y + 11}">{name}</text></g>'
+        )
+
+    svg = (
+        f'<svg xmlns="{SVG_NS}" width="1020" height="120" viewBox="0 0 1020 120">'
+        '<g id="deco"><rect x="0" y="0" width="1020" height="20" fill="#ddd"/></g>'
+        f"<g>{g('all', 10, 1000, 90)}{g('left', 10, 600, 74)}</g>"
+        f"<g>{g('right', 610, 400, 74)}{g('leaf', 10, 300, 58)}</g></svg>"
+    )
+    mount(page, svgText=svg)
+
+    def width(name: str) -> float:
+        return frame(page, name).locator("rect").bounding_box()["width"]
+
+    full = width("all")
+    frame(page, "left").locator("rect").click()
+    assert width("left") == pytest.approx(full, rel=0.01)
+    assert width("leaf") == pytest.approx(full / 2, rel=0.01)
+    assert not frame(page, "right").is_visible()
+    assert page.locator("[data-testid=dw-canvas] #deco").is_visible()
+    page.get_by_test_id("dw-reset").click()
+    assert frame(page, "right").is_visible()
+    assert width("left") == pytest.approx(full * 0.6, rel=0.01)
 
 
 class FakeModelJs:
@@ -791,7 +823,12 @@ def test_anywidget_render_talks_to_the_kernel(page, site: Site, pyspy_svg: bytes
     # the kernel answers by setting the url trait
     page.evaluate(f"window.model.set('url', {json.dumps(site.svg_base + '/svg/w.svg?t=2')})")
     page.wait_for_function("window.model.state.status === 'ready'")
-    assert page.get_by_test_id("dw-canvas").bounding_box()["height"] == 300
+    # height is a maximum: this short flamegraph gets a canvas fitted to its drawn height
+    canvas_h = page.get_by_test_id("dw-canvas").bounding_box()["height"]
+    svg_h = page.get_by_test_id("dw-canvas").locator("svg").first.bounding_box()["height"]
+    assert canvas_h < 300 and canvas_h == pytest.approx(svg_h, abs=1.5)
+    page.evaluate("window.model.set('height', 120)")
+    assert page.get_by_test_id("dw-canvas").bounding_box()["height"] == 120
     page.get_by_test_id("dw-search").fill("json")
     page.wait_for_function("window.model.state.matched !== ''")
     assert (

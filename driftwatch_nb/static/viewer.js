@@ -16,6 +16,10 @@ const SEARCH_DEBOUNCE_MS = 150;
 const KERNEL_TIMEOUT_MS = 20000;
 const CHAR_WIDTH_EM = 0.59; // flamegraph.pl's --fontwidth: average glyph width per font size
 const DEFAULT_FILE_NAME = "flamegraph.svg";
+// Per-frame zoom state bits.
+const F_MODIFIED = 1; // x/width/label rewritten; originals saved
+const F_IN = 2; // carries dw-frame-in (grouped layouts)
+const F_HIDDEN = 4; // carries dw-frame-hidden (other layouts)
 
 // Elements dropped wholesale. Anything outside the SVG namespace goes too (XHTML smuggled in
 // through a namespace prefix, for instance), so this list only needs SVG-namespace names.
@@ -35,7 +39,7 @@ const FORBIDDEN_ELEMENTS = new Set([
   "base",
 ]);
 const ANIMATION_ELEMENTS = new Set(["animate", "set", "animatetransform", "animatemotion", "animatecolor"]);
-const SCRIPT_URL_RE = /^\s*(?:javascript|vbscript|data\s*:\s*text\/html)|javascript\s*:/i;
+const SCRIPT_URL_RE = /(?:java|vb)script\s*:|^\s*data\s*:\s*text\/html/i;
 const EXTERNAL_URL_RE = /url\(\s*(?!['"]?\s*#)[^)]*\)/gi;
 const SAFE_IMAGE_DATA_RE = /^\s*data:image\/(?:png|jpe?g|gif|webp);/i;
 const TITLE_RE = /^([\s\S]*?) \(([\d,.]+) ([^,()]+), ([\d.]+)%\)$/;
@@ -48,7 +52,8 @@ const SHADOW_CSS = `
 .dw-viewport.dw-dragging { cursor: grabbing; }
 .dw-stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .dw-stage > svg { display: block; overflow: hidden; }
-.dw-fg g.dw-frame-hidden { display: none; }
+.dw-fg g.dw-frame-hidden,
+.dw-fg.dw-zoomed .dw-frames > g:not(.dw-frame-in) { visibility: hidden; }
 .dw-fg g.dw-frame-parent { opacity: 0.55; }
 .dw-fg g.dw-frame-match > rect { fill: rgb(230, 0, 230); }
 .dw-fg g.dw-frame-hover > rect { stroke: #111; stroke-width: 1px; vector-effect: non-scaling-stroke; }
@@ -250,6 +255,15 @@ function indexFrames(svg) {
   }
   const n = els.length;
   if (!n) return null;
+  // Frames sharing one parent that holds nothing else can be hidden by one class on the stage.
+  const holder = els[0].parentNode;
+  let grouped = true;
+  for (let i = 1; i < n && grouped; i++) grouped = els[i].parentNode === holder;
+  if (grouped) {
+    let groups = 0;
+    for (let c = holder.firstElementChild; c; c = c.nextElementSibling) groups += c.localName === "g";
+    grouped = groups === n;
+  }
   let root = 0;
   for (let i = 1; i < n; i++) if (ws[i] > ws[root]) root = i;
   const percent = (rects[root].getAttribute("width") || "").trim().endsWith("%");
@@ -291,10 +305,12 @@ function indexFrames(svg) {
     unit: percent ? "%" : "",
     pxPerUnit,
     textDx,
+    holder,
+    grouped,
     rootBelow: null, // computed on first zoom
     names: null,
     indexOf: new Map(els.map((g, i) => [g, i])),
-    state: new Uint8Array(n), // 0 untouched, 1 hidden, 2 rewritten
+    state: new Uint8Array(n), // F_* bits
     orig: null, // original attribute strings, captured on first zoom
     matched: new Uint8Array(n),
   };
@@ -384,7 +400,8 @@ function iconButton(testid, label, icon) {
  * @param {string} [options.fileName] Name used for downloads (default: from the URL).
  * @param {() => Promise<string>} [options.refreshUrl] Returns a fresh signed URL.
  * @param {() => Promise<string>} [options.fallbackBytes] Returns the SVG text by another route.
- * @param {number} [options.height] Canvas height in CSS pixels (default 480).
+ * @param {number} [options.height] Maximum canvas height in CSS pixels (default 480); a
+ *   shorter flamegraph gets a canvas just tall enough for it.
  * @param {(status: string) => void} [options.onStatus] Called with "loading", "ready" or
  *   "error: <message>".
  * @param {(matched: string) => void} [options.onMatched] Called with "12.34%" after a search,
@@ -407,6 +424,8 @@ export function mountViewer(host, options = {}) {
   let ty = 0;
   let atHome = true;
   let fontPx = 12;
+  let fontMeasured = false;
+  let vpSize = { w: 0, h: 0 }; // cached so that interactions never force a layout
   let focus = -1;
   let hover = -1;
   let searchTimer = 0;
@@ -504,7 +523,13 @@ export function mountViewer(host, options = {}) {
 
   // -- transform -------------------------------------------------------------------------------
   function viewportSize() {
-    return { w: viewport.clientWidth || 1, h: viewport.clientHeight || 1 };
+    if (!vpSize.w || !vpSize.h) {
+      const w = viewport.clientWidth;
+      const h = viewport.clientHeight;
+      if (w && h) vpSize = { w, h };
+      else return { w: w || 1, h: h || 1 };
+    }
+    return vpSize;
   }
 
   function clampAndApply() {
@@ -535,8 +560,14 @@ export function mountViewer(host, options = {}) {
     computeBase();
     zoom = 1;
     tx = 0;
-    const { h: vh } = viewportSize();
     const ch = natural.h * base;
+    // The height option is a maximum: a short flamegraph gets a short canvas, not blank space.
+    const fitted = `${Math.ceil(ch)}px`;
+    if (root.style.getPropertyValue("--dw-content-height") !== fitted) {
+      root.style.setProperty("--dw-content-height", fitted);
+      vpSize = { w: 0, h: 0 }; // measured again below, once per load or width change
+    }
+    const { h: vh } = viewportSize();
     // Flamegraphs grow upwards from the root at the bottom: show the root first.
     ty = ch > vh && rootIsBelow() ? vh - ch : 0;
     atHome = true;
@@ -560,39 +591,51 @@ export function mountViewer(host, options = {}) {
   }
 
   // -- frame zoom (flamegraph.pl-style: the clicked frame fills the width) ---------------------
-  function captureOriginals() {
-    if (fi.orig) return;
-    const n = fi.n;
-    const rx = new Array(n);
-    const rw = new Array(n);
-    const txs = new Array(n);
-    const labels = new Array(n);
-    for (let i = 0; i < n; i++) {
-      rx[i] = fi.rects[i].getAttribute("x");
-      rw[i] = fi.rects[i].getAttribute("width");
-      const t = fi.texts[i];
-      txs[i] = t ? t.getAttribute("x") : null;
-      labels[i] = t ? t.textContent : null;
-    }
-    fi.orig = { rx, rw, txs, labels };
+  // Only the frames under the clicked one (and its ancestors) are rewritten. The others are
+  // hidden with visibility (their layout is kept, so undoing is cheap) and, when all frames share
+  // one parent (flamegraph.pl, inferno, py-spy), by a single class on the stage rather than one
+  // class per frame. Nothing here reads layout, so the browser lays out once, after the writes.
+  function measureFont() {
+    if (fontMeasured || !fi) return;
+    fontMeasured = true;
+    const sample = fi.texts[fi.root];
+    const px = sample ? parseFloat(getComputedStyle(sample).fontSize) : NaN;
+    if (px > 0) fontPx = px;
   }
 
-  function restoreFrame(i) {
-    const { rects, texts, els, orig } = fi;
-    if (fi.state[i] === 2) {
-      if (orig.rx[i] === null) rects[i].removeAttribute("x");
-      else rects[i].setAttribute("x", orig.rx[i]);
-      rects[i].setAttribute("width", orig.rw[i]);
-      const t = texts[i];
-      if (t) {
-        if (orig.txs[i] !== null) t.setAttribute("x", orig.txs[i]);
-        t.textContent = orig.labels[i];
-      }
-      els[i].classList.remove("dw-frame-parent");
-    } else if (fi.state[i] === 1) {
-      els[i].classList.remove("dw-frame-hidden");
+  function captureOriginal(j) {
+    if (!fi.orig) {
+      const n = fi.n;
+      fi.orig = { rx: new Array(n), rw: new Array(n), txs: new Array(n), labels: new Array(n) };
+      fi.label = new Array(n); // label currently drawn, to skip writes that change nothing
     }
-    fi.state[i] = 0;
+    const { orig, rects, texts } = fi;
+    orig.rx[j] = rects[j].getAttribute("x");
+    orig.rw[j] = rects[j].getAttribute("width");
+    const t = texts[j];
+    orig.txs[j] = t ? t.getAttribute("x") : null;
+    orig.labels[j] = t ? t.textContent : null;
+    fi.label[j] = orig.labels[j];
+  }
+
+  function restoreFrame(j) {
+    const { rects, texts, els, orig, state } = fi;
+    const s = state[j];
+    if (s & F_MODIFIED) {
+      if (orig.rx[j] === null) rects[j].removeAttribute("x");
+      else rects[j].setAttribute("x", orig.rx[j]);
+      rects[j].setAttribute("width", orig.rw[j]);
+      const t = texts[j];
+      if (t) {
+        if (orig.txs[j] !== null) t.setAttribute("x", orig.txs[j]);
+        if (fi.label[j] !== orig.labels[j]) t.textContent = orig.labels[j];
+        fi.label[j] = orig.labels[j];
+      }
+      els[j].classList.remove("dw-frame-parent");
+    }
+    if (s & F_IN) els[j].classList.remove("dw-frame-in");
+    if (s & F_HIDDEN) els[j].classList.remove("dw-frame-hidden");
+    state[j] = 0;
   }
 
   function setFocus(i) {
@@ -602,8 +645,10 @@ export function mountViewer(host, options = {}) {
   }
 
   function resetFrames() {
-    if (!fi || !fi.orig) return;
-    for (let i = 0; i < fi.n; i++) if (fi.state[i]) restoreFrame(i);
+    if (!fi) return;
+    stage.classList.remove("dw-zoomed");
+    const { state, n } = fi;
+    for (let j = 0; j < n; j++) if (state[j]) restoreFrame(j);
     setFocus(-1);
     root.dataset.frameZoom = "1";
   }
@@ -617,8 +662,9 @@ export function mountViewer(host, options = {}) {
     if (Math.abs(fw - fi.width) < 1e-9 * Math.max(1, fi.width) && Math.abs(fx - fi.x0) < 1e-9) {
       resetFrames();
     } else {
-      captureOriginals();
+      measureFont();
       const { xs, ws, ys, els, rects, texts, state, unit, x0, width, pxPerUnit, textDx } = fi;
+      const grouped = fi.grouped;
       const names = frameNames(fi);
       const ratio = width / fw;
       const eps = width * 1e-9;
@@ -629,15 +675,27 @@ export function mountViewer(host, options = {}) {
       for (let j = 0; j < fi.n; j++) {
         const xj = xs[j];
         const wj = ws[j];
+        const s = state[j];
         if (xj + wj <= fx + eps || xj >= right - eps) {
-          if (state[j] === 2) restoreFrame(j);
-          if (state[j] !== 1) {
+          // Outside the zoomed range: hidden (its attributes may stay rewritten until reset).
+          if (grouped) {
+            if (s & F_IN) {
+              els[j].classList.remove("dw-frame-in");
+              state[j] = s & ~F_IN;
+            }
+          } else if (!(s & F_HIDDEN)) {
             els[j].classList.add("dw-frame-hidden");
-            state[j] = 1;
+            state[j] = s | F_HIDDEN;
           }
           continue;
         }
-        if (state[j] === 1) els[j].classList.remove("dw-frame-hidden");
+        if (grouped) {
+          if (!(s & F_IN)) els[j].classList.add("dw-frame-in");
+        } else if (s & F_HIDDEN) {
+          els[j].classList.remove("dw-frame-hidden");
+        }
+        if (!(s & F_MODIFIED)) captureOriginal(j);
+        state[j] = (grouped ? F_IN : 0) | F_MODIFIED;
         let nx = x0 + (xj - fx) * ratio;
         let nr = nx + wj * ratio;
         if (nx < x0) nx = x0;
@@ -648,12 +706,16 @@ export function mountViewer(host, options = {}) {
         const t = texts[j];
         if (t) {
           t.setAttribute("x", `${(nx + textDx).toFixed(4)}${unit}`);
-          t.textContent = fitLabel(names[j], nw * pxPerUnit, fontPx);
+          const label = fitLabel(names[j], nw * pxPerUnit, fontPx);
+          if (label !== fi.label[j]) {
+            t.textContent = label;
+            fi.label[j] = label;
+          }
         }
         const parent = j !== i && (below ? ys[j] > fy : ys[j] < fy);
         els[j].classList.toggle("dw-frame-parent", parent);
-        state[j] = 2;
       }
+      if (grouped) stage.classList.add("dw-zoomed");
       setFocus(i);
       root.dataset.frameZoom = String(Math.round(ratio * 10000) / 10000);
     }
@@ -751,13 +813,14 @@ export function mountViewer(host, options = {}) {
   // -- rendering -------------------------------------------------------------------------------
   function clearDrawing() {
     stage.replaceChildren();
-    stage.classList.remove("dw-fg");
+    stage.classList.remove("dw-fg", "dw-zoomed");
     svg = null;
     fi = null;
     focus = -1;
     hover = -1;
     details.textContent = "";
     root.dataset.frameZoom = "1";
+    root.style.removeProperty("--dw-content-height");
   }
 
   function naturalSize(node) {
@@ -784,13 +847,10 @@ export function mountViewer(host, options = {}) {
     stage.append(node);
     svg = node;
     fi = indexFrames(node);
+    fontMeasured = false; // measured on first frame zoom: no forced style pass during load
     if (fi) {
       stage.classList.add("dw-fg");
-      const sample = fi.texts[fi.root];
-      if (sample) {
-        const px = parseFloat(getComputedStyle(sample).fontSize);
-        if (px > 0) fontPx = px;
-      }
+      if (fi.grouped) fi.holder.classList.add("dw-frames");
     }
     home();
     if (searchInput.value) runSearch();
@@ -1040,7 +1100,9 @@ export function mountViewer(host, options = {}) {
   });
 
   if (typeof ResizeObserver !== "undefined") {
-    const ro = new ResizeObserver(() => {
+    const ro = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      vpSize = { w: box.width, h: box.height };
       if (!svg) return;
       if (atHome) home();
       else {
@@ -1079,7 +1141,7 @@ export function mountViewer(host, options = {}) {
       fileName = name || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
       nameEl.textContent = fileName;
     },
-    /** Change the canvas height in CSS pixels. */
+    /** Change the maximum canvas height in CSS pixels. */
     setHeight,
     /** Run a search as if typed in the search box. */
     search(pattern) {
