@@ -1,32 +1,50 @@
-"""The notebook layer in a real JupyterLab, driven by headless Chromium.
+"""The notebook layer in a real JupyterLab, driven by headless Chromium through Playwright.
 
-JupyterLab is started by the test on a free loopback port, wired to a live driftwatch server
-through DRIFTWATCH_* variables. A notebook runs ``%%driftwatch run --profile``; the viewer must
-render the uploaded flamegraph and its controls must work; a scripted SVG must not execute.
+Each test starts JupyterLab on a free loopback port (a throwaway HOME and Jupyter directories,
+news and update checks off, the language-server and terminal server extensions off), its
+kernels wired to ``live_server`` through ``DRIFTWATCH_*`` variables; it writes a notebook into
+the root directory, opens it, runs all cells and works the flamegraph viewer the magics show.
+Assertions cover pixels (what the viewer shows), the server (what was stored) and the kernel
+(the widget traits the browser synced back).
+
+Chromium comes from Debian (``/usr/bin/chromium``); without it these tests fail, never skip.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nbformat
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Locator, Page, expect
 
 from driftwatch_nb import Client
+from driftwatch_nb.flamegraph import flamegraph_frames
+from driftwatch_nb.svg import validate_svg
 from tests.browser import ARTIFACTS, chromium
 from tests.conftest import LiveServer, free_port
-from tests.test_viewer_browser import expected_match
 
 pytestmark = [pytest.mark.jupyter, pytest.mark.browser]
+
+PROJECT = "ui"
+BRANCH = "main"
+START_TIMEOUT_S = 120
+# A loaded 2-core machine takes tens of seconds to load JupyterLab, start a kernel and run the
+# profile: generous limits on purpose (Playwright returns as soon as the condition holds).
+SLOW_MS = 120_000
+STEP_MS = 20_000
 
 HOT_CODE = """\
 def ui_hot_loop(n):
@@ -35,201 +53,415 @@ def ui_hot_loop(n):
         total += i * i
     return total
 
+
 def ui_cold_path():
     return sorted(range(100_000), key=lambda v: -v)
 
+
 def ui_outer():
     for _ in range(10):
-        ui_hot_loop(30_000)
+        ui_hot_loop(200_000)  # about half the samples
         ui_cold_path()
 """
+
+# Run again after the interactions: prints the traits the browser synced back to the kernel.
+STATE_CELL = """\
+import gc, json
+from driftwatch_nb.widget import FlamegraphViewer
+print("DW-STATE " + json.dumps(sorted(
+    [v.file_name, v.status, v.matched] for v in gc.get_objects() if isinstance(v, FlamegraphViewer)
+)))
+"""
+
+# Every way this SVG tries to run script. The shared validator accepts them all (real
+# flamegraphs carry <script> and onload); the viewer must neutralize them.
 SCRIPTED_SVG = b"""<?xml version="1.0" standalone="no"?>
-<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="400" height="60"
-     onload="window.__pwned = 2">
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg version="1.1" width="1200" height="120" viewBox="0 0 1200 120" onload="window.__pwned=2"
+     xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">
 <script>window.__pwned = 1</script>
-<g><title>all (10 samples, 100%)</title><rect x="0" y="40" width="400" height="15" fill="rgb(230,100,30)"/>
-<text x="2" y="51">all</text></g>
-<g><title>evil (5 samples, 50%)</title><rect x="0" y="24" width="200" height="15" fill="rgb(230,120,30)"
-   onmouseover="window.__pwned = 5"/><text x="2" y="35">evil</text></g>
-<a xlink:href="javascript:window.__pwned = 3"><text x="300" y="20">click</text></a>
-<image href="missing.png" x="0" y="0" width="1" height="1" onerror="window.__pwned = 4"/>
+<a href="javascript:window.__pwned=3"><text id="dw-evil-link" x="10" y="20">click me</text></a>
+<image href="x" x="300" y="5" width="20" height="20" onerror="window.__pwned=4"/>
+<g id="frames">
+<g><title>all (100 samples, 100%)</title>
+<rect x="10" y="90" width="1180" height="15" fill="rgb(230,120,40)"/>
+<text x="13" y="100.5">all</text></g>
+<g><title>evil (50 samples, 50.00%)</title>
+<rect x="10" y="74" width="590" height="15" fill="rgb(230,160,40)"
+      onmouseover="window.__pwned=5" onclick="window.__pwned=6"/>
+<text x="13" y="84.5">evil</text></g>
+</g>
 </svg>
 """
 
+# What may not survive sanitizing, looked for inside the viewer's shadow root.
+LEFTOVERS_JS = """c => [...c.shadowRoot.querySelectorAll('*')].flatMap(e => [
+    ...(e.localName === 'script' ? ['<script>'] : []),
+    ...[...e.attributes]
+        .filter(a => /^on/i.test(a.localName) || /javascript:/i.test(a.value)
+                     || (/href$/i.test(a.localName) && !a.value.startsWith('#')))
+        .map(a => `${e.localName}@${a.name}`),
+])"""
 
-def write_notebook(path: Path) -> None:
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+
+
+def matched_percent(svg: bytes, pattern: str) -> tuple[float, int]:
+    """flamegraph.pl's "Matched" share of ``pattern`` (case-insensitive regex) and hit count.
+
+    The widest match per start x, then the top-most non-overlapping matches summed, over the
+    root's width: flamegraph.pl's search, on the frames ``flamegraph_frames`` reads.
+    """
+    frames = flamegraph_frames(svg)
+    regex = re.compile(pattern, re.IGNORECASE)
+    widest: dict[float, float] = {}
+    hits = 0
+    for frame in frames:
+        if regex.search(frame.name):
+            hits += 1
+            widest[frame.x] = max(frame.width, widest.get(frame.x, 0.0))
+    total = max(frame.width for frame in frames)
+    covered, last_x, last_w = 0.0, -math.inf, 0.0
+    for x in sorted(widest):
+        if x >= last_x + last_w - total * 1e-7:
+            covered += widest[x]
+            last_x, last_w = x, widest[x]
+    return 100 * covered / total, hits
+
+
+def frame(viewer: Locator, prefix: str) -> Locator:
+    """The viewer's frames (``<g>`` with a ``<title>``) whose title starts with ``prefix``."""
+    return viewer.locator("[data-testid=dw-canvas] g").filter(
+        has=viewer.page.locator(
+            f"xpath=./*[local-name()='title'][starts-with(., {json.dumps(prefix)})]"
+        )
+    )
+
+
+def width_of(locator: Locator) -> float:
+    """Drawn width in CSS pixels."""
+    box = locator.bounding_box()
+    assert box is not None, "the element is not drawn"
+    return box["width"]
+
+
+def write_notebook(path: Path, *cells: str) -> None:
+    """A notebook for the ``python3`` kernel with these code cells."""
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {
         "name": "python3",
-        "display_name": "Python 3",
+        "display_name": "Python 3 (ipykernel)",
         "language": "python",
     }
-    notebook.cells = [
-        nbformat.v4.new_code_cell("%load_ext driftwatch_nb\n" + HOT_CODE),
-        nbformat.v4.new_code_cell(
-            "%%driftwatch run --profile --name ui.busy -n 1 -r 2\nui_outer()"
-        ),
-        nbformat.v4.new_code_cell("%driftwatch_upload scripted.svg"),
-    ]
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     nbformat.write(notebook, path)
 
 
-@pytest.fixture
-def jupyterlab(live_server: LiveServer, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A real JupyterLab on a free port; yields (lab URL with token, root dir)."""
-    root = tmp_path / "lab"
-    root.mkdir()
-    home = tmp_path / "home"
-    home.mkdir()
-    port, token = free_port(), secrets.token_urlsafe(12)
-    Client(live_server.url, live_server.token).create_project("ui")
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("PYTEST_", "JUPYTER_", "DRIFTWATCH_"))
-        },
+def rerun_state_cell(page: Page, cell: Locator, expected: list[list[str]]) -> None:
+    """Run the state cell again and wait until it prints ``expected`` (the kernel's traits)."""
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-OutputArea-output")).to_have_text(
+        "DW-STATE " + json.dumps(sorted(expected)), timeout=STEP_MS
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: where it listens, its token, its root directory and its log."""
+
+    base_url: str
+    token: str
+    root: Path
+    log: Path
+
+    def notebook_url(self, name: str) -> str:
+        """The URL that opens notebook ``name`` (relative to the root) in JupyterLab."""
+        return f"{self.base_url}/lab/tree/{name}?token={self.token}"
+
+
+def _jupyter_env(home: Path, live_server: LiveServer) -> dict[str, str]:
+    """JupyterLab's (and its kernels') environment: nothing of the user's setup leaks in."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("JUPYTER", "IPYTHON", "DRIFTWATCH_", "PYTEST_"))
+    }
+    return {
+        **inherited,
         "HOME": str(home),
-        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "jupyter-config"),
+        "JUPYTER_DATA_DIR": str(home / "jupyter-data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
+        "IPYTHONDIR": str(home / "ipython"),
         "DRIFTWATCH_URL": live_server.url,
         "DRIFTWATCH_TOKEN": live_server.token,
-        "DRIFTWATCH_PROJECT": "ui",
-        "DRIFTWATCH_BRANCH": "main",
+        "DRIFTWATCH_PROJECT": PROJECT,
+        "DRIFTWATCH_BRANCH": BRANCH,
     }
+
+
+def _quiet_config(home: Path) -> None:
+    """Config files that keep JupyterLab offline, quiet and free of dialogs.
+
+    The announcements plugin (news and update checks) is disabled the way ``jupyter
+    labextension disable`` does it (``labconfig/page_config.json``); the server-side checks
+    are off on the command line. User settings say no to news again, in case the plugin comes
+    back, and start the notebook's kernel without the "Select Kernel" dialog.
+    """
+    labconfig = home / "jupyter-config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    settings = {
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        "notebook-extension/tracker": {"autoStartDefaultKernel": True},
+    }
+    for name, values in settings.items():
+        path = home / "lab-settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+@pytest.fixture
+def lab(live_server: LiveServer, tmp_path: Path) -> Iterator[Lab]:
+    """A real JupyterLab on a free loopback port, its kernels wired to ``live_server``."""
+    root, home = tmp_path / "lab", tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    _quiet_config(home)
+    Client(live_server.url, live_server.token).create_project(PROJECT)
+    port, token = free_port(), secrets.token_urlsafe(16)
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+        sys.executable, "-m", "jupyter", "lab",
+        "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.jpserver_extensions={'jupyter_lsp': False, 'jupyter_server_terminals': False}",
+        "--ServerApp.terminals_enabled=False",
+        "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.news_url=",
-        "--allow-root",  # CI runs as root
     ]  # fmt: skip
-    log = (tmp_path / "jupyterlab.log").open("w")
-    process = subprocess.Popen(command, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if (
-                httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code
-                == 200
-            ):
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(
-                "JupyterLab did not start:\n" + (tmp_path / "jupyterlab.log").read_text()[-3000:]
-            )
-        time.sleep(0.3)
+    log_path = tmp_path / "jupyterlab.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            env=_jupyter_env(home, live_server),
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        yield f"{base}/lab/tree/ui.ipynb?token={token}", root
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                status = httpx.get(
+                    f"{base_url}/api/status", headers={"Authorization": f"token {token}"}
+                )
+                if status.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(
+                    f"JupyterLab did not start (exit code {process.poll()}); its log ends with:\n"
+                    + log_path.read_text()[-4000:],
+                    pytrace=False,
+                )
+            time.sleep(0.25)  # polling another process's port: nothing to auto-wait on
+        yield Lab(base_url=base_url, token=token, root=root, log=log_path)
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    """A fresh browser context (downloads allowed) and page."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(STEP_MS)
+    yield page
+    context.close()
+
+
+def open_and_run_all(page: Page, lab: Lab, notebook: str) -> None:
+    """Open the notebook, wait for its kernel, then Run → Run All Cells."""
+    page.goto(lab.notebook_url(notebook))
+    # The status bar names the kernel once the session is connected. The toolbar's execution
+    # indicator says "idle" before that, and cells run that early are dropped without a word.
+    expect(page.get_by_role("button", name=re.compile(r"^Python 3 .*\| Idle$"))).to_be_visible(
+        timeout=SLOW_MS
+    )
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    expect(page.locator(".jp-CodeCell .jp-InputPrompt").first).to_have_text("[1]:", timeout=SLOW_MS)
+
+
+# ----------------------------------------------------------------------------------------------
+# Tests
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_profile_cell_renders_an_interactive_flamegraph_in_jupyterlab(
-    live_server: LiveServer, jupyterlab: tuple[str, Path]
+def test_profile_cell_shows_an_interactive_flamegraph_in_jupyterlab(
+    live_server: LiveServer, lab: Lab, page: Page, tmp_path: Path
 ) -> None:
-    url, root = jupyterlab
-    write_notebook(root / "ui.ipynb")
-    (root / "scripted.svg").write_bytes(SCRIPTED_SVG)
+    write_notebook(
+        lab.root / "ui.ipynb",
+        "%load_ext driftwatch_nb\n\n" + HOT_CODE,
+        "%%driftwatch run --profile --name ui.busy -n 1 -r 2\nui_outer()",
+        STATE_CELL,
+    )
+    open_and_run_all(page, lab, "ui.ipynb")
+
+    viewer = page.get_by_test_id("dw-viewer")
+    expect(viewer).to_have_attribute("data-status", "ready", timeout=SLOW_MS)
+    hot = frame(viewer, "ui_hot_loop (")
+    expect(hot.first).to_be_visible()
+    expect(frame(viewer, "ui_outer (")).not_to_have_count(0)
+
+    # The server: one report with the latency of ui.busy and one flamegraph linked to it.
     client = Client(live_server.url, live_server.token)
+    reports = client.reports(PROJECT)
+    assert len(reports) == 1
+    report = reports[0]
+    assert (report.branch, report.adapter) == (BRANCH, "notebook")
+    assert [(m.benchmark, m.measure) for m in report.metrics] == [("ui.busy", "latency")]
+    assert report.metrics[0].value > 0
+    assert [(f.benchmark, f.file_name) for f in report.flamegraphs] == [("ui.busy", "ui.busy.svg")]
+    stored = client.download_flamegraph(report.flamegraphs[0].id)
+    # Every frame of the stored SVG is drawn.
+    expect(viewer.locator("[data-testid=dw-canvas] g:has(> title):has(> rect)")).to_have_count(
+        len(flamegraph_frames(stored))
+    )
 
-    with chromium() as browser:
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1400, "height": 1000}
-        )
-        page = context.new_page()
-        page.set_default_timeout(120_000)
-        page.goto(url)
-        page.locator(".jp-Notebook").wait_for()
-        select_kernel = page.locator(".jp-Dialog").get_by_role("button", name="Select")
-        try:
-            select_kernel.wait_for(timeout=20_000)
-            select_kernel.click()
-        except PlaywrightTimeout:
-            pass  # this JupyterLab started the notebook's kernel without asking
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
+    # Zoom in: data-zoom grows by one step; reset brings it back.
+    expect(viewer).to_have_attribute("data-zoom", "1")
+    viewer.get_by_test_id("dw-zoom-in").click()
+    expect(viewer).to_have_attribute("data-zoom", "1.25")
+    viewer.get_by_test_id("dw-reset").click()
+    expect(viewer).to_have_attribute("data-zoom", "1")
 
-        viewers = page.locator("[data-testid=dw-viewer]")
-        viewers.nth(1).wait_for()  # the profile's viewer, then the uploaded scripted SVG's
-        first = viewers.nth(0)
-        page.wait_for_function(
-            "() => document.querySelectorAll('[data-testid=dw-viewer][data-status=ready]').length >= 2",
-            timeout=120_000,
-        )
-        page.set_default_timeout(15_000)
+    # Click a frame: it fills the root's width and frames beside it hide; reset undoes it.
+    widest = max(range(hot.count()), key=lambda i: width_of(hot.nth(i).locator("rect")))
+    target = hot.nth(widest).locator("rect")
+    root_width = width_of(frame(viewer, "all (").locator("rect"))
+    before = width_of(target)
+    assert before < root_width * 0.9
+    target.click(force=True)  # its label lies over the rect; both are inside the frame
+    expect(viewer).not_to_have_attribute("data-frame-zoom", "1")
+    assert float(viewer.get_attribute("data-frame-zoom") or 0) > 1.1
+    assert width_of(target) == pytest.approx(root_width, rel=0.01)
+    expect(frame(viewer, "ui_cold_path (").first).to_be_hidden()
+    viewer.get_by_test_id("dw-reset").click()
+    expect(viewer).to_have_attribute("data-frame-zoom", "1")
+    assert width_of(target) == pytest.approx(before, rel=0.01)
 
-        # Python state: a report with the latency and one flamegraph linked to the benchmark.
-        [report] = client.reports("ui", limit=5)
-        assert [(m.benchmark, m.measure) for m in report.metrics] == [("ui.busy", "latency")]
-        profile = next(f for f in report.flamegraphs if f.benchmark == "ui.busy")
-        stored = client.download_flamegraph(profile.id)
+    # Search: the matched share is flamegraph.pl's, computed from the stored SVG.
+    percent, hits = matched_percent(stored, "ui_hot_loop")
+    assert hits >= 1 and 0 < percent < 100
+    viewer.get_by_test_id("dw-search").fill("ui_hot_loop")
+    matched = viewer.get_by_test_id("dw-matched")
+    expect(matched).to_have_text(re.compile(r"^Matched: \d+\.\d\d%$"))
+    shown = matched.inner_text().removeprefix("Matched: ").removesuffix("%")
+    assert float(shown) == pytest.approx(percent, abs=0.006)
+    expect(viewer.locator("[data-testid=dw-canvas] g.dw-frame-match")).to_have_count(hits)
+    target.hover(force=True)
+    expect(viewer.get_by_test_id("dw-details")).to_contain_text("ui_hot_loop")
+    viewer.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-viewer.png"))
 
-        zoom_before = float(first.get_attribute("data-zoom"))
-        first.get_by_test_id("dw-zoom-in").click()
-        page.wait_for_function(
-            f"() => parseFloat(document.querySelector('[data-testid=dw-viewer]').dataset.zoom) > {zoom_before}"
-        )
-        first.get_by_test_id("dw-reset").click()
+    # Full screen and back.
+    viewer.get_by_test_id("dw-fullscreen").click()
+    expect(viewer).to_have_attribute("data-fullscreen", "true")
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-viewer-fullscreen.png"))
+    viewer.get_by_test_id("dw-fullscreen").click()
+    expect(viewer).to_have_attribute("data-fullscreen", "false")
 
-        hot = (
-            first.locator("[data-testid=dw-canvas] g")
-            .filter(
-                has=page.locator("xpath=./*[local-name()='title'][starts-with(., 'ui_hot_loop')]")
-            )
-            .first
-        )
-        hot.locator("rect").click(force=True)
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=dw-viewer]').dataset.frameZoom !== '1'"
-        )
-        first.get_by_test_id("dw-reset").click()
+    # Download: the stored bytes (script and DOCTYPE included), under the benchmark's name.
+    with page.expect_download() as info:
+        viewer.get_by_test_id("dw-download").click()
+    download = info.value
+    assert download.suggested_filename == "ui.busy.svg"
+    saved = tmp_path / "downloaded.svg"
+    download.save_as(saved)
+    assert saved.read_bytes() == stored
 
-        first.get_by_test_id("dw-search").fill("ui_hot_loop")
-        matched = first.get_by_test_id("dw-matched")
-        matched.wait_for()
-        percent, hits = expected_match(stored, "ui_hot_loop")
-        assert hits >= 1
-        shown = float(matched.inner_text().removeprefix("Matched: ").rstrip("%"))
-        assert shown == pytest.approx(percent, abs=0.006)
+    # The kernel heard back from the browser: the status and matched traits are synced.
+    rerun_state_cell(
+        page, page.locator(".jp-CodeCell").nth(2), [["ui.busy.svg", "ready", f"{shown}%"]]
+    )
 
-        first.get_by_test_id("dw-fullscreen").click()
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=dw-viewer]').dataset.fullscreen === 'true'"
-        )
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-viewer-fullscreen.png"))
-        first.get_by_test_id("dw-fullscreen").click()
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=dw-viewer]').dataset.fullscreen === 'false'"
-        )
-        with page.expect_download() as download_info:
-            first.get_by_test_id("dw-download").click()
-        download = download_info.value
-        assert download.suggested_filename == "ui.busy.svg"
-        assert Path(download.path()).read_bytes() == stored
-        first.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-viewer.png"))
 
-        # The scripted SVG is drawn, and none of its scripts ran, in the viewer or the page.
-        scripted = viewers.nth(1)
-        evil = scripted.locator("[data-testid=dw-canvas] g").filter(
-            has=page.locator("xpath=./*[local-name()='title'][starts-with(., 'evil')]")
-        )
-        evil.locator("rect").hover(force=True)
-        evil.locator("rect").click(force=True)
-        assert page.evaluate("() => window.__pwned") is None
-        assert page.evaluate("() => typeof window.__pwned") == "undefined"
-        context.close()
-    assert json.loads(json.dumps(report.id))  # the report id came from the server
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_scripted_svg_is_shown_but_never_executes(
+    live_server: LiveServer, lab: Lab, page: Page
+) -> None:
+    validate_svg(SCRIPTED_SVG, file_name="scripted.svg")  # accepted, like real flamegraphs
+    client = Client(live_server.url, live_server.token)
+    report = client.create_report(PROJECT, BRANCH, {"ui.scripted": {"latency": 1000.0}})
+    (lab.root / "scripted.svg").write_bytes(SCRIPTED_SVG)
+    write_notebook(
+        lab.root / "scripted.ipynb",
+        f"%load_ext driftwatch_nb\n%driftwatch_upload --report {report.id} scripted.svg",
+        STATE_CELL,
+    )
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_and_run_all(page, lab, "scripted.ipynb")
+
+    viewer = page.get_by_test_id("dw-viewer")
+    expect(viewer).to_have_attribute("data-status", "ready", timeout=SLOW_MS)
+    expect(page.locator(".jp-OutputArea-output").first).to_contain_text(
+        f"scripted.svg: attached to report {report.id}"
+    )
+    evil = frame(viewer, "evil (").locator("rect")
+    expect(evil).to_be_visible()
+    assert width_of(evil) > 100
+
+    # Touch everything that carried a handler.
+    evil.hover(force=True)
+    expect(viewer.get_by_test_id("dw-details")).to_contain_text("evil")
+    viewer.locator("[data-testid=dw-canvas] #dw-evil-link").click(force=True)
+    evil.click(force=True)
+    expect(viewer).not_to_have_attribute("data-frame-zoom", "1")
+
+    # Nothing ran: not in the viewer, not in JupyterLab's page, not in any frame of it.
+    assert viewer.get_by_test_id("dw-canvas").evaluate(LEFTOVERS_JS) == []
+    for each in page.frames:
+        assert each.evaluate("typeof window.__pwned") == "undefined", each.url
+    assert dialogs == []
+    assert [url for url in requests if url.endswith("/x") or url.startswith("javascript:")] == []
+    assert page.url.startswith(f"{lab.base_url}/lab/tree/scripted.ipynb")
+
+    # The server kept the file as uploaded, scripts too (it serves it under a sandboxing CSP).
+    [stored] = client.report(report.id).flamegraphs
+    assert stored.file_name == "scripted.svg"
+    assert client.download_flamegraph(stored.id) == SCRIPTED_SVG
+    # The kernel saw the viewer ready; still nothing ran after that round trip.
+    rerun_state_cell(page, page.locator(".jp-CodeCell").nth(1), [["scripted.svg", "ready", ""]])
+    assert page.evaluate("typeof window.__pwned") == "undefined"
