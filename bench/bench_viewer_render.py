@@ -45,16 +45,9 @@ from urllib.parse import urlsplit
 import driftwatch_nb
 from driftwatch_nb.flamegraph import make_large_flamegraph
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one launcher for tests and benches)
+
 STATIC = Path(driftwatch_nb.__file__).parent / "static"
 GOAL = 1.5
 DEFAULT_ROUNDS = 7
