@@ -9,6 +9,7 @@ flamegraph that fails to upload does not undo the report, and the exit code says
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -610,16 +611,7 @@ def _summarize_run(
             "git_hash": report.git_hash,
             "start_time": report.start_time.isoformat(),
             "end_time": report.end_time.isoformat(),
-            "metrics": [
-                {
-                    "benchmark": m.benchmark,
-                    "measure": m.measure,
-                    "value": m.value,
-                    "lower_value": m.lower_value,
-                    "upper_value": m.upper_value,
-                }
-                for m in report.metrics
-            ],
+            "metrics": [dataclasses.asdict(m) for m in report.metrics],
             "flamegraphs": uploaded,
             "failed": failed,
             "url": _dashboard_url(client, report.project),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -190,16 +191,7 @@ def _as_json(report: Any) -> dict[str, Any]:
         "testbed": report.testbed,
         "git_hash": report.git_hash,
         "adapter": report.adapter,
-        "metrics": [
-            {
-                "benchmark": m.benchmark,
-                "measure": m.measure,
-                "value": m.value,
-                "lower_value": m.lower_value,
-                "upper_value": m.upper_value,
-            }
-            for m in report.metrics
-        ],
+        "metrics": [dataclasses.asdict(m) for m in report.metrics],
         "flamegraphs": [
             {
                 "id": f.id,
