@@ -11,7 +11,7 @@ direct
     Time = ``performance.now()`` (ms since navigation start) in the first ``setTimeout`` after
     the first ``requestAnimationFrame`` after the load event, that is once a frame is painted.
 viewer
-    ``page.goto(<viewer page>)``: a small page that imports ``driftwatch_nb/static/viewer.js``
+    ``page.goto(<viewer page>)``: a small page that imports ``driftwatch_nb/core/static/viewer.js``
     and calls ``mountViewer(host, {url})`` on the same URL. Time = ``performance.now()`` (ms
     since navigation start) in the first ``setTimeout`` after the first
     ``requestAnimationFrame`` after the viewer reports ``"ready"`` through ``onStatus`` (the
@@ -48,7 +48,7 @@ from driftwatch_nb.flamegraph import make_large_flamegraph
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one launcher for tests and benches)
 
-STATIC = Path(driftwatch_nb.__file__).parent / "static"
+STATIC = Path(driftwatch_nb.__file__).parent / "core" / "static"
 GOAL = 1.5
 DEFAULT_ROUNDS = 7
 VIEWPORT = {"width": 1280, "height": 800}

@@ -33,7 +33,7 @@ __all__ = ["FlamegraphViewer"]
 
 logger = logging.getLogger(__name__)
 
-_STATIC = pathlib.Path(__file__).parent / "static"
+_STATIC = pathlib.Path(__file__).parent / "core" / "static"
 DEFAULT_HEIGHT = 480
 DEFAULT_FILE_NAME = "flamegraph.svg"
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.fastapi import GraphQLRouter
 
-import driftwatch_nb
+from driftwatch_nb.core import static_dir
 from driftwatch_server.auth import bearer_token, user_for_token
 from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
@@ -31,7 +31,7 @@ from driftwatch_server.storage import (
 )
 from driftwatch_server.web.routes import build_dashboard_router
 
-VIEWER_STATIC_DIR = Path(driftwatch_nb.__file__).parent / "static"
+VIEWER_STATIC_DIR = static_dir()
 DASHBOARD_STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 

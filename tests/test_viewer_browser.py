@@ -1,6 +1,6 @@
-"""The flamegraph viewer (``driftwatch_nb/static/viewer.js``) in a real headless Chromium.
+"""The flamegraph viewer (``driftwatch_nb/core/static/viewer.js``) in a real headless Chromium.
 
-A threaded ``http.server`` on a loopback port serves a test page, ``driftwatch_nb/static/`` and
+A threaded ``http.server`` on a loopback port serves a test page, ``driftwatch_nb/core/static/`` and
 the test SVGs. The page is loaded from ``127.0.0.1`` and the SVGs are fetched from
 ``localhost``, so every fetch is a real cross-origin request, as with signed storage URLs.
 
@@ -31,7 +31,7 @@ from tests.browser import chromium
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(driftwatch_nb.__file__).parent / "static"
+STATIC = Path(driftwatch_nb.__file__).parent / "core" / "static"
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SVG_NS = "http://www.w3.org/2000/svg"

@@ -2,7 +2,7 @@
 
 Pages read their data through the same GraphQL schema as every other client, executed
 in-process with the signed-in user's context. The flamegraph viewer is the notebook widget's
-own front-end module (``driftwatch_nb/static/viewer.js``), served at ``/static/viewer.js``.
+own front-end module (``driftwatch_nb/core/static/viewer.js``), served at ``/static/viewer.js``.
 """
 
 from __future__ import annotations
