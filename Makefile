@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium chromium-driver hyperfine
 
-.PHONY: install system-deps demo serve test lint format bench clean
+.PHONY: install system-deps demo serve test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,18 @@ test: install system-deps  ## install what the tests need and run them all
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadfile
 
+test-fast: install  ## the inner loop: unit tests only (no PostgreSQL, Chromium or JupyterLab)
+	$(BIN)/pytest -n 2 -m "not integration" -q
+
 lint: install
 	$(BIN)/ruff check .
 
 format: install
 	$(BIN)/ruff format .
 
-bench: install
-	@status=0; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || status=1; done; exit $$status
+bench: install  ## every benchmark in bench/, each printing a ratio against its baseline
+	@status=0; for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== bench.$$m"; \
+	  $(BIN)/python -m bench.$$m || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -1,6 +1,6 @@
 """Start-up of ``driftwatch --help`` against ``python -c "import httpx"``, measured in the same run.
 
-    python bench/bench_cli_startup.py
+    python -m bench.bench_cli_startup
 
 Goal: ratio (driftwatch --help / import httpx) <= 1.5.
 """

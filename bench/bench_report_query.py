@@ -1,7 +1,7 @@
 """Throughput of the GraphQL ``report(id)`` query (50 metrics) against a plain FastAPI JSON
 endpoint returning the same data from the same database, measured in the same run.
 
-    python bench/bench_report_query.py
+    python -m bench.bench_report_query
 
 Goal: ratio (GraphQL throughput / plain throughput) >= 0.33.
 """
@@ -9,14 +9,11 @@ Goal: ratio (GraphQL throughput / plain throughput) >= 0.33.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _support import interleaved, start_bench_server  # noqa: E402
+from tests.support.server import interleaved, start_bench_server
 
 QUERY = """query($id: ID!) { report(id: $id) {
   id gitHash adapter startTime endTime createdAt branch { name } testbed { name }

@@ -1,6 +1,6 @@
 """SVG validation throughput relative to a bare expat parse of the same ~9 MiB flamegraph.
 
-Run: ``.venv/bin/python bench/bench_svg.py [--repeat N]``. Each round times, in turn, a bare
+Run: ``.venv/bin/python -m bench.bench_svg [--repeat N]``. Each round times, in turn, a bare
 ``xml.parsers.expat`` parse (ParserCreate + Parse, no handlers), ``validate_svg`` and
 ``defusedxml.ElementTree.fromstring``; the medians over rounds give MB/s and ratios (higher is
 better, 1.0 = as fast as bare expat). Goal: ``validate_svg`` ratio >= 0.5.
@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from xml.parsers import expat
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import defusedxml.ElementTree
 
-import defusedxml.ElementTree  # noqa: E402
-
-from driftwatch_nb.flamegraph import make_large_flamegraph  # noqa: E402
-from driftwatch_nb.svg import validate_svg  # noqa: E402
+from driftwatch_nb.core.svg import validate_svg
+from tests.support.flamegraphs import make_large_flamegraph
 
 GOAL = 0.5
 

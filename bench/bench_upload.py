@@ -1,7 +1,7 @@
 """End-to-end ``driftwatch upload`` of a ~9 MiB flamegraph against a bare httpx PUT of the same
 bytes to the same storage endpoint, measured in the same run, interleaved.
 
-    python bench/bench_upload.py [--rounds N]
+    python -m bench.bench_upload [--rounds N]
 
 The server runs in this process on embedded defaults (SQLite + local storage in a temporary
 directory). Each round times, in turn:
@@ -33,8 +33,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _support import start_bench_server  # noqa: E402
+from tests.support.server import start_bench_server
 
 DRIFTWATCH = str(Path(sys.executable).parent / "driftwatch")
 GOAL = 2.0
@@ -52,8 +51,8 @@ def main() -> int:
     rounds = parser.parse_args().rounds
 
     from driftwatch_nb.client import Client
-    from driftwatch_nb.flamegraph import make_large_flamegraph
-    from driftwatch_nb.svg import validate_svg_file
+    from driftwatch_nb.core.svg import validate_svg_file
+    from tests.support.flamegraphs import make_large_flamegraph
 
     server = start_bench_server()
     client = Client(server.url, server.token)

@@ -1,6 +1,6 @@
 """First render of a ~9 MiB flamegraph in the viewer against Chromium opening the SVG itself.
 
-    python bench/bench_viewer_render.py [--rounds N] [--profile]
+    python -m bench.bench_viewer_render [--rounds N] [--profile]
 
 ``make_large_flamegraph()`` (~9 MiB, ~48k frames, flamegraph.pl layout with DOCTYPE and
 script) is served by a threaded ``http.server`` on loopback, ``Cache-Control: no-store``, and
@@ -43,10 +43,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import driftwatch_nb
-from driftwatch_nb.flamegraph import make_large_flamegraph
-
-sys.path.insert(0, str(Path(__file__).parent.parent))
-from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one launcher for tests and benches)
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one launcher for tests and benches)
+from tests.support.flamegraphs import make_large_flamegraph
 
 STATIC = Path(driftwatch_nb.__file__).parent / "core" / "static"
 GOAL = 1.5

@@ -10,7 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from driftwatch_nb._exceptions import (
+from driftwatch_nb.core import VERSION
+from driftwatch_nb.core.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
@@ -20,6 +21,7 @@ from driftwatch_nb._exceptions import (
     NotFoundError,
     PayloadTooLarge,
     PermissionDenied,
+    ServiceUnavailable,
     UnsupportedMediaType,
     UploadFailed,
 )
@@ -27,10 +29,10 @@ from driftwatch_nb._exceptions import (
 if TYPE_CHECKING:
     from driftwatch_nb._types import Flamegraph, Metric, Project, Report, ReportList
     from driftwatch_nb.client import Client
-    from driftwatch_nb.svg import SvgValidationError
+    from driftwatch_nb.core.svg import SvgValidationError
     from driftwatch_nb.widget import FlamegraphViewer
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 _LAZY = {
     "Client": "driftwatch_nb.client",
@@ -40,7 +42,7 @@ _LAZY = {
     "Project": "driftwatch_nb._types",
     "Report": "driftwatch_nb._types",
     "ReportList": "driftwatch_nb._types",
-    "SvgValidationError": "driftwatch_nb.svg",
+    "SvgValidationError": "driftwatch_nb.core.svg",
 }
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "Project",
     "Report",
     "ReportList",
+    "ServiceUnavailable",
     "SvgValidationError",
     "UnsupportedMediaType",
     "UploadFailed",

@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from driftwatch_nb._config import load_config
-from driftwatch_nb._exceptions import (
-    API_ERRORS_BY_CODE,
+from driftwatch_nb._types import Flamegraph, Project, Report, ReportList, UploadUrl
+from driftwatch_nb.core.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
     ConnectionFailed,
     UploadFailed,
+    api_error_from,
 )
-from driftwatch_nb._types import Flamegraph, Project, Report, ReportList, UploadUrl
+from driftwatch_nb.core.graphql import operation
+from driftwatch_nb.core.limits import FLAMEGRAPH_MIME_TYPE
 
 if TYPE_CHECKING:
     import httpx
@@ -35,19 +37,10 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
 RETRY_BACKOFF_SECONDS = 0.5
 RETRYABLE_STATUS = frozenset({502, 503, 504})
-SVG_CONTENT_TYPE = "image/svg+xml"
 UPLOAD_CHUNK_BYTES = 256 * 1024
 
 ProgressCallback = Callable[[int, int], None]
 T = TypeVar("T")
-
-_FLAMEGRAPH_FIELDS = "id fileName fileSize url storagePath createdAt benchmark { name }"
-_REPORT_FIELDS = f"""
-  id projectSlug gitHash adapter startTime endTime createdAt
-  branch {{ name }} testbed {{ name }}
-  metrics {{ measure value lowerValue upperValue benchmark {{ name }} }}
-  flamegraphs {{ {_FLAMEGRAPH_FIELDS} }}
-"""
 
 
 class _Retryable(Exception):
@@ -105,18 +98,17 @@ class Client:
 
     def me(self) -> str:
         """The name of the token's user (a cheap way to check URL and token)."""
-        return self._execute("query { me { name } }", idempotent=True)["me"]["name"]
+        return self._execute(operation("Me"), idempotent=True)["me"]["name"]
 
     def projects(self) -> list[Project]:
         """Your projects."""
-        data = self._execute("query { projects { id slug name } }", idempotent=True)
+        data = self._execute(operation("Projects"), idempotent=True)
         return [Project.from_json(item) for item in data["projects"]]
 
     def create_project(self, slug: str, name: str | None = None) -> Project:
         """Create a project you own."""
         data = self._execute(
-            "mutation($slug: String!, $name: String) "
-            "{ createProject(slug: $slug, name: $name) { id slug name } }",
+            operation("CreateProject"),
             {"slug": slug, "name": name},
         )
         return Project.from_json(data["createProject"])
@@ -124,7 +116,7 @@ class Client:
     def project(self, slug: str) -> Project:
         """Your project ``slug`` (``NotFoundError`` if you have none by that slug)."""
         data = self._execute(
-            "query($slug: String!) { project(slug: $slug) { id slug name } }",
+            operation("Project"),
             {"slug": slug},
             idempotent=True,
         )
@@ -171,8 +163,7 @@ class Client:
         }
         # Not retried after the request may have reached the server: that could post twice.
         data = self._execute(
-            "mutation($input: ReportInput!) "
-            f"{{ createReport(input: $input) {{ {_REPORT_FIELDS} }} }}",
+            operation("CreateReport"),
             {"input": report_input},
         )
         return Report.from_json(data["createReport"])
@@ -180,7 +171,7 @@ class Client:
     def report(self, report_id: str) -> Report:
         """One report with its metrics and flamegraphs (with fresh signed URLs)."""
         data = self._execute(
-            f"query($id: ID!) {{ report(id: $id) {{ {_REPORT_FIELDS} }} }}",
+            operation("Report"),
             {"id": report_id},
             idempotent=True,
         )
@@ -189,7 +180,7 @@ class Client:
     def report_project(self, report_id: str) -> str:
         """The slug of the project a report belongs to (a cheap check that it is yours)."""
         data = self._execute(
-            "query($id: ID!) { report(id: $id) { projectSlug } }",
+            operation("ReportProject"),
             {"id": report_id},
             idempotent=True,
         )
@@ -200,9 +191,7 @@ class Client:
     ) -> ReportList:
         """A project's reports, newest first; ``.to_pandas()`` gives one row per metric."""
         data = self._execute(
-            "query($slug: String!, $branch: String, $first: Int!, $offset: Int!) "
-            "{ project(slug: $slug) { reports(branch: $branch, first: $first, offset: $offset) "
-            f"{{ totalCount nodes {{ {_REPORT_FIELDS} }} }} }} }}",
+            operation("Reports"),
             {"slug": project, "branch": branch, "first": limit, "offset": offset},
             idempotent=True,
         )
@@ -214,7 +203,7 @@ class Client:
 
     def delete_report(self, report_id: str) -> None:
         """Delete a report with its metrics and flamegraph files."""
-        self._execute("mutation($id: ID!) { deleteReport(id: $id) }", {"id": report_id})
+        self._execute(operation("DeleteReport"), {"id": report_id})
 
     # -- flamegraphs ----------------------------------------------------------------------
 
@@ -223,10 +212,8 @@ class Client:
     ) -> UploadUrl:
         """A signed URL (1 hour) to PUT one flamegraph to."""
         data = self._execute(
-            "mutation($p: String!, $f: String!, $s: Int!) "
-            "{ createFlamegraphUploadUrl(projectSlug: $p, fileName: $f, fileSize: $s) "
-            "{ uploadUrl storagePath } }",
-            {"p": project_slug, "f": file_name, "s": file_size},
+            operation("CreateFlamegraphUploadUrl"),
+            {"projectSlug": project_slug, "fileName": file_name, "fileSize": file_size},
         )
         result = data["createFlamegraphUploadUrl"]
         return UploadUrl(upload_url=result["uploadUrl"], storage_path=result["storagePath"])
@@ -254,7 +241,7 @@ class Client:
                 response = http.put(
                     upload_url,
                     content=body(),
-                    headers={"Content-Type": SVG_CONTENT_TYPE, "Content-Length": str(total)},
+                    headers={"Content-Type": FLAMEGRAPH_MIME_TYPE, "Content-Length": str(total)},
                 )
             except httpx.TransportError as exc:
                 raise _Retryable(UploadFailed(f"upload interrupted: {exc}")) from exc
@@ -282,15 +269,13 @@ class Client:
     ) -> Flamegraph:
         """Have the server check the uploaded file and attach it to the report (idempotent)."""
         data = self._execute(
-            "mutation($r: ID!, $p: String!, $f: String!, $s: Int!, $b: String) "
-            "{ confirmFlamegraphUpload(reportId: $r, storagePath: $p, fileName: $f, "
-            f"fileSize: $s, benchmarkName: $b) {{ {_FLAMEGRAPH_FIELDS} }} }}",
+            operation("ConfirmFlamegraphUpload"),
             {
-                "r": report_id,
-                "p": storage_path,
-                "f": file_name,
-                "s": file_size,
-                "b": benchmark_name,
+                "reportId": report_id,
+                "storagePath": storage_path,
+                "fileName": file_name,
+                "fileSize": file_size,
+                "benchmarkName": benchmark_name,
             },
             idempotent=True,
         )
@@ -313,7 +298,7 @@ class Client:
         only when ``report`` is an id. ``validate=False`` skips the local check for callers
         that have just made it (the server checks again either way).
         """
-        from driftwatch_nb.svg import validate_svg, validate_svg_file
+        from driftwatch_nb.core.svg import validate_svg, validate_svg_file
 
         if isinstance(file, bytes):
             name = file_name or "flamegraph.svg"
@@ -339,9 +324,7 @@ class Client:
 
     def flamegraph_url(self, flamegraph_id: str) -> str:
         """A fresh signed read URL (1 hour) for a flamegraph."""
-        data = self._execute(
-            "query($id: ID!) { flamegraphUrl(id: $id) }", {"id": flamegraph_id}, idempotent=True
-        )
+        data = self._execute(operation("FlamegraphUrl"), {"id": flamegraph_id}, idempotent=True)
         return data["flamegraphUrl"]
 
     def download_flamegraph(self, flamegraph_id: str) -> bytes:
@@ -479,9 +462,9 @@ def _api_error(errors: list[Any]) -> ApiError:
     first = errors[0] if errors else {}
     if not isinstance(first, dict):
         return ApiError(str(first))
-    code = (first.get("extensions") or {}).get("code", "INTERNAL_SERVER_ERROR")
-    cls = API_ERRORS_BY_CODE.get(code, ApiError)
-    return cls(first.get("message", "the server refused the request"), code=code)
+    return api_error_from(
+        first.get("message", "the server refused the request"), first.get("extensions")
+    )
 
 
 def _storage_error_message(response: httpx.Response) -> str:

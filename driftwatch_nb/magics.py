@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
+from driftwatch_nb._config import ClientConfig, resolve
 from driftwatch_nb.timing import Timings, make_timer, measure
 
 CONFIG_KEYS = ("project", "branch", "testbed", "url", "token")
@@ -70,21 +70,6 @@ class RunResult:
         return f"<table class='driftwatch-run'>{cells}</table>"
 
 
-def _git_branch(cwd: Path) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--abbrev-ref", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    branch = result.stdout.strip()
-    return branch if result.returncode == 0 and branch and branch != "HEAD" else None
-
-
 @magics_class
 class DriftwatchMagics(Magics):
     """The driftwatch magics; state (configuration, last report) lives per kernel."""
@@ -98,25 +83,28 @@ class DriftwatchMagics(Magics):
 
     # -- configuration ------------------------------------------------------------------------
 
-    def setting(self, key: str) -> str | None:
-        """A setting from ``%driftwatch config``, else ``DRIFTWATCH_<KEY>``."""
-        return self.config_values.get(key) or os.environ.get(f"DRIFTWATCH_{key.upper()}")
+    def settings(self, *, use_git: bool = True, **explicit: str | None) -> ClientConfig:
+        """Settings in the one order every surface uses (``driftwatch_nb._config.resolve``):
+        arguments, ``%driftwatch config``, environment, login file, git."""
+        return resolve(
+            session=self.config_values, default_testbed="notebook", use_git=use_git, **explicit
+        )
 
     def client(self) -> Any:
         """The API client for this kernel (rebuilt when URL or token change)."""
         from driftwatch_nb.client import Client
 
-        url, token = self.setting("url"), self.setting("token")
+        config = self.settings(use_git=False)
         if self._client is None or (self._client.url, self._client.token) != (
-            (url or self._client.url).rstrip("/"),
-            token or self._client.token,
+            config.url,
+            config.token,
         ):
-            self._client = Client(url, token)
+            self._client = Client(config.url, config.token)
         return self._client
 
     def _project_and_branch(self, project: str | None, branch: str | None) -> tuple[str, str]:
-        project = project or self.setting("project")
-        branch = branch or self.setting("branch") or _git_branch(Path.cwd())
+        config = self.settings(project=project, branch=branch)
+        project, branch = config.project, config.branch
         if not project:
             raise UsageError(
                 "no project: pass -p PROJECT, run `%driftwatch config project=NAME`, "
@@ -218,7 +206,7 @@ class DriftwatchMagics(Magics):
 
     def _post(self, result: RunResult, *, start: dt.datetime, end: dt.datetime) -> None:
         from driftwatch_nb import DriftwatchError
-        from driftwatch_nb.svg import SvgValidationError
+        from driftwatch_nb.core.svg import SvgValidationError
 
         client = self.client()
         try:
@@ -226,7 +214,7 @@ class DriftwatchMagics(Magics):
                 result.project,
                 result.branch,
                 {result.benchmark: {"latency": result.timings.latency_ns()}},
-                testbed=self.setting("testbed") or "notebook",
+                testbed=self.settings(use_git=False).testbed,
                 adapter="notebook",
                 start_time=start,
                 end_time=end,
@@ -275,7 +263,7 @@ class DriftwatchMagics(Magics):
     def driftwatch_upload(self, line: str) -> None:
         """Attach flamegraph SVG files to a report and show each in the viewer."""
         from driftwatch_nb import DriftwatchError
-        from driftwatch_nb.svg import SvgValidationError, validate_svg_file
+        from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
         from driftwatch_nb.widget import FlamegraphViewer
 
         args = parse_argstring(self.driftwatch_upload, line)

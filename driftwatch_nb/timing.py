@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 import timeit
 from dataclasses import dataclass
 from typing import Any
+
+from driftwatch_nb.core.measures import format_seconds
 
 DEFAULT_REPEAT = 7
 MIN_REPEAT_SECONDS = 0.2
@@ -51,16 +52,6 @@ class Timings:
             f"(mean ± std. dev. of {runs} run{'s' if runs != 1 else ''}, "
             f"{self.loops:,} loop{'s' if self.loops != 1 else ''} each)"
         )
-
-
-def format_seconds(seconds: float) -> str:
-    """A duration with three significant digits in the unit ``%timeit`` would pick."""
-    if seconds <= 0 or math.isnan(seconds):
-        return "0 ns"
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds * 1e9:.3g} ns"
 
 
 def make_timer(code: str, namespace: dict[str, Any]) -> timeit.Timer:

@@ -43,7 +43,7 @@ FetchBytes = Callable[[], bytes]
 
 def _validate(data: bytes, file_name: str) -> None:
     """Run the shared SVG validator (imported lazily: it pulls in defusedxml)."""
-    from driftwatch_nb.svg import validate_svg
+    from driftwatch_nb.core.svg import validate_svg
 
     validate_svg(data, file_name=file_name)
 
@@ -53,7 +53,7 @@ def _decode(data: bytes, file_name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        from driftwatch_nb.svg import SvgValidationError
+        from driftwatch_nb.core.svg import SvgValidationError
 
         raise SvgValidationError(
             file_name, "the SVG is not UTF-8 encoded; re-save it as UTF-8 to show it"
@@ -174,9 +174,9 @@ class FlamegraphViewer(anywidget.AnyWidget):
         """Show a local SVG file, after checking it with the shared SVG validator.
 
         Raises:
-            driftwatch_nb.svg.SvgValidationError: when the file is not an acceptable SVG.
+            driftwatch_nb.core.svg.SvgValidationError: when the file is not an acceptable SVG.
         """
-        from driftwatch_nb.svg import validate_svg_file
+        from driftwatch_nb.core.svg import validate_svg_file
 
         path = pathlib.Path(path)
         validate_svg_file(path)
@@ -191,7 +191,7 @@ class FlamegraphViewer(anywidget.AnyWidget):
         """Show SVG bytes held in memory, after checking them with the shared SVG validator.
 
         Raises:
-            driftwatch_nb.svg.SvgValidationError: when the bytes are not an acceptable SVG.
+            driftwatch_nb.core.svg.SvgValidationError: when the bytes are not an acceptable SVG.
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.fastapi import GraphQLRouter
 
-from driftwatch_nb.core import static_dir
+from driftwatch_nb.core import VERSION, static_dir
 from driftwatch_server.auth import bearer_token, user_for_token
 from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
@@ -68,7 +68,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. The database must already be migrated (``driftwatch db upgrade``)."""
     settings = settings or get_settings()
-    app = FastAPI(title="driftwatch", version="0.1.0", docs_url=None, redoc_url=None)
+    app = FastAPI(title="driftwatch", version=VERSION, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
     app.state.storage = storage or get_storage(settings)

@@ -8,7 +8,7 @@ import secrets
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from driftwatch_server.errors import BadUserInput
+from driftwatch_nb.core.errors import InvalidInput
 from driftwatch_server.models import ApiToken, User
 
 TOKEN_PREFIX = "dw_"
@@ -23,9 +23,9 @@ def create_user(session: Session, *, name: str, is_admin: bool = False) -> User:
     """Create a user; the name must be new."""
     name = name.strip()
     if not name:
-        raise BadUserInput("name must not be empty", field="name")
+        raise InvalidInput("name must not be empty", field="name")
     if session.exec(select(User).where(User.name == name)).first():
-        raise BadUserInput(f"a user named {name!r} already exists", field="name")
+        raise InvalidInput(f"a user named {name!r} already exists", field="name")
     user = User(name=name, is_admin=is_admin)
     session.add(user)
     session.flush()
@@ -66,3 +66,8 @@ def ensure_admin(session: Session) -> str | None:
         return None
     admin = create_user(session, name="admin", is_admin=True)
     return issue_token(session, user=admin, label="first start")
+
+
+def user_named(session: Session, name: str) -> User | None:
+    """The user called ``name``, if there is one."""
+    return session.exec(select(User).where(User.name == name)).first()

@@ -16,9 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "driftwatch"
 DEFAULT_SIGNED_URL_TTL_SECONDS = 3600
-FLAMEGRAPH_BUCKET = "flamegraphs"
-FLAMEGRAPH_MAX_BYTES = 10 * 1024 * 1024
-FLAMEGRAPH_MIME_TYPE = "image/svg+xml"
 
 
 class Settings(BaseSettings):

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from driftwatch_nb.svg import SvgValidationError, validate_svg
-from driftwatch_server.config import FLAMEGRAPH_MAX_BYTES, FLAMEGRAPH_MIME_TYPE
-from driftwatch_server.errors import (
-    BadUserInput,
-    NotFound,
+from driftwatch_nb.core.errors import (
+    InvalidInput,
+    NotFoundError,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from driftwatch_nb.core.limits import FLAMEGRAPH_MIME_TYPE, MAX_FLAMEGRAPH_BYTES, safe_file_name
+from driftwatch_nb.core.svg import SvgValidationError, validate_svg
 from driftwatch_server.models import Flamegraph, PendingUpload, Project, Report, User, utcnow
 from driftwatch_server.reports import (
     as_utc,
@@ -38,9 +36,6 @@ from driftwatch_server.storage.base import SignedUpload, StorageBackend
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_NAME_LENGTH = 100
-_UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
-
 
 @dataclass(frozen=True, kw_only=True)
 class SweepResult:
@@ -48,26 +43,6 @@ class SweepResult:
 
     expired_uploads: int
     orphan_objects: int
-
-
-def safe_file_name(file_name: str) -> str:
-    """Reduce a client's file name to a safe basename ending in ``.svg``.
-
-    Paths are refused rather than silently reduced: a client that sends ``../x.svg`` has a bug
-    worth hearing about.
-    """
-    name = file_name.strip()
-    if not name:
-        raise BadUserInput("fileName must not be empty", field="fileName")
-    if "/" in name or "\\" in name or name in {".", ".."} or name.startswith(".."):
-        raise BadUserInput(
-            f"fileName {file_name!r} must be a plain file name, not a path", field="fileName"
-        )
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        raise BadUserInput("fileName must not contain control characters", field="fileName")
-    stem = name[:-4] if name.lower().endswith(".svg") else name
-    stem = _UNSAFE_CHARACTERS.sub("_", stem).strip("._") or "flamegraph"
-    return stem[: MAX_FILE_NAME_LENGTH - 4] + ".svg"
 
 
 def owned_flamegraph(session: Session, *, user: User, flamegraph_id: str) -> Flamegraph:
@@ -79,7 +54,7 @@ def owned_flamegraph(session: Session, *, user: User, flamegraph_id: str) -> Fla
         .where(Flamegraph.id == flamegraph_id, Project.owner_id == user.id)
     ).first()
     if row is None:
-        raise NotFound(f"no flamegraph {flamegraph_id!r} among your projects", field="id")
+        raise NotFoundError(f"no flamegraph {flamegraph_id!r} among your projects", field="id")
     return row
 
 
@@ -96,11 +71,11 @@ def create_upload_url(
     """Issue a signed upload URL for one flamegraph of a project the user owns."""
     project = owned_project(session, user=user, slug=project_slug)
     if file_size <= 0:
-        raise BadUserInput(f"fileSize must be positive, got {file_size}", field="fileSize")
-    if file_size > FLAMEGRAPH_MAX_BYTES:
+        raise InvalidInput(f"fileSize must be positive, got {file_size}", field="fileSize")
+    if file_size > MAX_FLAMEGRAPH_BYTES:
         raise PayloadTooLarge(
             f"{file_name}: {file_size} bytes is over the flamegraph limit of "
-            f"{FLAMEGRAPH_MAX_BYTES} bytes (10 MiB)",
+            f"{MAX_FLAMEGRAPH_BYTES} bytes (10 MiB)",
             field="fileSize",
         )
     path = f"projects/{project.id}/flamegraphs/{uuid.uuid4()}_{safe_file_name(file_name)}"
@@ -135,7 +110,7 @@ def confirm_upload(
     ).first()
     if existing is not None:
         if existing.report_id != report.id:
-            raise BadUserInput(
+            raise InvalidInput(
                 "storagePath is already attached to another report", field="storagePath"
             )
         return existing
@@ -147,7 +122,7 @@ def confirm_upload(
         )
     ).first()
     if pending is None:
-        raise BadUserInput(
+        raise InvalidInput(
             "storagePath was not issued for this report's project; "
             "request one with createFlamegraphUploadUrl",
             field="storagePath",
@@ -160,7 +135,7 @@ def confirm_upload(
         _check_stored_object(
             storage, storage_path=storage_path, file_name=file_name, size=file_size
         )
-    except (BadUserInput, NotFound, PayloadTooLarge, UnsupportedMediaType):
+    except (InvalidInput, NotFoundError, PayloadTooLarge, UnsupportedMediaType):
         _discard(session, storage, pending)
         raise
     except SvgValidationError as exc:
@@ -229,17 +204,17 @@ def _check_stored_object(
 ) -> None:
     info = storage.info(storage_path)
     if info is None:
-        raise BadUserInput(
+        raise InvalidInput(
             f"{file_name}: nothing was uploaded to storagePath; PUT the file to the upload URL "
             "before confirming",
             field="storagePath",
         )
     if info.size != size:
-        raise BadUserInput(
+        raise InvalidInput(
             f"{file_name}: size mismatch: {info.size} bytes were uploaded but fileSize says {size}",
             field="fileSize",
         )
-    if info.size > FLAMEGRAPH_MAX_BYTES:
+    if info.size > MAX_FLAMEGRAPH_BYTES:
         raise PayloadTooLarge(f"{file_name}: over the 10 MiB limit", field="fileSize")
     content_type = (info.content_type or "").split(";")[0].strip().lower()
     if content_type and content_type != FLAMEGRAPH_MIME_TYPE:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -13,7 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from driftwatch_server.errors import BadUserInput, NotFound
+from driftwatch_nb.core.errors import InvalidInput, NotFoundError
+from driftwatch_nb.core.limits import (
+    DEFAULT_TESTBED,
+    MAX_REPORT_PAGE,
+    check_measure,
+    check_name,
+    check_slug,
+)
 from driftwatch_server.models import (
     Benchmark,
     Branch,
@@ -24,11 +30,6 @@ from driftwatch_server.models import (
     Testbed,
     User,
 )
-
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
-MEASURE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MAX_REPORT_PAGE = 100
-DEFAULT_TESTBED = "localhost"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,15 +64,9 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 def create_project(session: Session, *, owner: User, slug: str, name: str | None) -> Project:
     """Create a project owned by ``owner``."""
-    slug = slug.strip()
-    if not SLUG_PATTERN.match(slug):
-        raise BadUserInput(
-            f"slug {slug!r} is not valid: use 1-64 lowercase letters, digits, '-' or '_', "
-            "starting and ending with a letter or digit",
-            field="slug",
-        )
+    slug = check_slug(slug.strip())
     if session.exec(select(Project.id).where(Project.slug == slug)).first():
-        raise BadUserInput(f"slug {slug!r} is already taken; choose another", field="slug")
+        raise InvalidInput(f"slug {slug!r} is already taken; choose another", field="slug")
     project = Project(slug=slug, name=(name or slug).strip() or slug, owner_id=owner.id)
     session.add(project)
     session.flush()
@@ -82,9 +77,7 @@ def owned_project(session: Session, *, user: User, slug: str) -> Project:
     """The project ``slug`` if ``user`` owns it; another user's project is not found."""
     project = session.exec(select(Project).where(Project.slug == slug)).first()
     if project is None or project.owner_id != user.id:
-        raise NotFound(
-            f"no project {slug!r} among yours; create it with createProject", field="projectSlug"
-        )
+        raise NotFoundError(f"no project {slug!r} among yours", field="projectSlug", kind="project")
     return project
 
 
@@ -96,7 +89,7 @@ def owned_report(session: Session, *, user: User, report_id: str) -> Report:
         .where(Report.id == report_id)
     ).first()
     if row is None or row[1] != user.id:
-        raise NotFound(f"no report {report_id!r} among your projects", field="reportId")
+        raise NotFoundError(f"no report {report_id!r} among your projects", field="reportId")
     return row[0]
 
 
@@ -110,9 +103,9 @@ def list_reports(
 ) -> tuple[list[Report], int]:
     """A page of the project's reports, newest first, and how many there are in all."""
     if not 1 <= limit <= MAX_REPORT_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_REPORT_PAGE}", field="first")
+        raise InvalidInput(f"first must be between 1 and {MAX_REPORT_PAGE}", field="first")
     if offset < 0:
-        raise BadUserInput("offset must not be negative", field="offset")
+        raise InvalidInput("offset must not be negative", field="offset")
     condition = Report.project_id == project.id
     if branch is not None:
         branch_row = session.exec(
@@ -135,15 +128,15 @@ def list_reports(
 def create_report(session: Session, *, user: User, data: ReportCreate) -> Report:
     """Validate and store a report with its metrics, creating branch, testbed and benchmarks."""
     project = owned_project(session, user=user, slug=data.project_slug)
-    branch_name = _required_name(data.branch, "branch")
-    testbed_name = _required_name(data.testbed, "testbed")
+    branch_name = check_name(data.branch, field="branch")
+    testbed_name = check_name(data.testbed, field="testbed")
     start, end = as_utc(data.start_time), as_utc(data.end_time)
     if end < start:
-        raise BadUserInput(
+        raise InvalidInput(
             f"endTime {end.isoformat()} is before startTime {start.isoformat()}", field="endTime"
         )
     if not data.values:
-        raise BadUserInput("a report needs at least one metric", field="results")
+        raise InvalidInput("a report needs at least one metric", field="results")
     for index, item in enumerate(data.values):
         _check_value(index, item)
 
@@ -188,7 +181,9 @@ def report_benchmark(session: Session, *, report: Report, name: str) -> Benchmar
         .limit(1)
     ).first()
     if benchmark is None:
-        raise NotFound(f"report {report.id} has no benchmark named {name!r}", field="benchmarkName")
+        raise NotFoundError(
+            f"report {report.id} has no benchmark named {name!r}", field="benchmarkName"
+        )
     return benchmark
 
 
@@ -205,32 +200,18 @@ def delete_report_rows(session: Session, *, report: Report) -> list[str]:
     return paths
 
 
-def _required_name(value: str, field_name: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise BadUserInput(f"{field_name} must not be empty", field=field_name)
-    if len(value) > 200:
-        raise BadUserInput(f"{field_name} is longer than 200 characters", field=field_name)
-    return value
-
-
 def _check_value(index: int, item: MeasureValue) -> None:
-    where = f"results[{index}] ({item.benchmark!r} {item.measure!r})"
-    if not item.benchmark.strip():
-        raise BadUserInput(f"{where}: benchmark name must not be empty", field="benchmark")
-    if not MEASURE_PATTERN.match(item.measure):
-        raise BadUserInput(
-            f"{where}: measure must be a lowercase slug such as 'latency' or 'throughput'",
-            field="measure",
-        )
+    where = f"results[{index}] ({item.benchmark!r} {item.measure!r}): "
+    check_name(item.benchmark, field="benchmark", where=where)
+    check_measure(item.measure, where=where)
     for name in ("value", "lower_value", "upper_value"):
         number = getattr(item, name)
         if number is not None and not math.isfinite(number):
-            raise BadUserInput(f"{where}: {name} must be a finite number, got {number}", field=name)
+            raise InvalidInput(f"{where}{name} must be a finite number, got {number}", field=name)
     if item.lower_value is not None and item.lower_value > item.value:
-        raise BadUserInput(f"{where}: lower_value is above value", field="lower_value")
+        raise InvalidInput(f"{where}lower_value is above value", field="lower_value")
     if item.upper_value is not None and item.upper_value < item.value:
-        raise BadUserInput(f"{where}: upper_value is below value", field="upper_value")
+        raise InvalidInput(f"{where}upper_value is below value", field="upper_value")
 
 
 RowT = TypeVar("RowT", bound=SQLModel)

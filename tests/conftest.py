@@ -8,28 +8,22 @@ when it is not, those tests fail with a message saying so; they never skip.
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from tests.support.server import LiveServer, free_port, start_server
+
+__all__ = ["LiveServer", "free_port", "start_server"]  # older imports from conftest
+
 POSTGRES_URL = os.environ.get(
     "DRIFTWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 DATABASE_KINDS = ("sqlite", "postgresql")
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -76,40 +70,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@dataclass
-class LiveServer:
-    """A real driftwatch server running in this process on a loopback port."""
-
-    url: str
-    token: str
-    other_token: str
-    engine: Engine
-    data_dir: Path
-    settings: object
-
-    @property
-    def storage_dir(self) -> Path:
-        return self.data_dir / "storage"
-
-    def stored_files(self) -> list[Path]:
-        """Every object file in the embedded storage (sidecar metadata excluded)."""
-        root = self.storage_dir
-        if not root.exists():
-            return []
-        return sorted(
-            path
-            for path in root.rglob("*")
-            if path.is_file() and path.suffix == ".svg" and ".tmp" not in path.name
-        )
-
-
-def start_server(app: object, port: int) -> tuple[object, threading.Thread]:
-    """Run ``app`` with uvicorn in a thread; returns once it accepts connections."""
-    from driftwatch_server.app import serve_in_thread
-
-    return serve_in_thread(app, host="127.0.0.1", port=port)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def live_server(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
     """A real server (GraphQL + embedded storage) on a free port, with two users."""
@@ -141,3 +101,17 @@ def live_server(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
     )
     server.should_exit = True  # type: ignore[attr-defined]
     thread.join(timeout=10)
+
+
+# The fast tier (`make test-fast`): tests that need no database, server, browser or JupyterLab.
+_INTEGRATION_FIXTURES = frozenset(
+    {"database_url", "engine", "live_server", "postgres_admin_engine"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a real part ``integration``; the rest is the fast tier."""
+    for item in items:
+        needs = _INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if needs or item.get_closest_marker("browser") or item.get_closest_marker("jupyter"):
+            item.add_marker(pytest.mark.integration)

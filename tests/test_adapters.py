@@ -451,7 +451,7 @@ def test_rust_criterion_reads_names_on_their_own_line_and_element_throughput() -
             "b  time:   [1.0012 s 1.0023 s 1.0034 s]",
             MetricValue(1002300000.0, 1001200000.0, 1003400000.0),
         ),
-        ("b  time:   [222.0 ps 5,280.0 ps 333.33 ps]", MetricValue(5.28, 0.222, 0.33333)),
+        ("b  time:   [222.0 ps 5,280.0 ps 6,333.3 ps]", MetricValue(5.28, 0.222, 6.3333)),
     ],
 )
 def test_rust_criterion_time_units(line: str, expected: MetricValue) -> None:
@@ -713,7 +713,29 @@ def test_non_finite_and_negative_numbers_are_refused(text: str, adapter: str, re
         (
             '{"a": {"Latency": {"value": 1}}}',
             "json",
-            "not Bencher Metric Format JSON: benchmark 'a' has measure 'Latency'; measure slugs use only a-z, 0-9, '_' and '-'",
+            "benchmark 'a': measure 'Latency' must be a lowercase slug such as 'latency' or 'throughput' (a-z, 0-9, '_' and '-', at most 64 characters)",
+        ),
+        # Names the server refuses are refused here too (one rule: driftwatch_nb.core.limits).
+        (
+            '{"a": {"_private": {"value": 1}}}',
+            "json",
+            "benchmark 'a': measure '_private' must be a lowercase slug such as 'latency' or 'throughput' (a-z, 0-9, '_' and '-', at most 64 characters)",
+        ),
+        (
+            '{"a": {"%s": {"value": 1}}}' % ("m" * 65),
+            "json",
+            "benchmark 'a': measure '%s' must be a lowercase slug such as 'latency' or 'throughput' (a-z, 0-9, '_' and '-', at most 64 characters)"
+            % ("m" * 65),
+        ),
+        (
+            '{"%s": {"latency": {"value": 1}}}' % ("b" * 201),
+            "json",
+            "benchmark is longer than 200 characters",
+        ),
+        (
+            '{"a": {"latency": {"value": 1, "upper_value": 0.5}}}',
+            "json",
+            "benchmark 'a' measure 'latency': upper_value is below value",
         ),
         (
             '{"a": {"latency": 3}}',
@@ -735,7 +757,7 @@ def test_non_finite_and_negative_numbers_are_refused(text: str, adapter: str, re
             "json",
             "not Bencher Metric Format JSON: key 'value' in benchmark 'a' measure 'latency' must be a number, got boolean",
         ),
-        ('{"": {"latency": {"value": 1}}}', "json", "a benchmark has an empty name"),
+        ('{"": {"latency": {"value": 1}}}', "json", "benchmark must not be empty"),
         ("{}", "json", "the json results contain no benchmarks"),
         (
             '{"a": {"latency": {"value": 1',

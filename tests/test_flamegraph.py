@@ -8,17 +8,16 @@ import time
 
 import pytest
 
-from driftwatch_nb.flamegraph import (
-    NO_SAMPLES_LABEL,
-    StackSampler,
+from driftwatch_nb.core.flamegraph import (
     flamegraph_frames,
     folded_from_svg,
-    make_large_flamegraph,
     parse_folded,
     render_flamegraph,
 )
-from driftwatch_nb.svg import validate_svg
-from tests.svg_fixtures import DOCTYPE, large_flamegraph, real_flamegraph, real_folded_text
+from driftwatch_nb.core.svg import validate_svg
+from driftwatch_nb.flamegraph import NO_SAMPLES_LABEL, StackSampler
+from tests.support.flamegraphs import make_large_flamegraph
+from tests.support.svg import DOCTYPE, large_flamegraph, real_flamegraph, real_folded_text
 
 __all__ = ["large_flamegraph", "real_flamegraph", "real_folded_text"]  # fixtures
 

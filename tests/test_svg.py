@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-import driftwatch_nb.svg as svg_module
-from driftwatch_nb.svg import (
+import driftwatch_nb.core.svg as svg_module
+from driftwatch_nb.core.svg import (
     MAX_DEPTH,
-    MAX_SVG_BYTES,
+    MAX_FLAMEGRAPH_BYTES,
     SvgInfo,
     SvgValidationError,
     validate_svg,
     validate_svg_file,
 )
-from tests.svg_fixtures import (
+from tests.support.svg import (
     DOCTYPE,
     HTML_BYTES,
     HTML_ROOT_XML,
@@ -269,7 +269,7 @@ def test_string_input_is_a_type_error() -> None:
 
 def test_over_10_mib_is_refused_from_bytes() -> None:
     data = oversized()
-    assert len(data) == MAX_SVG_BYTES + 1
+    assert len(data) == MAX_FLAMEGRAPH_BYTES + 1
     assert refusal(data).reason == (
         "too large: 10.0 MiB (10,485,761 bytes) is over the 10 MiB limit for flamegraphs"
     )
@@ -289,7 +289,7 @@ def test_over_10_mib_is_refused_while_streaming_without_reading_further() -> Non
     with pytest.raises(SvgValidationError, match="over the 10 MiB limit"):
         validate_svg(endless())
     # the first chunk that crosses the limit is the last one pulled
-    assert len(head) + (pulled - 1) * 65536 <= MAX_SVG_BYTES < len(head) + pulled * 65536
+    assert len(head) + (pulled - 1) * 65536 <= MAX_FLAMEGRAPH_BYTES < len(head) + pulled * 65536
 
 
 # -- the fast path agrees with the element-by-element scan --------------------------------------

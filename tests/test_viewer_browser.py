@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import driftwatch_nb
-from tests.browser import chromium
+from tests.support.browser import chromium
 
 pytestmark = pytest.mark.browser
 

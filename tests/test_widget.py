@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from driftwatch_nb.flamegraph import render_flamegraph
-from driftwatch_nb.svg import SvgValidationError
+from driftwatch_nb.core.flamegraph import render_flamegraph
+from driftwatch_nb.core.svg import SvgValidationError
 from driftwatch_nb.widget import FlamegraphViewer
 
 SVG = render_flamegraph({"main;work": 3, "main;idle": 1})

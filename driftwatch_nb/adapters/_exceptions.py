@@ -1,9 +1,7 @@
 """The adapters' one exception.
 
-Exception tree::
-
-    ValueError
-    └── AdapterError
+Exception tree: ``AdapterError`` is an ``InvalidFile`` (``driftwatch_nb.core.errors``), so it
+is a ``DriftwatchError`` and a ``ValueError``.
 
 Errors raised while reading JSON or text are translated into `AdapterError` at the boundary, so
 callers never see `json.JSONDecodeError`, `KeyError` or `decimal` exceptions.
@@ -11,16 +9,17 @@ callers never see `json.JSONDecodeError`, `KeyError` or `decimal` exceptions.
 
 from __future__ import annotations
 
+from driftwatch_nb.core.errors import InvalidFile
+
 __all__ = ["AdapterError"]
 
 
-class AdapterError(ValueError):
+class AdapterError(InvalidFile):
     """Benchmark output could not be turned into results; the message names the source and why."""
 
     def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"results from {source}", reason)
         self.source = source
-        self.reason = reason
-        super().__init__(f"results from {source}: {reason}")
 
     def __reduce__(self) -> tuple[type[AdapterError], tuple[str, str]]:
         return (type(self), (self.source, self.reason))

@@ -8,7 +8,6 @@ lowercase ``[a-z0-9_-]+``, and unknown keys in a metric are refused so that a ty
 
 from __future__ import annotations
 
-import re
 from typing import cast
 
 from ._model import MetricValue, Results
@@ -19,7 +18,6 @@ __all__ = ["FORMAT", "parse"]
 NAME = "json"
 LABEL = "Bencher Metric Format JSON"
 
-_SLUG = re.compile(r"[a-z0-9_-]+\Z")
 _KEYS = ("value", "lower_value", "upper_value")
 
 
@@ -49,10 +47,6 @@ def _convert(document: object, source: str) -> Results:
         if not measures:
             raise reader.error(f"{where} has no measures")
         for measure, metric in cast(dict[str, object], measures).items():
-            if not _SLUG.match(measure):
-                raise reader.error(
-                    f"{where} has measure {measure!r}; measure slugs use only a-z, 0-9, '_' and '-'"
-                )
             what = f"{where} measure {measure!r}"
             reader.check(metric, "an object", what)
             metric = cast(dict[str, object], metric)

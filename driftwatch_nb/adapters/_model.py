@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from driftwatch_nb.core.measures import (
+    ALLOCS_PER_OP,
+    BYTES_PER_OP,
+    BYTES_PER_SECOND,
+    LATENCY,
+    THROUGHPUT,
+)
+
 __all__ = [
     "ALLOCS_PER_OP",
     "BYTES_PER_OP",
@@ -13,21 +21,6 @@ __all__ = [
     "MetricValue",
     "Results",
 ]
-
-LATENCY = "latency"
-"""Measure slug for time per operation, in nanoseconds."""
-
-THROUGHPUT = "throughput"
-"""Measure slug for operations (items, elements) per second."""
-
-BYTES_PER_SECOND = "bytes_per_second"
-"""Measure slug for data throughput, in bytes per second (Go ``MB/s``, Criterion ``MiB/s``...)."""
-
-BYTES_PER_OP = "bytes_per_op"
-"""Measure slug for heap bytes allocated per operation (Go ``-benchmem`` ``B/op``)."""
-
-ALLOCS_PER_OP = "allocs_per_op"
-"""Measure slug for heap allocations per operation (Go ``-benchmem`` ``allocs/op``)."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import cast
 
+from driftwatch_nb.core.errors import InvalidInput
+from driftwatch_nb.core.limits import check_measure, check_name
+
 from ._exceptions import AdapterError
 from ._model import MetricValue, Results
 
@@ -106,9 +109,13 @@ class ResultsBuilder:
         return bool(self._results)
 
     def add(self, benchmark: str, measure: str, metric: MetricValue) -> None:
-        """Add one metric; reject empty names, duplicates and non-finite or negative numbers."""
-        if not benchmark:
-            raise AdapterError(self.source, "a benchmark has an empty name")
+        """Add one metric; reject names the server would refuse (``core.limits``), duplicates,
+        non-finite or negative numbers and bounds on the wrong side of the value."""
+        try:
+            check_name(benchmark, field="benchmark")
+            check_measure(measure, where=f"benchmark {benchmark!r}: ")
+        except InvalidInput as exc:
+            raise AdapterError(self.source, exc.message) from None
         measures = self._results.setdefault(benchmark, {})
         if measure in measures:
             raise AdapterError(
@@ -127,6 +134,16 @@ class ResultsBuilder:
             raise AdapterError(
                 self.source,
                 f"benchmark {benchmark!r} measure {measure!r} has {field} {number}, {problem}",
+            )
+        if metric.lower_value is not None and metric.lower_value > metric.value:
+            raise AdapterError(
+                self.source,
+                f"benchmark {benchmark!r} measure {measure!r}: lower_value is above value",
+            )
+        if metric.upper_value is not None and metric.upper_value < metric.value:
+            raise AdapterError(
+                self.source,
+                f"benchmark {benchmark!r} measure {measure!r}: upper_value is below value",
             )
         measures[measure] = metric
 

@@ -9,9 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from driftwatch_nb.cli import _demo, _server, _transfer, _user
-from driftwatch_nb.cli._output import EXIT_ERROR, EXIT_USAGE, CommandError, error_line
+from driftwatch_nb.cli import _transfer, _user
+from driftwatch_nb.core import VERSION
+from driftwatch_nb.core.commands import (
+    COMMANDS_ENTRY_POINT_GROUP,
+    EXIT_ERROR,
+    EXIT_USAGE,
+    CommandError,
+    abort,
+    error_line,
+)
 
 DESCRIPTION = """\
 Continuous benchmarking for Python: keep every benchmark run as a report,
@@ -31,25 +40,61 @@ environment:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (used by ``main`` and by tests)."""
+CLIENT_COMMANDS = ("run", "upload", "login", "projects", "reports")
+"""The client's own commands: for these, other packages' commands are not looked up."""
+
+
+def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
+    """The argument parser (used by ``main`` and by tests); ``plugins=False`` leaves out the
+    commands found through the entry-point group (scanning installed packages takes tens of
+    milliseconds that a client command need not pay)."""
     parser = argparse.ArgumentParser(
         prog="driftwatch",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version="driftwatch 0.1.0")
+    parser.add_argument("--version", action="version", version=f"driftwatch {VERSION}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (_transfer, _user, _server, _demo):
+    for module in (_transfer, _user):
         module.register(commands)
+    if plugins:
+        _register_plugins(commands)
     return parser
+
+
+SERVER_COMMANDS = ("serve", "db", "admin", "demo")
+"""Commands the server package adds; without it, each says how to install it."""
+
+
+def _register_plugins(commands: Any) -> None:
+    """Commands from other packages (the server's), through the entry-point group."""
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group=COMMANDS_ENTRY_POINT_GROUP):
+        try:
+            register = entry_point.load()
+        except ImportError:
+            continue
+        register(commands)
+    for name in SERVER_COMMANDS:
+        if name not in commands.choices:
+            stub = commands.add_parser(
+                name, help="(needs the server: pip install 'driftwatch-nb[server]')"
+            )
+            stub.set_defaults(handler=_server_missing)
+
+
+def _server_missing(_args: argparse.Namespace) -> int:
+    abort("the server is not installed; install it with: pip install 'driftwatch-nb[server]'")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``driftwatch`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((word for word in arguments if not word.startswith("-")), None)
+    parser = build_parser(plugins=command not in CLIENT_COMMANDS)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

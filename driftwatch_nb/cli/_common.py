@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from driftwatch_nb.cli._output import abort
+from driftwatch_nb.core.commands import abort
 
 if TYPE_CHECKING:
     from driftwatch_nb.client import Client
@@ -45,18 +45,14 @@ def make_client(args: argparse.Namespace) -> Client:
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the client's and the validator's exceptions into one-line errors (exit 1)."""
-    from driftwatch_nb._exceptions import DriftwatchError, NotFoundError
-    from driftwatch_nb.adapters import AdapterError
-    from driftwatch_nb.svg import SvgValidationError
+    from driftwatch_nb.core.errors import DriftwatchError, NotFoundError
 
     try:
         yield
     except NotFoundError as exc:
-        message = exc.message.replace(
-            "create it with createProject", "create it with `driftwatch projects create SLUG`"
-        )
-        abort(message)
-    except (DriftwatchError, SvgValidationError, AdapterError) as exc:
+        hint = "; create it with `driftwatch projects create SLUG`" if exc.kind == "project" else ""
+        abort(exc.message + hint)
+    except DriftwatchError as exc:
         abort(str(exc))
 
 

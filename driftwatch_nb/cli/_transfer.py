@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from driftwatch_nb._config import git_commit, resolve
 from driftwatch_nb.cli._common import connection_options, make_client, print_table, user_errors
-from driftwatch_nb.cli._output import EXIT_ERROR, EXIT_USAGE, abort, error_line, info
+from driftwatch_nb.core.commands import EXIT_ERROR, EXIT_USAGE, abort, error_line, info
+from driftwatch_nb.core.limits import check_name, check_slug
+from driftwatch_nb.core.measures import format_bytes, format_spread
 
 if TYPE_CHECKING:
     from driftwatch_nb.adapters import Results
@@ -134,7 +137,6 @@ def register(commands: Any) -> None:
     what.add_argument(
         "-p",
         "--project",
-        default=os.environ.get("DRIFTWATCH_PROJECT"),
         help="project slug; it must exist unless --create-project (env DRIFTWATCH_PROJECT)",
     )
     what.add_argument(
@@ -145,12 +147,10 @@ def register(commands: Any) -> None:
     what.add_argument(
         "-b",
         "--branch",
-        default=os.environ.get("DRIFTWATCH_BRANCH"),
         help="branch (env DRIFTWATCH_BRANCH; default: the current git branch)",
     )
     what.add_argument(
         "--testbed",
-        default=os.environ.get("DRIFTWATCH_TESTBED") or "localhost",
         help="where the benchmarks ran (env DRIFTWATCH_TESTBED; default: localhost)",
     )
     what.add_argument(
@@ -245,11 +245,18 @@ def _run(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]
-    if not args.project:
+    config = resolve(project=args.project, branch=args.branch, testbed=args.testbed)
+    if not config.project:
         abort("no project: pass -p PROJECT or set DRIFTWATCH_PROJECT", EXIT_USAGE)
-    branch = args.branch or _git("rev-parse", "--abbrev-ref", "HEAD")
-    if not branch or branch == "HEAD":
+    if not config.branch:
         abort("no branch: pass -b BRANCH or set DRIFTWATCH_BRANCH", EXIT_USAGE)
+    # Names the server would refuse are refused now, before the benchmark spends any time.
+    with user_errors():
+        args.project = check_slug(config.project, field="project")
+        branch = check_name(config.branch, field="branch")
+        args.testbed = check_name(config.testbed, field="testbed")
+        for benchmark, _path in args.flamegraph_for:
+            check_name(benchmark, field="benchmark")
     if not command and args.file is None and sys.stdin.isatty():
         abort(
             "no benchmark command: put it after `--`, e.g. "
@@ -297,7 +304,7 @@ def _run(args: argparse.Namespace) -> int:
     results = _parse(args, stdout)
     _check_flamegraphs(flamegraphs)
     _check_links(flamegraphs, results)
-    git_hash = args.git_hash or _git("rev-parse", "HEAD")
+    git_hash = args.git_hash or git_commit()
     if args.dry_run:
         _print_plan(args, branch, git_hash, start, end, results, flamegraphs)
         return 0
@@ -319,28 +326,13 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def _git(*arguments: str) -> str | None:
-    """Git's answer, or None outside a checkout or without git (never an error)."""
-    try:
-        result = subprocess.run(
-            ["git", *arguments],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
-
-
 def _needs_shell(command: str) -> bool:
     """Whether a one-argument command is shell syntax rather than just a program's path."""
     return any(char.isspace() or char in SHELL_SYNTAX for char in command)
 
 
 def _check_project(client: Client, slug: str, *, create: bool) -> None:
-    from driftwatch_nb._exceptions import NotFoundError
+    from driftwatch_nb.core.errors import NotFoundError
 
     with user_errors():
         try:
@@ -416,7 +408,7 @@ def _parse(args: argparse.Namespace, stdout: str) -> Results:
 
 
 def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
-    from driftwatch_nb.svg import SvgValidationError, validate_svg_file
+    from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
 
     for flamegraph in flamegraphs:
         try:
@@ -534,7 +526,7 @@ def _attach_all(
     args: argparse.Namespace,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Upload each flamegraph; one failing does not stop the others."""
-    from driftwatch_nb._exceptions import DriftwatchError
+    from driftwatch_nb.core.errors import DriftwatchError
 
     show_progress = not args.quiet and sys.stderr.isatty()
     uploaded: list[dict[str, Any]] = []
@@ -581,7 +573,9 @@ class _ProgressBar:
         done = self.WIDTH * sent // total if total else self.WIDTH
         bar = "#" * done + "." * (self.WIDTH - done)
         percent = sent * 100 // max(total, 1)
-        sys.stderr.write(f"\ruploading {self.label} [{bar}] {percent:3d}% of {_size(total)}\x1b[K")
+        sys.stderr.write(
+            f"\ruploading {self.label} [{bar}] {percent:3d}% of {format_bytes(total)}\x1b[K"
+        )
         sys.stderr.flush()
         self.drawn = True
 
@@ -626,7 +620,7 @@ def _summarize_run(
         _print_metrics(report.metrics)
         for item in uploaded:
             link = f" -> {item['benchmark']}" if item["benchmark"] else ""
-            info(f"flamegraph {item['file']} ({_size(item['size'])}){link}: {item['id']}")
+            info(f"flamegraph {item['file']} ({format_bytes(item['size'])}){link}: {item['id']}")
         info(f"view: {_dashboard_url(client, report.project)}")
     _report_failures(failed, report_kept=True)
 
@@ -636,7 +630,9 @@ def _print_metrics(metrics: Any) -> None:
     measures = sorted({m.measure for m in metrics}, key=lambda m: (m != "latency", m))
     table: dict[str, dict[str, str]] = {}
     for metric in metrics:
-        table.setdefault(metric.benchmark, {})[metric.measure] = _human(metric)
+        table.setdefault(metric.benchmark, {})[metric.measure] = format_spread(
+            metric.value, metric.lower_value, metric.upper_value, metric.measure
+        )
     rows = [[name, *(values.get(m, "-") for m in measures)] for name, values in table.items()]
     if rows:
         print_table(["benchmark", *measures], rows, file=sys.stderr)
@@ -648,36 +644,3 @@ def _report_failures(failed: list[dict[str, Any]], *, report_kept: bool = False)
         error_line(f"{item['file']}: upload failed: {item['error']}{kept if report_kept else ''}")
     if len(failed) > 1:
         error_line(f"{len(failed)} flamegraphs failed to upload")
-
-
-def _size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f} MiB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size} B"
-
-
-def _human(metric: Any) -> str:
-    value, measure = metric.value, metric.measure
-    if measure == "latency":
-        text = _duration(value)
-        if metric.lower_value is not None and metric.upper_value is not None:
-            spread = (metric.upper_value - metric.lower_value) / 2
-            if spread > 0:
-                text += f" ± {_duration(spread)}"
-        return text
-    if measure == "throughput":
-        return f"{_number(value)} ops/s"
-    return _number(value)
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-
-
-def _duration(nanoseconds: float) -> str:
-    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
-        if nanoseconds >= scale:
-            return f"{nanoseconds / scale:.3g} {unit}"
-    return f"{nanoseconds:.3g} ns"

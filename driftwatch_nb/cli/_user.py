@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from driftwatch_nb.cli._common import connection_options, make_client, print_table, user_errors
-from driftwatch_nb.cli._output import EXIT_USAGE, abort, info
+from driftwatch_nb.core.commands import EXIT_USAGE, abort, info
 
 MAX_REPORTS = 100
 

@@ -15,8 +15,8 @@ from sqlmodel import Session, SQLModel, select
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from driftwatch_nb.core.errors import AuthenticationError, NotFoundError
 from driftwatch_server.config import Settings
-from driftwatch_server.errors import NotFound, Unauthenticated
 from driftwatch_server.models import Benchmark, Branch, Flamegraph, Metric, Testbed, User
 from driftwatch_server.storage.base import StorageBackend
 
@@ -93,7 +93,7 @@ class Loaders:
         return [
             urls[path]
             if path in urls
-            else NotFound("the flamegraph's file is missing from storage", field="url")
+            else NotFoundError("the flamegraph's file is missing from storage", field="url")
             for path in paths
         ]
 
@@ -123,7 +123,7 @@ class Context(BaseContext):
     def require_user(self) -> User:
         """The signed-in user, or an UNAUTHENTICATED error."""
         if self.user is None:
-            raise Unauthenticated(
+            raise AuthenticationError(
                 "send an API token as 'Authorization: Bearer <token>' "
                 "(create one with `driftwatch admin create-token`)"
             )

@@ -10,8 +10,8 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
+from driftwatch_nb.core.errors import ApiError
 from driftwatch_server import flamegraphs, reports
-from driftwatch_server.errors import ApiError
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.types import (
     Flamegraph,

@@ -31,12 +31,13 @@ from urllib.parse import quote
 
 import jwt
 
-from ..config import (
-    DEFAULT_SIGNED_URL_TTL_SECONDS,
+from driftwatch_nb.core.limits import (
     FLAMEGRAPH_BUCKET,
-    FLAMEGRAPH_MAX_BYTES,
     FLAMEGRAPH_MIME_TYPE,
+    MAX_FLAMEGRAPH_BYTES,
 )
+
+from ..config import DEFAULT_SIGNED_URL_TTL_SECONDS
 from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
 
 __all__ = [
@@ -302,7 +303,7 @@ class LocalStorage:
         secret_key: str,
         signed_url_ttl_seconds: int = DEFAULT_SIGNED_URL_TTL_SECONDS,
         bucket: str = FLAMEGRAPH_BUCKET,
-        max_bytes: int = FLAMEGRAPH_MAX_BYTES,
+        max_bytes: int = MAX_FLAMEGRAPH_BYTES,
         allowed_content_type: str = FLAMEGRAPH_MIME_TYPE,
         clock: Callable[[], float] = time.time,
     ) -> None:

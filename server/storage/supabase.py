@@ -25,12 +25,13 @@ from storage3 import SyncStorageClient
 from storage3.exceptions import StorageApiError
 from storage3.utils import StorageException
 
-from ..config import (
-    DEFAULT_SIGNED_URL_TTL_SECONDS,
+from driftwatch_nb.core.limits import (
     FLAMEGRAPH_BUCKET,
-    FLAMEGRAPH_MAX_BYTES,
     FLAMEGRAPH_MIME_TYPE,
+    MAX_FLAMEGRAPH_BYTES,
 )
+
+from ..config import DEFAULT_SIGNED_URL_TTL_SECONDS
 from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
 
 __all__ = ["SupabaseStorage"]
@@ -102,7 +103,7 @@ class SupabaseStorage:
         """Create the bucket if missing (private, 10 MiB, SVG only); fix its settings if not."""
         settings: dict[str, Any] = {
             "public": False,
-            "file_size_limit": FLAMEGRAPH_MAX_BYTES,
+            "file_size_limit": MAX_FLAMEGRAPH_BYTES,
             "allowed_mime_types": [FLAMEGRAPH_MIME_TYPE],
         }
         try:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
+from driftwatch_nb.core.graphql import operation
 from driftwatch_server.auth import user_for_token
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
@@ -29,26 +30,9 @@ TEMPLATES.env.filters.update(
     nanoseconds=fmt.format_measure, bytes=fmt.format_bytes, when=fmt.format_time
 )
 
-PROJECTS_QUERY = "query { me { name } projects { slug name } }"
-WORKSPACE_QUERY = """
-query($slug: String!, $branch: String, $first: Int!, $offset: Int!) {
-  me { name }
-  project(slug: $slug) {
-    slug name
-    branches { name }
-    reports(branch: $branch, first: $first, offset: $offset) {
-      totalCount hasMore
-      nodes {
-        id gitHash adapter createdAt startTime endTime
-        branch { name } testbed { name }
-        metrics { measure value lowerValue upperValue benchmark { name } }
-        flamegraphs { id fileName fileSize url benchmark { name } }
-      }
-    }
-  }
-}
-"""
-FLAMEGRAPH_URL_QUERY = "query($id: ID!) { flamegraphUrl(id: $id) }"
+PROJECTS_QUERY = operation("ProjectsPage")
+WORKSPACE_QUERY = operation("WorkspacePage")
+FLAMEGRAPH_URL_QUERY = operation("FlamegraphUrl")
 PAGE_SIZE = 20
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from driftwatch_nb import Client
-from driftwatch_nb.flamegraph import render_flamegraph
+from driftwatch_nb.core.flamegraph import render_flamegraph
 from tests.cli.helpers import BENCH_FILE, BMF_SCRIPT, clean_env
-from tests.conftest import LiveServer
-from tests.svg_fixtures import real_flamegraph  # noqa: F401 - a session fixture used here
+from tests.support.server import LiveServer
+from tests.support.svg import real_flamegraph  # noqa: F401 - a session fixture used here
 
 
 @pytest.fixture

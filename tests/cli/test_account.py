@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import bmf_command, driftwatch, error_lines
-from tests.conftest import LiveServer
+from tests.support.server import LiveServer
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

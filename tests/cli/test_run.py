@@ -10,7 +10,6 @@ import pytest
 
 from driftwatch_nb import Client
 from driftwatch_nb.cli import main
-from tests import svg_fixtures
 from tests.cli.helpers import (
     JOIN,
     SORT,
@@ -22,7 +21,8 @@ from tests.cli.helpers import (
     error_lines,
     json_output,
 )
-from tests.conftest import LiveServer, free_port
+from tests.support import svg as svg_fixtures
+from tests.support.server import LiveServer, free_port
 
 
 def test_run_posts_a_report_with_two_flamegraphs(
@@ -347,3 +347,51 @@ def test_results_piped_on_stdin_and_a_killed_command(
     args = ["run", "-p", "demo", "-b", "main", "--dry-run", "--", sys.executable, "-c", suicide]
     assert main(args) == 128 + 15, "a command killed by a signal exits the way a shell says"
     assert "exited with 143; no report was posted" in capsys.readouterr().err
+
+
+def test_names_the_server_would_refuse_stop_the_run_before_the_command(tmp_path: Path) -> None:
+    """One rule (``driftwatch_nb.core.limits``): nothing runs, nothing is sent."""
+    marker = tmp_path / "ran"
+    command = ["--", sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    bare = clean_env(DRIFTWATCH_URL="http://127.0.0.1:9", DRIFTWATCH_TOKEN="dw_x")
+    for options, field in (
+        (["-p", "Not A Slug", "-b", "main"], "project 'Not A Slug' is not valid"),
+        (["-p", "demo", "-b", "x" * 201], "branch is longer than 200 characters"),
+        (["-p", "demo", "-b", "main", "--testbed", "  "], "testbed must not be empty"),
+        (
+            ["-p", "demo", "-b", "main", "--flamegraph-for", "", "a.svg"],
+            "benchmark must not be empty",
+        ),
+    ):
+        result = driftwatch("run", *options, *command, env=bare, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        (line,) = error_lines(result.stderr)
+        assert field in line
+        assert not marker.exists()
+
+
+def test_a_measure_the_server_would_refuse_is_refused_before_posting(
+    live_server: LiveServer, env: dict[str, str], workdir: Path
+) -> None:
+    (workdir / "bad.json").write_text('{"parse": {"Latency": {"value": 5.0}}}')
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--file", "bad.json", "--", sys.executable, "-c", "",
+        env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 1
+    (line,) = error_lines(result.stderr)
+    assert "measure 'Latency' must be a lowercase slug" in line
+    assert Client(live_server.url, live_server.token).reports("demo").total_count == 0
+
+
+def test_the_summary_formats_latency_like_every_other_surface(
+    live_server: LiveServer, env: dict[str, str], workdir: Path
+) -> None:
+    (workdir / "r.json").write_text('{"parse": {"latency": {"value": 999.96}}}')
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--file", "r.json", "--", sys.executable, "-c", "",
+        env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (row,) = [line for line in result.stderr.splitlines() if line.startswith("parse ")]
+    assert row.split() == ["parse", "1", "µs"]  # as the dashboard and %%driftwatch print it

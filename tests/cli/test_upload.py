@@ -27,7 +27,7 @@ from tests.cli.helpers import (
     error_lines,
     json_output,
 )
-from tests.conftest import LiveServer, free_port, start_server
+from tests.support.server import LiveServer, free_port, start_server
 
 
 def make_report(url: str, token: str) -> Report:

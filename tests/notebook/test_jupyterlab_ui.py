@@ -31,10 +31,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from driftwatch_nb import Client
-from driftwatch_nb.flamegraph import flamegraph_frames
-from driftwatch_nb.svg import validate_svg
-from tests.browser import ARTIFACTS, chromium
-from tests.conftest import LiveServer, free_port
+from driftwatch_nb.core.flamegraph import flamegraph_frames
+from driftwatch_nb.core.svg import validate_svg
+from tests.support.browser import ARTIFACTS, chromium
+from tests.support.server import LiveServer, free_port
 
 pytestmark = [pytest.mark.jupyter, pytest.mark.browser]
 

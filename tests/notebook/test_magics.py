@@ -11,9 +11,9 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from driftwatch_nb import Client
-from driftwatch_nb.flamegraph import flamegraph_frames, render_flamegraph
+from driftwatch_nb.core.flamegraph import flamegraph_frames, render_flamegraph
 from driftwatch_nb.magics import DriftwatchMagics, RunResult
-from tests.conftest import LiveServer
+from tests.support.server import LiveServer
 
 BUSY_CELL = """
 total = 0

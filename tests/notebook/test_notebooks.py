@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.support.server import LiveServer
 
 NOTEBOOKS = Path(__file__).parent.parent.parent / "notebooks"
 

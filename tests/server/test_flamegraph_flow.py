@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from driftwatch_nb import Client, InvalidInput, NotFoundError, PayloadTooLarge, UnsupportedMediaType
-from driftwatch_nb.flamegraph import render_flamegraph
-from tests.conftest import LiveServer
+from driftwatch_nb.core.flamegraph import render_flamegraph
+from tests.support.server import LiveServer
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",

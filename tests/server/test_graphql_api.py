@@ -13,7 +13,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXTransport
 
-from tests.conftest import LiveServer
+from tests.support.server import LiveServer
 
 REPORT_FIELDS = """
   id projectSlug gitHash adapter startTime endTime
@@ -167,7 +167,7 @@ def test_requests_without_a_valid_token_are_unauthenticated(live_server: LiveSer
         (
             {"results": [{"benchmark": "b", "measures": [{"measure": "Latency!", "value": 1}]}]},
             "BAD_USER_INPUT",
-            "measure must be a lowercase slug",
+            "measure 'Latency!' must be a lowercase slug",
         ),
     ],
 )

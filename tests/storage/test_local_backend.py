@@ -10,7 +10,8 @@ import jwt
 import pytest
 
 import driftwatch_server.storage as storage_pkg
-from driftwatch_server.config import FLAMEGRAPH_MAX_BYTES, Settings
+from driftwatch_nb.core.limits import MAX_FLAMEGRAPH_BYTES
+from driftwatch_server.config import Settings
 from driftwatch_server.storage import (
     LocalStorage,
     ObjectNotFound,
@@ -243,7 +244,7 @@ def test_oversize_is_cut_off_and_leaves_nothing(storage: LocalStorage) -> None:
             written.append(len(chunk))
             yield chunk
 
-    with pytest.raises(ObjectTooLarge, match=str(FLAMEGRAPH_MAX_BYTES)):
+    with pytest.raises(ObjectTooLarge, match=str(MAX_FLAMEGRAPH_BYTES)):
         storage.write_object("p/big.svg", chunks(), content_type=SVG_TYPE)  # type: ignore[arg-type]
     assert sum(written) == 11 * len(chunk)  # stopped at the chunk that crossed the limit
     assert all_files(storage.root) == []

@@ -22,7 +22,7 @@ from storage3 import SyncStorageClient
 from storage3.exceptions import StorageApiError
 from storage3.types import CreateSignedUploadUrlOptions
 
-from driftwatch_server.config import FLAMEGRAPH_MAX_BYTES
+from driftwatch_nb.core.limits import MAX_FLAMEGRAPH_BYTES
 from driftwatch_server.storage import (
     STORAGE_API_PREFIX,
     LocalStorage,
@@ -31,7 +31,7 @@ from driftwatch_server.storage import (
     build_storage_router,
 )
 from driftwatch_server.storage.supabase import SupabaseStorage
-from tests.conftest import free_port, start_server
+from tests.support.server import free_port, start_server
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
 SVG_TYPE = "image/svg+xml"
@@ -244,7 +244,7 @@ def test_storage3_full_flow(
 def test_storage3_bucket_settings(client: SyncStorageClient) -> None:
     bucket = client.get_bucket("flamegraphs")
     assert bucket.public is False
-    assert bucket.file_size_limit == FLAMEGRAPH_MAX_BYTES
+    assert bucket.file_size_limit == MAX_FLAMEGRAPH_BYTES
     assert bucket.allowed_mime_types == [SVG_TYPE]
     with pytest.raises(StorageApiError) as missing:
         client.get_bucket("other")
@@ -296,7 +296,7 @@ def test_oversize_multipart_upload_is_refused_and_not_stored(
     bucket = client.from_("flamegraphs")
     path = new_path()
     signed = bucket.create_signed_upload_url(path)
-    too_big = b"x" * (FLAMEGRAPH_MAX_BYTES + 1)
+    too_big = b"x" * (MAX_FLAMEGRAPH_BYTES + 1)
     with pytest.raises(StorageApiError) as refused:
         bucket.upload_to_signed_url(path, signed["token"], too_big, {"content-type": SVG_TYPE})
     assert str(refused.value.status) == "413"
@@ -304,7 +304,7 @@ def test_oversize_multipart_upload_is_refused_and_not_stored(
 
     response = http.put(signed["signed_url"], files={"file": ("profile.svg", too_big, SVG_TYPE)})
     body = assert_supabase_error(response, "413", "Payload too large")
-    assert str(FLAMEGRAPH_MAX_BYTES) in body["message"]
+    assert str(MAX_FLAMEGRAPH_BYTES) in body["message"]
     assert "the request is" not in body["message"]  # cut off while streaming, not up front
     assert response.headers["access-control-allow-origin"] == "*"
     assert not (embedded.root / "flamegraphs" / path).exists()
@@ -319,7 +319,7 @@ def test_oversize_raw_upload_with_content_length_is_refused_up_front(
     upload = embedded.storage.create_signed_upload_url(path)
     response = http.put(
         upload.url,
-        content=b"x" * (FLAMEGRAPH_MAX_BYTES + 1),
+        content=b"x" * (MAX_FLAMEGRAPH_BYTES + 1),
         headers={"Content-Type": SVG_TYPE},
     )
     body = assert_supabase_error(response, "413", "Payload too large")
@@ -338,7 +338,7 @@ def test_oversize_streamed_upload_is_cut_off_mid_stream(
 
     def body() -> Iterator[bytes]:
         sent = 0
-        while sent <= FLAMEGRAPH_MAX_BYTES:
+        while sent <= MAX_FLAMEGRAPH_BYTES:
             yield chunk
             sent += len(chunk)
         # Past the limit and still sending: the server must already have dropped the file.
@@ -360,11 +360,11 @@ def test_exactly_ten_mib_is_accepted(embedded: Embedded, http: httpx.Client) -> 
     path = new_path()
     upload = embedded.storage.create_signed_upload_url(path)
     response = http.put(
-        upload.url, content=b"x" * FLAMEGRAPH_MAX_BYTES, headers={"Content-Type": SVG_TYPE}
+        upload.url, content=b"x" * MAX_FLAMEGRAPH_BYTES, headers={"Content-Type": SVG_TYPE}
     )
     assert response.status_code == 200, response.text
     info = embedded.storage.info(path)
-    assert info is not None and info.size == FLAMEGRAPH_MAX_BYTES
+    assert info is not None and info.size == MAX_FLAMEGRAPH_BYTES
     embedded.storage.delete([path])
 
 

@@ -6,11 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from driftwatch_server.config import (
-    FLAMEGRAPH_BUCKET,
-    FLAMEGRAPH_MAX_BYTES,
-    FLAMEGRAPH_MIME_TYPE,
-)
+from driftwatch_nb.core.limits import FLAMEGRAPH_BUCKET, FLAMEGRAPH_MIME_TYPE, MAX_FLAMEGRAPH_BYTES
 
 CONFIG = Path(__file__).resolve().parents[2] / "server" / "supabase" / "config.toml"
 _UNITS = {
@@ -41,7 +37,7 @@ def test_flamegraph_bucket_matches_the_constants() -> None:
         "file_size_limit": "10MiB",
         "allowed_mime_types": [FLAMEGRAPH_MIME_TYPE],
     }
-    assert parse_size(bucket["file_size_limit"]) == FLAMEGRAPH_MAX_BYTES == 10_485_760
+    assert parse_size(bucket["file_size_limit"]) == MAX_FLAMEGRAPH_BYTES == 10_485_760
 
 
 def test_parse_size() -> None:

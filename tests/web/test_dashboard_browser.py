@@ -24,13 +24,13 @@ import httpx
 import pytest
 
 from driftwatch_nb import Client
-from driftwatch_nb.flamegraph import flamegraph_frames, render_flamegraph
+from driftwatch_nb.core.flamegraph import flamegraph_frames, render_flamegraph
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
-from tests.browser import chromium
-from tests.conftest import LiveServer
+from tests.support.browser import chromium
+from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.browser
 

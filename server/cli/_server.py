@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from driftwatch_nb.cli._output import abort, info
+from driftwatch_nb.core.commands import abort, info
 
 
 def register(commands: Any) -> None:
@@ -133,14 +133,11 @@ def _create_user(args: argparse.Namespace) -> int:
 
 def _create_token(args: argparse.Namespace) -> int:
     config, db, _ = _server_modules()
-    from sqlmodel import select
-
-    from driftwatch_server.auth import issue_token
-    from driftwatch_server.models import User
+    from driftwatch_server.auth import issue_token, user_named
 
     engine = _prepared_engine(config.Settings())
     with db.session_scope(engine) as session:
-        user = session.exec(select(User).where(User.name == args.name)).first()
+        user = user_named(session, args.name)
         if user is None:
             abort(f"no user named {args.name!r}; create one with: driftwatch admin create-user")
         token = issue_token(session, user=user, label=args.label)

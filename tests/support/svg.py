@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from driftwatch_nb.svg import MAX_DEPTH, MAX_SVG_BYTES
+from driftwatch_nb.core.limits import MAX_FLAMEGRAPH_BYTES
+from driftwatch_nb.core.svg import MAX_DEPTH
 
 SVG_NS = "http://www.w3.org/2000/svg"
 DOCTYPE = (
@@ -79,7 +80,7 @@ def real_folded_text(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def large_flamegraph() -> bytes:
     """The ~9 MiB, ~50k-frame synthetic flamegraph the benchmark uses."""
-    from driftwatch_nb.flamegraph import make_large_flamegraph
+    from tests.support.flamegraphs import make_large_flamegraph
 
     return make_large_flamegraph()
 
@@ -149,7 +150,7 @@ def deep_nesting(depth: int = MAX_DEPTH + 1) -> bytes:
 
 
 def oversized() -> bytes:
-    """A valid-looking SVG of exactly ``MAX_SVG_BYTES + 1`` bytes."""
+    """A valid-looking SVG of exactly ``MAX_FLAMEGRAPH_BYTES + 1`` bytes."""
     head = svg_document()[:-6] + b"<!--"
     tail = b"--></svg>"
-    return head + b"x" * (MAX_SVG_BYTES + 1 - len(head) - len(tail)) + tail
+    return head + b"x" * (MAX_FLAMEGRAPH_BYTES + 1 - len(head) - len(tail)) + tail

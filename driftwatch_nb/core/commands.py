@@ -1,7 +1,12 @@
-"""One exit path for every command: messages to stderr, codes that mean one thing.
+"""The contract of every ``driftwatch`` command, the client's and the server's alike: one exit
+path, messages to stderr, codes that mean one thing, and how commands are found.
 
 Exit codes: 0 success, 1 runtime or user error, 2 usage error. A benchmark command that fails
 passes its own exit code on.
+
+Commands outside the client package (the server's ``serve``, ``db``, ``admin``, ``demo``) are
+found through the entry-point group ``COMMANDS_ENTRY_POINT_GROUP``: each entry point names a
+``register(subparsers)`` function, and its handlers return an exit code or call ``abort``.
 """
 
 from __future__ import annotations
@@ -9,12 +14,17 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
+from driftwatch_nb.core.errors import DriftwatchError
+
+COMMANDS_ENTRY_POINT_GROUP = "driftwatch.commands"
+"""Entry points in this group add commands to ``driftwatch``."""
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
-class CommandError(Exception):
+class CommandError(DriftwatchError):
     """A user-facing failure: printed as one line, exits with ``code``."""
 
     def __init__(self, message: str, *, code: int = EXIT_ERROR) -> None:

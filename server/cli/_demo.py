@@ -8,7 +8,6 @@ JupyterLab on ``notebooks/`` wired to the server, and prints where to look. Ctrl
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import secrets
 import socket
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from driftwatch_nb.cli._output import abort, info
+from driftwatch_nb.core.commands import abort, info
 
 DEMO_PROJECT = "demo"
 DEMO_BRANCH = "main"
@@ -50,7 +49,7 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from driftwatch_nb.cli._server import _prepared_engine, _server_modules
+    from driftwatch_server.cli._server import _prepared_engine, _server_modules
 
     config, db, _ = _server_modules()
     settings = config.Settings(**({"port": args.port} if args.port else {}))
@@ -60,14 +59,12 @@ def _demo(args: argparse.Namespace) -> int:
             "stop it or pass --port"
         )
     engine = _prepared_engine(settings)
-    from sqlmodel import select
-
-    from driftwatch_server.auth import ensure_admin, issue_token
-    from driftwatch_server.models import User
+    from driftwatch_server.auth import ensure_admin, issue_token, user_named
 
     with db.session_scope(engine) as session:
         ensure_admin(session)
-        admin = session.exec(select(User).where(User.name == "admin")).one()
+        admin = user_named(session, "admin")
+        assert admin is not None  # ensure_admin made it, or it was there
         token = issue_token(session, user=admin, label="driftwatch demo")
     engine.dispose()
 
@@ -114,12 +111,14 @@ def _start_server(settings: Any) -> Any:
 
 
 def _seed(url: str, token: str, env: dict[str, str]) -> None:
-    """Create the demo project and post a real report with a real profile via `driftwatch run`."""
-    from driftwatch_nb import Client, InvalidInput
-
-    with Client(url, token) as client, contextlib.suppress(InvalidInput):
-        # Already there from an earlier demo: the new report joins its history.
-        client.create_project(DEMO_PROJECT, "Demo")
+    """Create the demo project and post a real report with a real profile, both through the
+    public ``driftwatch`` command, as a user would."""
+    # An existing project (an earlier demo) is fine: the new report joins its history.
+    subprocess.run(
+        [sys.executable, "-m", "driftwatch_nb.cli", "projects", "create", DEMO_PROJECT,
+         "--name", "Demo"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix="driftwatch-demo-"))
     profile = workdir / "demo-pipeline.svg"
     command = [

@@ -5,7 +5,7 @@
 sentence naming the file, anything else a flamegraph upload could smuggle in: empty or non-XML
 data (PNG, gzip/.svgz, HTML, JSON, folded stack text), truncated files, a root that is not
 ``<svg>`` in the SVG namespace, entity declarations (billion laughs), external entities and DTDs
-(XXE), more than ``MAX_SVG_BYTES`` and nesting deeper than ``MAX_DEPTH``.
+(XXE), more than ``MAX_FLAMEGRAPH_BYTES`` and nesting deeper than ``MAX_DEPTH``.
 
 How it parses, and why not ``defusedxml.ElementTree``:
 
@@ -40,18 +40,17 @@ from xml.parsers import expat
 
 import defusedxml
 
+from driftwatch_nb.core.errors import InvalidFile
+from driftwatch_nb.core.limits import MAX_FLAMEGRAPH_BYTES
+
 __all__ = [
     "MAX_DEPTH",
-    "MAX_SVG_BYTES",
     "SVG_NAMESPACE",
     "SvgInfo",
     "SvgValidationError",
     "validate_svg",
     "validate_svg_file",
 ]
-
-MAX_SVG_BYTES = 10 * 1024 * 1024
-"""The largest SVG accepted (10 MiB), the same limit as the storage bucket's."""
 
 MAX_DEPTH = 256
 """The deepest element nesting accepted; flamegraphs nest about 5 levels."""
@@ -68,13 +67,8 @@ _MAX_SLICE = 1024 * 1024
 _FRAMES_MARKERS = (b'<g id="frames"', b'<svg id="frames"')
 
 
-class SvgValidationError(ValueError):
+class SvgValidationError(InvalidFile):
     """An SVG file was refused; ``str(err)`` is ``"{file_name}: {reason}"``."""
-
-    def __init__(self, file_name: str, reason: str) -> None:
-        super().__init__(f"{file_name}: {reason}")
-        self.file_name = file_name
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +98,13 @@ def validate_svg(
 
     Raises ``SvgValidationError`` naming ``file_name`` when the data is not an SVG this product
     accepts (see the module docstring). An iterable is consumed chunk by chunk and abandoned as
-    soon as the data is refused, e.g. at the first byte past ``MAX_SVG_BYTES``.
+    soon as the data is refused, e.g. at the first byte past ``MAX_FLAMEGRAPH_BYTES``.
     """
     if isinstance(data, str):
         raise TypeError("validate_svg() takes bytes; read the file in binary mode")
     if isinstance(data, bytes | bytearray | memoryview):
         whole = data if isinstance(data, bytes | bytearray) else memoryview(data).tobytes()
-        if len(whole) > MAX_SVG_BYTES:
+        if len(whole) > MAX_FLAMEGRAPH_BYTES:
             raise SvgValidationError(file_name, _too_large_reason(len(whole)))
         chunks: Iterator[bytes] = iter((whole,))
     else:
@@ -134,7 +128,7 @@ def validate_svg_file(path: str | os.PathLike[str]) -> SvgInfo:
         ) from exc
     if stat.S_ISDIR(st.st_mode):
         raise SvgValidationError(file_name, f"is a directory, not an SVG file: {os.fspath(path)}")
-    if st.st_size > MAX_SVG_BYTES:
+    if st.st_size > MAX_FLAMEGRAPH_BYTES:
         raise SvgValidationError(file_name, _too_large_reason(st.st_size))
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, after the generator is done
@@ -154,7 +148,7 @@ def validate_svg_file(path: str | os.PathLike[str]) -> SvgInfo:
 def _too_large_reason(size: int) -> str:
     return (
         f"too large: {size / (1024 * 1024):.1f} MiB ({size:,} bytes) is over the "
-        f"{MAX_SVG_BYTES // (1024 * 1024)} MiB limit for flamegraphs"
+        f"{MAX_FLAMEGRAPH_BYTES // (1024 * 1024)} MiB limit for flamegraphs"
     )
 
 
@@ -172,7 +166,7 @@ def _validate_chunks(chunks: Iterator[bytes], file_name: str) -> SvgInfo:
                 continue
             piece = chunk if isinstance(chunk, bytes) else bytes(chunk)
             total += len(piece)
-            if total > MAX_SVG_BYTES:
+            if total > MAX_FLAMEGRAPH_BYTES:
                 raise SvgValidationError(file_name, _too_large_reason(total))
             seen.append(piece)
             yield piece
@@ -247,7 +241,7 @@ def _sniff_lookalike(head: bytes) -> str | None:
         if b";" in first_line and first_line.rstrip().rsplit(b" ", 1)[-1].isdigit():
             return (
                 "not an SVG file: it looks like folded stack text; render it with "
-                "driftwatch_nb.flamegraph.render_flamegraph, inferno or flamegraph.pl first"
+                "driftwatch_nb.core.flamegraph.render_flamegraph, inferno or flamegraph.pl first"
             )
         return "not an SVG file: it is not XML (it does not start with '<')"
     return None
