@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from driftwatch_nb.core.errors import DriftwatchError
 
-class StorageError(Exception):
+
+class StorageError(DriftwatchError):
     """A storage operation failed; the message says what to do next."""
 
 

@@ -94,7 +94,7 @@ _MISSING_OBJECT = "Either the object does not exist or you do not have access to
 P = ParamSpec("P")
 
 
-class _ApiError(Exception):
+class _StorageResponseError(Exception):
     """An error rendered in Supabase Storage's JSON shape."""
 
     def __init__(
@@ -119,37 +119,37 @@ class _ApiError(Exception):
         return JSONResponse(body, status_code=self.http_status, headers=headers)
 
 
-def _translate(exc: StorageError) -> _ApiError:
+def _translate(exc: StorageError) -> _StorageResponseError:
     message = str(exc)
     if isinstance(exc, ObjectNotFound):
         # storage3's exists() looks for exactly this status and error.
-        return _ApiError("404", "not_found", "Object not found", code="NoSuchKey")
+        return _StorageResponseError("404", "not_found", "Object not found", code="NoSuchKey")
     if isinstance(exc, ObjectTooLarge):
-        return _ApiError("413", "Payload too large", message, code="EntityTooLarge")
+        return _StorageResponseError("413", "Payload too large", message, code="EntityTooLarge")
     if isinstance(exc, UnsupportedContentType):
-        return _ApiError("415", "invalid_mime_type", message, code="InvalidMimeType")
+        return _StorageResponseError("415", "invalid_mime_type", message, code="InvalidMimeType")
     if isinstance(exc, ObjectAlreadyExists):
-        return _ApiError("409", "Duplicate", message, code="KeyAlreadyExists")
+        return _StorageResponseError("409", "Duplicate", message, code="KeyAlreadyExists")
     if isinstance(exc, InvalidObjectPath):
-        return _ApiError("400", "InvalidKey", message, code="InvalidKey")
+        return _StorageResponseError("400", "InvalidKey", message, code="InvalidKey")
     if isinstance(exc, TokenExpired):
-        return _ApiError("400", "InvalidJWT", message, code="ExpiredToken")
+        return _StorageResponseError("400", "InvalidJWT", message, code="ExpiredToken")
     if isinstance(exc, InvalidToken):
-        return _ApiError("400", "InvalidJWT", message, code="InvalidJWT")
-    return _ApiError("500", "internal", message, code="InternalError", http_status=500)
+        return _StorageResponseError("400", "InvalidJWT", message, code="InvalidJWT")
+    return _StorageResponseError("500", "internal", message, code="InternalError", http_status=500)
 
 
 def _supabase_errors(
     *, cors: bool = False
 ) -> Callable[[Callable[P, Awaitable[Response]]], Callable[P, Awaitable[Response]]]:
-    """Render StorageError and _ApiError raised by a route in Supabase's error shape."""
+    """Render StorageError and _StorageResponseError raised by a route in Supabase's error shape."""
 
     def decorate(func: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitable[Response]]:
         @functools.wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
             try:
                 return await func(*args, **kwargs)
-            except _ApiError as exc:
+            except _StorageResponseError as exc:
                 return exc.response(cors=cors)
             except StorageError as exc:
                 return _translate(exc).response(cors=cors)
@@ -159,8 +159,8 @@ def _supabase_errors(
     return decorate
 
 
-def _bad_request(message: str) -> _ApiError:
-    return _ApiError("400", "InvalidRequest", message, code="InvalidRequest")
+def _bad_request(message: str) -> _StorageResponseError:
+    return _StorageResponseError("400", "InvalidRequest", message, code="InvalidRequest")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -361,7 +361,7 @@ def build_storage_router(storage: LocalStorage) -> APIRouter:
     def require_service(request: Request) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise _ApiError(
+            raise _StorageResponseError(
                 "403",
                 "Unauthorized",
                 "This route needs 'Authorization: Bearer <service key>'.",
@@ -370,11 +370,13 @@ def build_storage_router(storage: LocalStorage) -> APIRouter:
         try:
             storage.verify_service_key(token.strip())
         except InvalidToken as exc:
-            raise _ApiError("403", "Unauthorized", str(exc), code="AccessDenied") from exc
+            raise _StorageResponseError(
+                "403", "Unauthorized", str(exc), code="AccessDenied"
+            ) from exc
 
     def check_bucket(bucket: str) -> None:
         if bucket != storage.bucket:
-            raise _ApiError(
+            raise _StorageResponseError(
                 "404",
                 "Bucket not found",
                 f"Bucket {bucket!r} not found; this server stores objects in {storage.bucket!r}.",
@@ -384,7 +386,7 @@ def build_storage_router(storage: LocalStorage) -> APIRouter:
     def query_token(request: Request) -> str:
         token = request.query_params.get("token")
         if not token:
-            raise _ApiError(
+            raise _StorageResponseError(
                 "400",
                 "InvalidJWT",
                 "The URL has no ?token=; use the whole signed URL the server gave you.",
@@ -669,7 +671,7 @@ def build_storage_router(storage: LocalStorage) -> APIRouter:
         require_service(request)
         bucket = (await _json_body(request)).get("id")
         if bucket == storage.bucket:
-            raise _ApiError(
+            raise _StorageResponseError(
                 "409", "Duplicate", "The resource already exists", code="BucketAlreadyExists"
             )
         raise _bad_request(
