@@ -115,9 +115,19 @@ class Report(SQLModel, table=True):
 
 
 class Metric(SQLModel, table=True):
-    """One measured value of one benchmark in a report (e.g. latency in ns)."""
+    """One measured value of one benchmark in a report (e.g. latency in ns).
+
+    ``branch_id``, ``testbed_id`` and ``start_time`` repeat the report's (reports never change)
+    so that one index serves a whole series: (benchmark, measure, branch, testbed, time).
+    ``samples`` holds the raw per-iteration values, packed (``driftwatch_server.samples``).
+    """
 
     __tablename__ = "metrics"
+    __table_args__ = (
+        sa.Index(
+            "ix_metrics_series", "benchmark_id", "measure", "branch_id", "testbed_id", "start_time"
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     report_id: str = Field(sa_column=_fk("reports.id"))
@@ -126,6 +136,67 @@ class Metric(SQLModel, table=True):
     value: float
     lower_value: float | None = None
     upper_value: float | None = None
+    branch_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
+    testbed_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
+    start_time: dt.datetime = Field(sa_column=_timestamp())
+    samples: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
+
+
+class Alert(SQLModel, table=True):
+    """A detected change in one series (project, branch, testbed, benchmark, measure).
+
+    ``report_id`` is the report that revealed it, ``change_report_id`` the first report of the
+    new level (the change point; the same or a few reports earlier). ``confidence`` is
+    ``CONFIRMED`` or ``SUSPECTED`` (not enough evidence yet); ``status`` is the user's:
+    ``ACTIVE``, ``ACKNOWLEDGED`` or ``DISMISSED``.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (sa.Index("ix_alerts_project_status", "project_id", "status", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    project_id: str = Field(sa_column=_fk("projects.id"))
+    report_id: str = Field(sa_column=_fk("reports.id"))
+    change_report_id: str = Field(sa_column=_fk("reports.id"))
+    benchmark_id: str = Field(sa_column=_fk("benchmarks.id"))
+    branch_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
+    testbed_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
+    measure: str = Field(max_length=64)
+    direction: str = Field(max_length=16)
+    change: float
+    baseline_value: float
+    value: float
+    p_value: float
+    confidence: str = Field(max_length=16)
+    status: str = Field(default="ACTIVE", max_length=16)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class DetectionRule(SQLModel, table=True):
+    """A project's detection knobs, for the whole project (``benchmark_id`` NULL) or one
+    benchmark; a NULL knob inherits the project's, then the built-in default."""
+
+    __tablename__ = "detection_rules"
+    __table_args__ = (sa.UniqueConstraint("project_id", "benchmark_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    project_id: str = Field(sa_column=_fk("projects.id"))
+    benchmark_id: str | None = Field(default=None, sa_column=_fk("benchmarks.id", nullable=True))
+    min_change: float | None = None
+    sensitivity: float | None = None
+
+
+class MeasureDirection(SQLModel, table=True):
+    """Whether higher is better for one of a project's measures (overrides the built-ins)."""
+
+    __tablename__ = "measure_directions"
+    __table_args__ = (sa.UniqueConstraint("project_id", "measure"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    project_id: str = Field(sa_column=_fk("projects.id"))
+    measure: str = Field(max_length=64)
+    higher_is_better: bool
 
 
 class Flamegraph(SQLModel, table=True):

@@ -16,10 +16,13 @@ from driftwatch_nb.core.errors import InvalidInput, NotFoundError
 from driftwatch_nb.core.limits import (
     DEFAULT_TESTBED,
     MAX_REPORT_PAGE,
+    MAX_SAMPLES_PER_REPORT,
     check_measure,
     check_name,
+    check_samples,
     check_slug,
 )
+from driftwatch_nb.core.measures import BUILTIN_MEASURES
 from driftwatch_server.models import (
     Benchmark,
     Branch,
@@ -30,6 +33,7 @@ from driftwatch_server.models import (
     Testbed,
     User,
 )
+from driftwatch_server.samples import pack as pack_samples
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +45,7 @@ class MeasureValue:
     value: float
     lower_value: float | None = None
     upper_value: float | None = None
+    samples: Sequence[float] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,8 +142,14 @@ def create_report(session: Session, *, user: User, data: ReportCreate) -> Report
         )
     if not data.values:
         raise InvalidInput("a report needs at least one metric", field="results")
-    for index, item in enumerate(data.values):
-        _check_value(index, item)
+    samples = [_check_value(index, item) for index, item in enumerate(data.values)]
+    total_samples = sum(len(values or ()) for values in samples)
+    if total_samples > MAX_SAMPLES_PER_REPORT:
+        raise InvalidInput(
+            f"the report carries {total_samples:,} samples; at most "
+            f"{MAX_SAMPLES_PER_REPORT:,} are kept per report",
+            field="samples",
+        )
 
     branch = _get_or_create(session, Branch, project_id=project.id, name=branch_name)
     testbed = _get_or_create(session, Testbed, project_id=project.id, name=testbed_name)
@@ -165,8 +176,12 @@ def create_report(session: Session, *, user: User, data: ReportCreate) -> Report
             value=item.value,
             lower_value=item.lower_value,
             upper_value=item.upper_value,
+            branch_id=branch.id,
+            testbed_id=testbed.id,
+            start_time=start,
+            samples=pack_samples(values),
         )
-        for item in data.values
+        for item, values in zip(data.values, samples, strict=True)
     )
     session.flush()
     return report
@@ -200,7 +215,8 @@ def delete_report_rows(session: Session, *, report: Report) -> list[str]:
     return paths
 
 
-def _check_value(index: int, item: MeasureValue) -> None:
+def _check_value(index: int, item: MeasureValue) -> list[float] | None:
+    """Refuse an invalid value; returns its samples, checked."""
     where = f"results[{index}] ({item.benchmark!r} {item.measure!r}): "
     check_name(item.benchmark, field="benchmark", where=where)
     check_measure(item.measure, where=where)
@@ -212,6 +228,9 @@ def _check_value(index: int, item: MeasureValue) -> None:
         raise InvalidInput(f"{where}lower_value is above value", field="lower_value")
     if item.upper_value is not None and item.upper_value < item.value:
         raise InvalidInput(f"{where}upper_value is below value", field="upper_value")
+    if item.samples is None:
+        return None
+    return check_samples(item.samples, non_negative=item.measure in BUILTIN_MEASURES, where=where)
 
 
 RowT = TypeVar("RowT", bound=SQLModel)

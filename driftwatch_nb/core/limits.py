@@ -6,8 +6,10 @@ Each ``check_*`` function returns the cleaned value or raises ``InvalidInput`` n
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from driftwatch_nb.core.errors import InvalidInput
 
@@ -28,6 +30,12 @@ MAX_NAME_LENGTH = 200
 
 MAX_REPORT_PAGE = 100
 """The most reports one page of ``Project.reports`` returns."""
+
+MAX_SAMPLES_PER_METRIC = 10_000
+"""The most raw samples one metric may carry (pytest-benchmark rounds, hyperfine runs...)."""
+
+MAX_SAMPLES_PER_REPORT = 500_000
+"""The most raw samples one report may carry in all (4 MB of float64)."""
 
 DEFAULT_TESTBED = "localhost"
 """The testbed a report is on when none is named."""
@@ -73,6 +81,28 @@ def check_name(value: str, *, field: str, where: str = "") -> str:
             f"{where}{field} is longer than {MAX_NAME_LENGTH} characters", field=field
         )
     return value
+
+
+def check_samples(
+    samples: Sequence[float], *, non_negative: bool, field: str = "samples", where: str = ""
+) -> list[float]:
+    """Raw samples: finite numbers (and not negative where the measure cannot be), at most
+    ``MAX_SAMPLES_PER_METRIC``; returns them as floats."""
+    if len(samples) > MAX_SAMPLES_PER_METRIC:
+        raise InvalidInput(
+            f"{where}{field} has {len(samples):,} values; at most {MAX_SAMPLES_PER_METRIC:,} "
+            "are kept per metric (send a summary, or fewer rounds)",
+            field=field,
+        )
+    values = [float(value) for value in samples]
+    for index, value in enumerate(values):
+        if not math.isfinite(value):
+            raise InvalidInput(
+                f"{where}{field}[{index}] must be a finite number, got {value}", field=field
+            )
+        if non_negative and value < 0:
+            raise InvalidInput(f"{where}{field}[{index}] is negative ({value})", field=field)
+    return values
 
 
 def safe_file_name(file_name: str, *, field: str = "fileName") -> str:

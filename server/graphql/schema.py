@@ -33,6 +33,10 @@ class MeasureInput:
     value: float
     lower_value: float | None = None
     upper_value: float | None = None
+    samples: list[float] | None = strawberry.field(
+        default=None,
+        description="Raw per-iteration values in the measure's unit (at most 10,000).",
+    )
 
 
 @strawberry.input
@@ -123,6 +127,7 @@ class Mutation:
                     value=measure.value,
                     lower_value=measure.lower_value,
                     upper_value=measure.upper_value,
+                    samples=measure.samples,
                 )
                 for result in input.results
                 for measure in result.measures

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from driftwatch_server import models
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.reports import as_utc, list_reports
+from driftwatch_server.samples import unpack as unpack_samples
 
 
 @strawberry.type
@@ -71,6 +72,11 @@ class Metric:
     lower_value: float | None
     upper_value: float | None
     benchmark: Benchmark
+    packed_samples: strawberry.Private[bytes | None]
+
+    @strawberry.field(description="Raw per-iteration values, if the harness reported them.")
+    def samples(self) -> list[float] | None:
+        return unpack_samples(self.packed_samples)
 
     @classmethod
     def from_row(cls, row: models.Metric, benchmark: models.Benchmark) -> Metric:
@@ -81,6 +87,7 @@ class Metric:
             lower_value=row.lower_value,
             upper_value=row.upper_value,
             benchmark=Benchmark.from_row(benchmark),
+            packed_samples=row.samples,
         )
 
 

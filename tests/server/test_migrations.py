@@ -26,6 +26,9 @@ EXPECTED_TABLES = {
     "metrics",
     "flamegraphs",
     "pending_uploads",
+    "alerts",
+    "detection_rules",
+    "measure_directions",
     "alembic_version",
 }
 
@@ -101,7 +104,53 @@ def test_db_upgrade_command_migrates_an_empty_database(database_url: str, tmp_pa
             version = connection.execute(
                 sa.text("select version_num from alembic_version")
             ).scalar_one()
-        assert version == "0001"
+        assert version == head_revision()
         assert set(sa.inspect(engine).get_table_names()) == EXPECTED_TABLES
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from driftwatch_server.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def test_0002_fills_the_series_columns_of_existing_metrics(database_url: str) -> None:
+    """Metrics stored before 0002 get their report's branch, testbed and start time."""
+    from alembic import command
+
+    from driftwatch_server.migrate import alembic_config
+
+    engine = sa.create_engine(database_url)
+    config = alembic_config(database_url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(
+                sa.text("insert into users values ('u', 'alice', false, '2026-11-01 10:00:00+00');")
+            )
+            for statement in (
+                "insert into projects values ('p', 'demo', 'Demo', 'u', '2026-11-01 10:00:00+00')",
+                "insert into branches values ('b', 'p', 'main')",
+                "insert into testbeds values ('t', 'p', 'ci')",
+                "insert into benchmarks values ('k', 'p', 'parse')",
+                "insert into reports values ('r', 'p', 'b', 't', null, 'json', "
+                "'2026-11-01 10:00:00+00', '2026-11-01 10:01:00+00', '2026-11-01 10:02:00+00')",
+                "insert into metrics values ('m', 'r', 'k', 'latency', 5.0, null, null)",
+            ):
+                connection.execute(sa.text(statement))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.text("select branch_id, testbed_id, start_time, samples from metrics")
+            ).one()
+        assert (row.branch_id, row.testbed_id, row.samples) == ("b", "t", None)
+        assert str(row.start_time).startswith("2026-11-01 10:00:00")
     finally:
         engine.dispose()
