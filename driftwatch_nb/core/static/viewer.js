@@ -324,7 +324,8 @@ function sanitizeSvg(text) {
 var SHADOW_CSS = `
 .dw-viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none;
   user-select: none; -webkit-user-select: none; }
-.dw-viewport.dw-dragging { cursor: grabbing; }
+.dw-drag-cover { position: absolute; inset: 0; cursor: grabbing; }
+.dw-drag-cover[hidden] { display: none; }
 .dw-stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .dw-stage > svg { display: block; overflow: hidden; }
 .dw-fg g.dw-frame-hidden,
@@ -409,7 +410,8 @@ function buildViewerDom(host, fileName) {
   shadowStyle.textContent = SHADOW_CSS;
   const viewport = el("div", { class: "dw-viewport", part: "viewport" });
   const stage = el("div", { class: "dw-stage" });
-  viewport.append(stage);
+  const dragCover = el("div", { class: "dw-drag-cover", hidden: "" });
+  viewport.append(stage, dragCover);
   shadow.append(shadowStyle, viewport);
   const overlay = el("div", { class: "dw-overlay", "data-testid": "dw-loading" }, "Loading flamegraph…");
   const errorEl = el("div", { class: "dw-error", "data-testid": "dw-error", role: "alert", hidden: "" });
@@ -417,7 +419,11 @@ function buildViewerDom(host, fileName) {
   canvasWrap.append(canvas, overlay, errorEl);
   const statusbar = el("div", { class: "dw-statusbar" });
   const details = el("span", { class: "dw-details", "data-testid": "dw-details" });
-  const hint = el("span", { class: "dw-hint" }, "Click a frame to zoom · wheel to zoom · drag to pan");
+  const hint = el(
+    "span",
+    { class: "dw-hint" },
+    "Click a frame to zoom · wheel to zoom (Ctrl+wheel until focused) · drag to pan"
+  );
   statusbar.append(details, hint);
   root.append(toolbar, canvasWrap, statusbar);
   host.append(root);
@@ -435,6 +441,7 @@ function buildViewerDom(host, fileName) {
     fullscreenBtn,
     viewport,
     stage,
+    dragCover,
     overlay,
     errorEl,
     details
@@ -1070,6 +1077,7 @@ function mountViewer(host, options = {}) {
     "wheel",
     (ev) => {
       if (!svg) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !isFullscreen()) return;
       ev.preventDefault();
       const r = viewport.getBoundingClientRect();
       apply(zoomAt(view, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, ev.clientY - r.top));
@@ -1090,8 +1098,9 @@ function mountViewer(host, options = {}) {
       if (!drag.moved && !isDrag(dx, dy)) return;
       if (!drag.moved) {
         drag.moved = true;
-        viewport.setPointerCapture?.(ev.pointerId);
         viewport.classList.add("dw-dragging");
+        dom.dragCover.hidden = false;
+        dom.dragCover.setPointerCapture?.(ev.pointerId);
       }
       apply(panTo(view, drag.tx + dx, drag.ty + dy));
       return;
@@ -1108,6 +1117,7 @@ function mountViewer(host, options = {}) {
     suppressClick = drag.moved;
     drag = null;
     viewport.classList.remove("dw-dragging");
+    dom.dragCover.hidden = true;
   };
   listen(viewport, "pointerup", endDrag);
   listen(viewport, "pointercancel", endDrag);

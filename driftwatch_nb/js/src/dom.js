@@ -2,10 +2,14 @@
 // bar. Builds elements only; what they do is wired in viewer.js.
 
 // Rules scoped to the shadow root: they only ever touch the flamegraph, never the host page.
+// The grabbing cursor of a drag lives on .dw-drag-cover, an empty sibling of the stage shown
+// only while dragging: changing the viewport's (inherited) cursor instead would restyle every
+// frame of a large flamegraph on each drag start and end.
 export const SHADOW_CSS = `
 .dw-viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none;
   user-select: none; -webkit-user-select: none; }
-.dw-viewport.dw-dragging { cursor: grabbing; }
+.dw-drag-cover { position: absolute; inset: 0; cursor: grabbing; }
+.dw-drag-cover[hidden] { display: none; }
 .dw-stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .dw-stage > svg { display: block; overflow: hidden; }
 .dw-fg g.dw-frame-hidden,
@@ -76,6 +80,7 @@ function iconButton(testid, label, icon) {
  * @property {HTMLButtonElement} fullscreenBtn
  * @property {HTMLDivElement} viewport Inside the canvas's shadow root.
  * @property {HTMLDivElement} stage Holds the flamegraph <svg>.
+ * @property {HTMLDivElement} dragCover Shown while dragging (the grabbing cursor).
  * @property {HTMLDivElement} overlay The loading overlay.
  * @property {HTMLDivElement} errorEl
  * @property {HTMLSpanElement} details The hovered frame's description.
@@ -133,7 +138,8 @@ export function buildViewerDom(host, fileName) {
   shadowStyle.textContent = SHADOW_CSS;
   const viewport = el("div", { class: "dw-viewport", part: "viewport" });
   const stage = el("div", { class: "dw-stage" });
-  viewport.append(stage);
+  const dragCover = el("div", { class: "dw-drag-cover", hidden: "" });
+  viewport.append(stage, dragCover);
   shadow.append(shadowStyle, viewport);
   const overlay = el("div", { class: "dw-overlay", "data-testid": "dw-loading" }, "Loading flamegraph…");
   const errorEl = el("div", { class: "dw-error", "data-testid": "dw-error", role: "alert", hidden: "" });
@@ -142,13 +148,17 @@ export function buildViewerDom(host, fileName) {
 
   const statusbar = el("div", { class: "dw-statusbar" });
   const details = el("span", { class: "dw-details", "data-testid": "dw-details" });
-  const hint = el("span", { class: "dw-hint" }, "Click a frame to zoom · wheel to zoom · drag to pan");
+  const hint = el(
+    "span",
+    { class: "dw-hint" },
+    "Click a frame to zoom · wheel to zoom (Ctrl+wheel until focused) · drag to pan",
+  );
   statusbar.append(details, hint);
   root.append(toolbar, canvasWrap, statusbar);
   host.append(root);
   return {
     root, zoomInBtn, zoomOutBtn, resetBtn, zoomLabel, searchInput, searchError, matchedEl, nameEl,
-    downloadBtn, fullscreenBtn, viewport, stage, overlay, errorEl, details,
+    downloadBtn, fullscreenBtn, viewport, stage, dragCover, overlay, errorEl, details,
   };
 }
 

@@ -455,11 +455,14 @@ export function mountViewer(host, options = {}) {
     ev.stopPropagation();
   });
 
+  // The wheel zooms only when the viewer has the focus (it was clicked or tabbed to) or Ctrl is
+  // held; otherwise it scrolls the page, so a notebook with a flamegraph still scrolls past it.
   listen(
     viewport,
     "wheel",
     (/** @type {WheelEvent} */ ev) => {
       if (!svg) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !isFullscreen()) return;
       ev.preventDefault();
       const r = viewport.getBoundingClientRect();
       apply(zoomAt(view, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, ev.clientY - r.top));
@@ -482,9 +485,11 @@ export function mountViewer(host, options = {}) {
       if (!drag.moved && !isDrag(dx, dy)) return;
       if (!drag.moved) {
         drag.moved = true;
-        // Capture only once it is a drag, so plain clicks still land on the frame.
-        viewport.setPointerCapture?.(ev.pointerId);
-        viewport.classList.add("dw-dragging");
+        // Capture only once it is a drag, so plain clicks still land on the frame. The cover
+        // (grabbing cursor) takes the capture: its events still bubble to the viewport.
+        viewport.classList.add("dw-dragging"); // a marker only: no rule restyles the frames
+        dom.dragCover.hidden = false;
+        dom.dragCover.setPointerCapture?.(ev.pointerId);
       }
       apply(panTo(view, drag.tx + dx, drag.ty + dy));
       return;
@@ -496,6 +501,7 @@ export function mountViewer(host, options = {}) {
     suppressClick = drag.moved;
     drag = null;
     viewport.classList.remove("dw-dragging");
+    dom.dragCover.hidden = true;
   };
   listen(viewport, "pointerup", endDrag);
   listen(viewport, "pointercancel", endDrag);
