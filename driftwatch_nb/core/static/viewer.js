@@ -555,6 +555,41 @@ function createKernelChannel(model, options = {}) {
   };
 }
 
+// src/fullscreen.js
+function createFullscreen(root, button) {
+  const isFallback = () => root.classList.contains("dw-fs-fallback");
+  const isOn = () => document.fullscreenElement === root || isFallback();
+  function sync() {
+    const on = isOn();
+    root.dataset.fullscreen = String(on);
+    button.setAttribute("aria-pressed", String(on));
+    button.title = on ? "Exit full screen" : "Full screen";
+  }
+  async function toggle() {
+    if (isFallback()) {
+      root.classList.remove("dw-fs-fallback");
+    } else if (document.fullscreenElement === root) {
+      try {
+        await document.exitFullscreen();
+      } catch {
+      }
+    } else {
+      try {
+        if (!root.requestFullscreen) throw new Error("no Fullscreen API");
+        await root.requestFullscreen();
+      } catch {
+        root.classList.add("dw-fs-fallback");
+      }
+    }
+    sync();
+  }
+  function exit() {
+    if (document.fullscreenElement === root) document.exitFullscreen().catch(() => {
+    });
+  }
+  return { toggle, sync, isOn, isFallback, exit };
+}
+
 // src/zoom.js
 var ZOOM_MIN = 0.25;
 var ZOOM_MAX = 200;
@@ -562,6 +597,16 @@ var ZOOM_STEP = 1.25;
 var DRAG_THRESHOLD_PX = 4;
 function initialView() {
   return { naturalW: 1200, naturalH: 800, base: 1, zoom: 1, tx: 0, ty: 0, atHome: true };
+}
+function naturalSize(getAttribute) {
+  const vb = (getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+  if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
+    return { w: vb[2], h: vb[3], viewBox: false };
+  }
+  const w = parseFloat(getAttribute("width") || "");
+  const h = parseFloat(getAttribute("height") || "");
+  const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(getAttribute(a)).includes("%");
+  return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
 }
 function fitWidth(view, viewportW) {
   return { ...view, base: viewportW / view.naturalW };
@@ -943,19 +988,9 @@ function mountViewer(host, options = {}) {
     root.dataset.frameZoom = "1";
     root.style.removeProperty("--dw-content-height");
   }
-  function naturalSize(node) {
-    const vb = (node.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
-    if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
-      return { w: vb[2], h: vb[3], viewBox: false };
-    }
-    const w = parseFloat(node.getAttribute("width") || "");
-    const h = parseFloat(node.getAttribute("height") || "");
-    const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(node.getAttribute(a)).includes("%");
-    return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
-  }
   function draw(text) {
     const { svg: clean } = sanitizeSvg(text);
-    const size = naturalSize(clean);
+    const size = naturalSize((name) => clean.getAttribute(name));
     if (size.viewBox) clean.setAttribute("viewBox", `0 0 ${size.w} ${size.h}`);
     clean.setAttribute("width", String(size.w));
     clean.setAttribute("height", String(size.h));
@@ -1013,41 +1048,15 @@ function mountViewer(host, options = {}) {
     setStatus("loading");
     await show(text, new TextEncoder().encode(text), token);
   }
-  function isFullscreen() {
-    return document.fullscreenElement === root || root.classList.contains("dw-fs-fallback");
-  }
-  function syncFullscreen() {
-    const on = isFullscreen();
-    root.dataset.fullscreen = String(on);
-    dom.fullscreenBtn.setAttribute("aria-pressed", String(on));
-    dom.fullscreenBtn.title = on ? "Exit full screen" : "Full screen";
-  }
-  async function toggleFullscreen() {
-    if (root.classList.contains("dw-fs-fallback")) {
-      root.classList.remove("dw-fs-fallback");
-    } else if (document.fullscreenElement === root) {
-      try {
-        await document.exitFullscreen();
-      } catch {
-      }
-    } else {
-      try {
-        if (!root.requestFullscreen) throw new Error("no Fullscreen API");
-        await root.requestFullscreen();
-      } catch {
-        root.classList.add("dw-fs-fallback");
-      }
-    }
-    syncFullscreen();
-  }
+  const fullscreen = createFullscreen(root, dom.fullscreenBtn);
   listen(dom.zoomInBtn, "click", () => zoomCenter(ZOOM_STEP));
   listen(dom.zoomOutBtn, "click", () => zoomCenter(1 / ZOOM_STEP));
   listen(dom.resetBtn, "click", resetAll);
-  listen(dom.fullscreenBtn, "click", toggleFullscreen);
+  listen(dom.fullscreenBtn, "click", fullscreen.toggle);
   listen(dom.downloadBtn, "click", () => {
     if (bytes) downloadBytes(root, bytes, fileName);
   });
-  listen(document, "fullscreenchange", syncFullscreen);
+  listen(document, "fullscreenchange", fullscreen.sync);
   listen(searchInput, "input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
@@ -1068,7 +1077,7 @@ function mountViewer(host, options = {}) {
     } else if (ev.key === "+" || ev.key === "=") zoomCenter(ZOOM_STEP);
     else if (ev.key === "-") zoomCenter(1 / ZOOM_STEP);
     else if (ev.key === "0") resetAll();
-    else if (ev.key === "Escape" && root.classList.contains("dw-fs-fallback")) toggleFullscreen();
+    else if (ev.key === "Escape" && fullscreen.isFallback()) fullscreen.toggle();
     else return;
     ev.stopPropagation();
   });
@@ -1077,7 +1086,7 @@ function mountViewer(host, options = {}) {
     "wheel",
     (ev) => {
       if (!svg) return;
-      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !isFullscreen()) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !fullscreen.isOn()) return;
       ev.preventDefault();
       const r = viewport.getBoundingClientRect();
       apply(zoomAt(view, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, ev.clientY - r.top));
@@ -1152,7 +1161,7 @@ function mountViewer(host, options = {}) {
     ro.observe(viewport);
     cleanups.push(() => ro.disconnect());
   }
-  syncFullscreen();
+  fullscreen.sync();
   setMatched("");
   if (opts.url) loadUrl(opts.url);
   else if (typeof opts.svgText === "string" && opts.svgText) loadText(opts.svgText);
@@ -1184,8 +1193,7 @@ function mountViewer(host, options = {}) {
       destroyed = true;
       loadToken++;
       clearTimeout(searchTimer);
-      if (document.fullscreenElement === root) document.exitFullscreen().catch(() => {
-      });
+      fullscreen.exit();
       for (const fn of cleanups.splice(0)) fn();
       root.remove();
     }

@@ -5,6 +5,7 @@
 
 import { buildViewerDom, downloadBytes } from "./dom.js";
 import { acquireSvg } from "./fetch.js";
+import { createFullscreen } from "./fullscreen.js";
 import {
   DEFAULT_FILE_NAME,
   errorText,
@@ -26,6 +27,7 @@ import {
   homeView,
   initialView,
   isDrag,
+  naturalSize,
   isWholeGraph,
   keepRowAt,
   panTo,
@@ -298,27 +300,10 @@ export function mountViewer(host, options = {}) {
     root.style.removeProperty("--dw-content-height");
   }
 
-  /**
-   * The SVG's size in its own units, and whether a viewBox has to be added.
-   *
-   * @param {Element} node
-   */
-  function naturalSize(node) {
-    const vb = (node.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
-    if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
-      return { w: vb[2], h: vb[3], viewBox: false };
-    }
-    const w = parseFloat(node.getAttribute("width") || "");
-    const h = parseFloat(node.getAttribute("height") || "");
-    /** @param {number} v @param {string} a */
-    const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(node.getAttribute(a)).includes("%");
-    return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
-  }
-
   /** @param {string} text */
   function draw(text) {
     const { svg: clean } = sanitizeSvg(text);
-    const size = naturalSize(clean);
+    const size = naturalSize((name) => clean.getAttribute(name));
     if (size.viewBox) clean.setAttribute("viewBox", `0 0 ${size.w} ${size.h}`);
     clean.setAttribute("width", String(size.w));
     clean.setAttribute("height", String(size.h));
@@ -389,47 +374,17 @@ export function mountViewer(host, options = {}) {
   }
 
   // -- full screen -----------------------------------------------------------------------------
-  function isFullscreen() {
-    return document.fullscreenElement === root || root.classList.contains("dw-fs-fallback");
-  }
-
-  function syncFullscreen() {
-    const on = isFullscreen();
-    root.dataset.fullscreen = String(on);
-    dom.fullscreenBtn.setAttribute("aria-pressed", String(on));
-    dom.fullscreenBtn.title = on ? "Exit full screen" : "Full screen";
-  }
-
-  async function toggleFullscreen() {
-    if (root.classList.contains("dw-fs-fallback")) {
-      root.classList.remove("dw-fs-fallback");
-    } else if (document.fullscreenElement === root) {
-      try {
-        await document.exitFullscreen();
-      } catch {
-        // already left
-      }
-    } else {
-      try {
-        if (!root.requestFullscreen) throw new Error("no Fullscreen API");
-        await root.requestFullscreen();
-      } catch {
-        // Refused (iframe without allowfullscreen, no user gesture...): fill the window instead.
-        root.classList.add("dw-fs-fallback");
-      }
-    }
-    syncFullscreen();
-  }
+  const fullscreen = createFullscreen(root, dom.fullscreenBtn);
 
   // -- events (delegated: a handful of listeners whatever the number of frames) ----------------
   listen(dom.zoomInBtn, "click", () => zoomCenter(ZOOM_STEP));
   listen(dom.zoomOutBtn, "click", () => zoomCenter(1 / ZOOM_STEP));
   listen(dom.resetBtn, "click", resetAll);
-  listen(dom.fullscreenBtn, "click", toggleFullscreen);
+  listen(dom.fullscreenBtn, "click", fullscreen.toggle);
   listen(dom.downloadBtn, "click", () => {
     if (bytes) downloadBytes(root, bytes, fileName);
   });
-  listen(document, "fullscreenchange", syncFullscreen);
+  listen(document, "fullscreenchange", fullscreen.sync);
   listen(searchInput, "input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
@@ -450,7 +405,7 @@ export function mountViewer(host, options = {}) {
     } else if (ev.key === "+" || ev.key === "=") zoomCenter(ZOOM_STEP);
     else if (ev.key === "-") zoomCenter(1 / ZOOM_STEP);
     else if (ev.key === "0") resetAll();
-    else if (ev.key === "Escape" && root.classList.contains("dw-fs-fallback")) toggleFullscreen();
+    else if (ev.key === "Escape" && fullscreen.isFallback()) fullscreen.toggle();
     else return;
     ev.stopPropagation();
   });
@@ -462,7 +417,7 @@ export function mountViewer(host, options = {}) {
     "wheel",
     (/** @type {WheelEvent} */ ev) => {
       if (!svg) return;
-      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !isFullscreen()) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !fullscreen.isOn()) return;
       ev.preventDefault();
       const r = viewport.getBoundingClientRect();
       apply(zoomAt(view, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, ev.clientY - r.top));
@@ -534,7 +489,7 @@ export function mountViewer(host, options = {}) {
   }
 
   // -- start -----------------------------------------------------------------------------------
-  syncFullscreen();
+  fullscreen.sync();
   setMatched("");
   if (opts.url) loadUrl(opts.url);
   else if (typeof opts.svgText === "string" && opts.svgText) loadText(opts.svgText);
@@ -567,7 +522,7 @@ export function mountViewer(host, options = {}) {
       destroyed = true;
       loadToken++;
       clearTimeout(searchTimer);
-      if (document.fullscreenElement === root) document.exitFullscreen().catch(() => {});
+      fullscreen.exit();
       for (const fn of cleanups.splice(0)) fn();
       root.remove();
     },

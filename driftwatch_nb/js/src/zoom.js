@@ -29,6 +29,25 @@ export function initialView() {
 }
 
 /**
+ * An SVG's size in its own units: its viewBox, else its width and height (not percentages),
+ * else 1200 x 800. `viewBox` is true when the SVG has none and one is to be added.
+ *
+ * @param {(name: string) => string | null} getAttribute The <svg> element's attribute reader.
+ * @returns {{ w: number, h: number, viewBox: boolean }}
+ */
+export function naturalSize(getAttribute) {
+  const vb = (getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+  if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
+    return { w: vb[2], h: vb[3], viewBox: false };
+  }
+  const w = parseFloat(getAttribute("width") || "");
+  const h = parseFloat(getAttribute("height") || "");
+  /** @param {number} v @param {string} a */
+  const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(getAttribute(a)).includes("%");
+  return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
+}
+
+/**
  * The same view with `base` fitted to a viewport width.
  *
  * @param {View} view

@@ -12,6 +12,7 @@ import {
   isDrag,
   isWholeGraph,
   keepRowAt,
+  naturalSize,
   panTo,
   rescaleFrame,
   scaleOf,
@@ -103,4 +104,13 @@ test("frame zoom geometry: the frame fills the root's width, outside frames are 
   assert.deepEqual(parent, { x: 10, w: 1180 });
   assert.equal(rescaleFrame(span, 10, 295), null); // left neighbour, touching
   assert.equal(rescaleFrame(span, 600, 50), null); // right neighbour, touching
+});
+
+test("naturalSize: viewBox first, then width/height, then 1200 x 800", () => {
+  const attrs = (a) => (name) => (name in a ? a[name] : null);
+  assert.deepEqual(naturalSize(attrs({ viewBox: "0 0 1200 566", width: "100%" })), { w: 1200, h: 566, viewBox: false });
+  assert.deepEqual(naturalSize(attrs({ viewBox: "0,0,10,20" })), { w: 10, h: 20, viewBox: false });
+  assert.deepEqual(naturalSize(attrs({ width: "900", height: "300" })), { w: 900, h: 300, viewBox: true });
+  assert.deepEqual(naturalSize(attrs({ viewBox: "0 0 0 10", width: "100%", height: "250px" })), { w: 1200, h: 250, viewBox: true });
+  assert.deepEqual(naturalSize(attrs({})), { w: 1200, h: 800, viewBox: true });
 });
