@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium chromium-driver hyperfine
 
-.PHONY: install system-deps demo serve test test-fast lint format bench clean
+.PHONY: install system-deps demo serve test test-fast js-test lint format bench clean
+
+# The viewer's JavaScript (driftwatch_nb/js): npm ci again only when the lock file changes.
+JS_DIR := driftwatch_nb/js
+JS_STAMP := $(JS_DIR)/node_modules/.npm-ci-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +34,17 @@ demo: install  ## run the server on embedded defaults with a real demo report
 serve: install
 	$(BIN)/driftwatch serve
 
-test: install system-deps  ## install what the tests need and run them all
+$(JS_STAMP): $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+js-test: $(JS_STAMP)  ## lint, typecheck and unit-test the viewer's modules; check the bundle is fresh
+	cd $(JS_DIR) && npm run --silent lint
+	cd $(JS_DIR) && npm run --silent typecheck
+	cd $(JS_DIR) && npm test
+	cd $(JS_DIR) && npm run --silent check
+
+test: install system-deps js-test  ## install what the tests need and run them all
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -49,4 +63,4 @@ bench: install  ## every benchmark in bench/, each printing a ratio against its 
 	  $(BIN)/python -m bench.$$m || status=1; done; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache tests/artifacts $(JS_DIR)/node_modules

@@ -463,6 +463,91 @@ def test_zoom_buttons_wheel_and_reset(page, site: Site, pyspy_svg: bytes):
     assert data_zoom(page) == 1
 
 
+# Resolves once window.scrollY has not changed for five animation frames.
+SCROLL_SETTLED = """() => new Promise((resolve) => {
+  let last = -1, still = 0;
+  const tick = () => {
+    still = window.scrollY === last ? still + 1 : 0;
+    last = window.scrollY;
+    if (still >= 5) resolve(last); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def test_wheel_scrolls_the_page_until_the_viewer_is_focused_or_ctrl_is_held(
+    page, site: Site, pyspy_svg: bytes
+):
+    mount(page, url=site.put("/svg/pyspy.svg", pyspy_svg))
+    # a page taller than the window, the viewer in sight after scrolling a little
+    page.evaluate(
+        "document.body.prepend(Object.assign(document.createElement('div'), "
+        "{style: 'height: 300px'}));"
+        "document.body.append(Object.assign(document.createElement('div'), "
+        "{style: 'height: 3000px'}))"
+    )
+    page.evaluate("document.activeElement?.blur()")
+
+    def over_canvas() -> None:
+        top, height = page.evaluate(
+            "(() => { const r = document.querySelector('[data-testid=dw-canvas]')"
+            ".getBoundingClientRect(); return [r.top, r.height]; })()"
+        )
+        page.mouse.move(200, top + height / 2)
+
+    over_canvas()
+    page.mouse.wheel(0, 100)
+    page.wait_for_function("window.scrollY > 0")
+    page.evaluate(SCROLL_SETTLED)  # wheel scrolling may be animated
+    assert data_zoom(page) == 1  # the page scrolled, the flamegraph did not zoom
+
+    over_canvas()
+    scrolled = page.evaluate("window.scrollY")
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    page.wait_for_function("+document.querySelector('[data-testid=dw-viewer]').dataset.zoom > 1")
+    assert page.evaluate("window.scrollY") == scrolled
+
+    page.get_by_test_id("dw-reset").click()  # focus is in the viewer now: plain wheel zooms
+    over_canvas()
+    scrolled = page.evaluate("window.scrollY")
+    page.mouse.wheel(0, -300)
+    page.wait_for_function("+document.querySelector('[data-testid=dw-viewer]').dataset.zoom > 1")
+    assert page.evaluate("window.scrollY") == scrolled
+    assert page.js_errors == []
+
+
+DRAG_COVER = """() => {
+  const shadow = document.querySelector('[data-testid=dw-canvas]').shadowRoot;
+  const cover = shadow.querySelector('.dw-drag-cover');
+  return { shown: !cover.hidden, cursor: getComputedStyle(cover).cursor,
+           viewport: getComputedStyle(shadow.querySelector('.dw-viewport')).cursor };
+}"""
+
+
+def test_dragging_shows_the_grabbing_cursor_on_a_cover_not_on_every_frame(
+    page, site: Site, pyspy_svg: bytes
+):
+    mount(page, url=site.put("/svg/pyspy.svg", pyspy_svg))
+    page.get_by_test_id("dw-zoom-in").click()  # something to pan
+    box = page.get_by_test_id("dw-canvas").bounding_box()
+    mid = box["y"] + box["height"] / 2
+    assert page.evaluate(DRAG_COVER)["shown"] is False
+    page.mouse.move(box["x"] + 300, mid)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, mid - 10, steps=5)
+    during = page.evaluate(DRAG_COVER)
+    # the viewport's own (inherited) cursor never changes, so the frames are not restyled
+    assert during == {"shown": True, "cursor": "grabbing", "viewport": "grab"}
+    page.mouse.up()
+    assert page.evaluate(DRAG_COVER) == {"shown": False, "cursor": "grabbing", "viewport": "grab"}
+    # a plain click after the drag still zooms to a frame
+    frame(page, "build (bench.py:12)").click()
+    assert float(page.get_attribute("[data-testid=dw-viewer]", "data-frame-zoom")) > 1
+    assert page.js_errors == []
+
+
 def test_clicking_a_frame_zooms_to_it_and_reset_undoes_it(page, site: Site, pyspy_svg: bytes):
     mount(page, url=site.put("/svg/pyspy.svg", pyspy_svg))
     target = frame(page, "build (bench.py:12)")

@@ -1,220 +1,89 @@
-// driftwatch flamegraph viewer: one plain ES module shared by the notebook widget (anywidget)
-// and the dashboard. No build step and no imports, so both surfaces load this exact file.
+// GENERATED FILE, do not edit: bundled by esbuild from driftwatch_nb/js/src/ (entry index.js).
+// Edit the sources there, then run `npm run build` in driftwatch_nb/js (see its README.md).
 //
-// Safety model: the SVG is parsed with DOMParser (a document without a browsing context, so
-// nothing in it runs or loads while parsing), sanitized (scripts, foreign content, event
-// handlers, script-capable links and external fetches removed) and only then adopted into a
-// shadow root, which also keeps the flamegraph's own <style> rules away from the host page.
+// driftwatch flamegraph viewer: one ES module shared by the notebook widget (anywidget) and
+// the dashboard.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-const REFRESHABLE_STATUSES = new Set([400, 401, 403]);
-const ZOOM_MIN = 0.25;
-const ZOOM_MAX = 200;
-const ZOOM_STEP = 1.25;
-const DRAG_THRESHOLD_PX = 4;
-const SEARCH_DEBOUNCE_MS = 150;
-const KERNEL_TIMEOUT_MS = 20000;
-const CHAR_WIDTH_EM = 0.59; // flamegraph.pl's --fontwidth: average glyph width per font size
-const DEFAULT_FILE_NAME = "flamegraph.svg";
-// Per-frame zoom state bits.
-const F_MODIFIED = 1; // x/width/label rewritten; originals saved
-const F_IN = 2; // carries dw-frame-in (grouped layouts)
-const F_HIDDEN = 4; // carries dw-frame-hidden (other layouts)
-
-// Elements dropped wholesale. Anything outside the SVG namespace goes too (XHTML smuggled in
-// through a namespace prefix, for instance), so this list only needs SVG-namespace names.
-const FORBIDDEN_ELEMENTS = new Set([
-  "script",
-  "foreignobject",
-  "handler",
-  "listener",
-  "iframe",
-  "embed",
-  "object",
-  "audio",
-  "video",
-  "canvas",
-  "link",
-  "meta",
-  "base",
-]);
-const ANIMATION_ELEMENTS = new Set(["animate", "set", "animatetransform", "animatemotion", "animatecolor"]);
-const SCRIPT_URL_RE = /(?:java|vb)script\s*:|^\s*data\s*:\s*text\/html/i;
-const EXTERNAL_URL_RE = /url\(\s*(?!['"]?\s*#)[^)]*\)/gi;
-const SAFE_IMAGE_DATA_RE = /^\s*data:image\/(?:png|jpe?g|gif|webp);/i;
-const TITLE_RE = /^([\s\S]*?) \(([\d,.]+) ([^,()]+), ([\d.]+)%\)$/;
-const TITLE_SUFFIX_RE = /^([\s\S]*?) \([^()]*\)$/;
-
-// Rules scoped to the shadow root: they only ever touch the flamegraph, never the host page.
-const SHADOW_CSS = `
-.dw-viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none;
-  user-select: none; -webkit-user-select: none; }
-.dw-viewport.dw-dragging { cursor: grabbing; }
-.dw-stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
-.dw-stage > svg { display: block; overflow: hidden; }
-.dw-fg g.dw-frame-hidden,
-.dw-fg.dw-zoomed .dw-frames > g:not(.dw-frame-in) { visibility: hidden; }
-.dw-fg g.dw-frame-parent { opacity: 0.55; }
-.dw-fg g.dw-frame-match > rect { fill: rgb(230, 0, 230); }
-.dw-fg g.dw-frame-hover > rect { stroke: #111; stroke-width: 1px; vector-effect: non-scaling-stroke; }
-.dw-fg g.dw-frame-focus > rect { stroke: #111; stroke-width: 1.5px; vector-effect: non-scaling-stroke; }
-.dw-fg text#search, .dw-fg text#ignorecase, .dw-fg text#unzoom, .dw-fg text#matched,
-.dw-fg text#details { display: none; }
-`;
-
-const ICONS = {
-  zoomIn:
-    '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14M5 7h4M7 5v4"/></svg>',
-  zoomOut:
-    '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14M5 7h4"/></svg>',
-  reset:
-    '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 8a5 5 0 1 0 1.6-3.7"/><path d="M3 2.5v3h3"/></svg>',
-  fullscreen:
-    '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10"/></svg>',
-  download:
-    '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10"/></svg>',
-  search:
-    '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14"/></svg>',
+// src/format.js
+var DEFAULT_FILE_NAME = "flamegraph.svg";
+var CHAR_WIDTH_EM = 0.59;
+var ViewerError = class extends Error {
 };
-
-/** An error whose message is meant for the person looking at the viewer. */
-export class ViewerError extends Error {}
-
 function errorText(err) {
   if (err instanceof Error) return err.message || err.name;
   return String(err);
 }
-
-function fileNameFromUrl(url) {
+function fileNameFromUrl(url, baseHref = globalThis.location?.href) {
   try {
-    const path = new URL(url, globalThis.location?.href).pathname;
+    const path = new URL(url, baseHref).pathname;
     const base = decodeURIComponent(path.split("/").pop() || "");
     return base || DEFAULT_FILE_NAME;
   } catch {
     return DEFAULT_FILE_NAME;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Sanitizing
-
-function stripExternalUrls(css) {
-  return css
-    .replace(/@import[^;]*;?/gi, "")
-    .replace(EXTERNAL_URL_RE, "none");
+function fitLabel(name, px, fontPx) {
+  const chars = Math.floor((px - 3) / (fontPx * CHAR_WIDTH_EM));
+  if (chars < 3) return "";
+  return name.length <= chars ? name : `${name.slice(0, chars - 2)}..`;
 }
-
-function isDangerousAnimation(el) {
-  const target = (el.getAttribute("attributeName") || "").trim().toLowerCase();
-  if (/^on/.test(target) || /(^|:)href$/.test(target)) return true;
-  for (const name of ["to", "from", "by", "values"]) {
-    const value = el.getAttribute(name);
-    if (value && SCRIPT_URL_RE.test(value)) return true;
-  }
-  return false;
+function round4(value) {
+  return String(Math.round(value * 1e4) / 1e4);
 }
-
-function sanitizeAttributes(el, isImage) {
-  const attrs = el.attributes;
-  for (let i = attrs.length - 1; i >= 0; i--) {
-    const attr = attrs[i];
-    const name = attr.localName.toLowerCase();
-    const value = attr.value;
-    let drop = false;
-    if (name.startsWith("on")) {
-      drop = true;
-    } else if (name === "href" || name === "src" || name === "base" || name === "action") {
-      const v = value.trim();
-      drop = !(v.startsWith("#") || (isImage && name === "href" && SAFE_IMAGE_DATA_RE.test(v)));
-    } else if (SCRIPT_URL_RE.test(value)) {
-      drop = true;
-    } else if (value.includes("url(")) {
-      const cleaned = stripExternalUrls(value);
-      if (cleaned !== value) attr.value = cleaned;
+function zoomLabel(zoom) {
+  return `${Math.round(zoom * 100)}%`;
+}
+function formatPercent(percent) {
+  return `${percent.toFixed(2)}%`;
+}
+function frameDetails(t) {
+  return t.count !== null ? `${t.name} — ${t.count} ${t.unit} (${t.percent}%)` : t.name;
+}
+function describeHttpStatus(status, body) {
+  let detail = "";
+  if (body !== null) {
+    const head = body.slice(0, 4096);
+    try {
+      const json = JSON.parse(head);
+      const parts = [json.error, json.message].filter((p) => typeof p === "string" && p);
+      detail = parts.join(": ");
+    } catch {
+      detail = head.replace(/\s+/g, " ").trim().slice(0, 160);
     }
-    if (drop) el.removeAttributeNode(attr);
   }
+  return `HTTP ${status}${detail ? ` (${detail})` : ""}`;
 }
 
-/**
- * Parse and sanitize SVG text. Nothing in the returned tree can run script or fetch from the
- * network; titles, rects, text, groups and styles are kept.
- *
- * @param {string} text SVG source.
- * @returns {{ svg: SVGSVGElement, removed: number }} The sanitized root element (still owned by
- *   a detached XML document) and how many elements were removed.
- * @throws {ViewerError} When the text is empty, not XML, not an SVG, or declares entities.
- */
-export function sanitizeSvg(text) {
-  if (typeof text !== "string" || !text.trim()) {
-    throw new ViewerError("the file is empty");
-  }
-  const rootAt = text.search(/<svg[\s>]/i);
-  const prolog = rootAt >= 0 ? text.slice(0, rootAt) : text.slice(0, 65536);
-  if (/<!ENTITY/i.test(prolog)) {
-    throw new ViewerError("the SVG declares XML entities, which flamegraphs never need");
-  }
-  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
-  const problem = doc.getElementsByTagName("parsererror")[0];
-  if (problem) {
-    const detail = (problem.textContent || "").replace(/\s+/g, " ").trim().slice(0, 200);
-    throw new ViewerError(`the file is not well-formed XML (${detail || "parse error"})`);
-  }
-  const root = doc.documentElement;
-  if (!root || root.localName !== "svg" || root.namespaceURI !== SVG_NS) {
-    throw new ViewerError("the file is XML but its root element is not an SVG <svg>");
-  }
-  let removed = 0;
-  const all = root.getElementsByTagName("*");
-  const elements = [root];
-  for (let i = 0; i < all.length; i++) elements.push(all[i]);
-  for (const el of elements) {
-    if (!el.isConnected) continue; // inside a subtree removed earlier
-    const name = el.localName.toLowerCase();
-    if (
-      el.namespaceURI !== SVG_NS ||
-      FORBIDDEN_ELEMENTS.has(name) ||
-      (ANIMATION_ELEMENTS.has(name) && isDangerousAnimation(el))
-    ) {
-      el.remove();
-      removed++;
-      continue;
-    }
-    if (el.attributes.length) sanitizeAttributes(el, name === "image");
-    if (name === "style") el.textContent = stripExternalUrls(el.textContent || "");
-  }
-  return { svg: root, removed };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Flamegraph index: one pass over the frames after load, names parsed lazily.
-
-function firstChildNamed(g, name) {
-  for (let c = g.firstElementChild; c; c = c.nextElementSibling) {
-    if (c.localName === name) return c;
-  }
-  return null;
-}
-
-function attrOf(rect, g, name) {
-  const v = rect.getAttribute(name);
-  return v === null ? g.getAttribute(name) : v;
-}
-
-/**
- * Parse a flamegraph frame title such as "func (1,234 samples, 12.34%)".
- *
- * @param {string} title The <title> text.
- * @returns {{ name: string, count: string | null, unit: string | null, percent: string | null }}
- */
-export function parseFrameTitle(title) {
+// src/frames.js
+var TITLE_RE = /^([\s\S]*?) \(([\d,.]+) ([^,()]+), ([\d.]+)%\)$/;
+var TITLE_SUFFIX_RE = /^([\s\S]*?) \([^()]*\)$/;
+var PERCENT_HOLDER_WIDTH = 1180;
+function parseFrameTitle(title) {
   const text = (title || "").trim();
   const m = TITLE_RE.exec(text);
   if (m) return { name: m[1], count: m[2], unit: m[3], percent: m[4] };
   const s = TITLE_SUFFIX_RE.exec(text);
   return { name: s ? s[1] : text, count: null, unit: null, percent: null };
 }
-
+function firstChildNamed(g, name) {
+  for (let c = g.firstElementChild; c; c = c.nextElementSibling) {
+    if (c.localName === name) return c;
+  }
+  return null;
+}
+function attrOf(rect, g, name) {
+  const v = rect.getAttribute(name);
+  return (v === null ? g.getAttribute(name) : v) ?? "";
+}
+function attr(node, name) {
+  return node?.getAttribute(name) || "";
+}
+function ownerSvg(el2) {
+  return (
+    /** @type {SVGElement} */
+    el2.ownerSVGElement ?? null
+  );
+}
 function indexFrames(svg) {
   const groups = svg.getElementsByTagName("g");
   const els = [];
@@ -231,8 +100,8 @@ function indexFrames(svg) {
     const g = groups[i];
     const title = firstChildNamed(g, "title");
     const rect = title && firstChildNamed(g, "rect");
-    if (!rect) continue;
-    const w = parseFloat(rect.getAttribute("width"));
+    if (!title || !rect) continue;
+    const w = parseFloat(attr(rect, "width"));
     const x = parseFloat(rect.getAttribute("x") || "0");
     if (!Number.isFinite(w) || !Number.isFinite(x)) continue;
     els.push(g);
@@ -255,36 +124,36 @@ function indexFrames(svg) {
   }
   const n = els.length;
   if (!n) return null;
-  // Frames sharing one parent that holds nothing else can be hidden by one class on the stage.
-  const holder = els[0].parentNode;
+  const holder = (
+    /** @type {Element} */
+    els[0].parentNode
+  );
   let grouped = true;
   for (let i = 1; i < n && grouped; i++) grouped = els[i].parentNode === holder;
   if (grouped) {
-    let groups = 0;
-    for (let c = holder.firstElementChild; c; c = c.nextElementSibling) groups += c.localName === "g";
-    grouped = groups === n;
+    let count = 0;
+    for (let c = holder.firstElementChild; c; c = c.nextElementSibling) count += Number(c.localName === "g");
+    grouped = count === n;
   }
   let root = 0;
   for (let i = 1; i < n; i++) if (ws[i] > ws[root]) root = i;
-  const percent = (rects[root].getAttribute("width") || "").trim().endsWith("%");
-  // Pixels per layout unit, for fitting labels: percent layouts (inferno, py-spy) sit in an
-  // <svg id="frames" width="1180">, absolute ones (flamegraph.pl) are already in pixels.
+  const percent = attr(rects[root], "width").trim().endsWith("%");
   let pxPerUnit = 1;
   if (percent) {
-    const holder = rects[root].ownerSVGElement;
-    const holderWidth = parseFloat(holder?.getAttribute("width") || "");
-    const isAbs = holder && !(holder.getAttribute("width") || "").includes("%");
-    pxPerUnit = (isAbs && holderWidth > 0 ? holderWidth : 1180) / 100;
+    const frameSvg = ownerSvg(rects[root]);
+    const holderWidth = parseFloat(attr(frameSvg, "width"));
+    const isAbs = frameSvg && !attr(frameSvg, "width").includes("%");
+    pxPerUnit = (isAbs && holderWidth > 0 ? holderWidth : PERCENT_HOLDER_WIDTH) / 100;
   }
   let textDx = percent ? 0.25 : 3;
   const t0 = texts[root];
   if (t0) {
-    const tx = parseFloat(t0.getAttribute("x") || "");
+    const tx = parseFloat(attr(t0, "x"));
     if (Number.isFinite(tx) && tx >= xs[root]) textDx = tx - xs[root];
   }
   let totalSamples = 0;
   if (haveSamples) {
-    const holderTotal = parseFloat(rects[root].ownerSVGElement?.getAttribute("total_samples") || "");
+    const holderTotal = parseFloat(attr(ownerSvg(rects[root]), "total_samples"));
     totalSamples = Number.isFinite(holderTotal) && holderTotal > 0 ? holderTotal : sw[root];
   }
   return {
@@ -307,132 +176,187 @@ function indexFrames(svg) {
     textDx,
     holder,
     grouped,
-    rootBelow: null, // computed on first zoom
+    rootBelow: null,
     names: null,
     indexOf: new Map(els.map((g, i) => [g, i])),
-    state: new Uint8Array(n), // F_* bits
-    orig: null, // original attribute strings, captured on first zoom
-    matched: new Uint8Array(n),
+    state: new Uint8Array(n),
+    orig: null,
+    label: null,
+    matched: new Uint8Array(n)
   };
 }
-
 function frameNames(fi) {
   if (!fi.names) {
     const names = new Array(fi.n);
-    for (let i = 0; i < fi.n; i++) names[i] = parseFrameTitle(fi.titles[i].textContent).name;
+    for (let i = 0; i < fi.n; i++) names[i] = parseFrameTitle(fi.titles[i].textContent || "").name;
     fi.names = names;
   }
   return fi.names;
 }
-
-/**
- * Percentage of samples covered by frames matching `re`, the way flamegraph.pl computes it:
- * sum of widths of the top-most non-overlapping matches divided by the root width.
- *
- * @param {object} fi Frame index.
- * @param {RegExp} re Pattern tested against function names.
- * @returns {{ percent: number, hits: Uint8Array }}
- */
-function matchFrames(fi, re) {
-  const names = frameNames(fi);
-  const xs = fi.sx || fi.xs;
-  const ws = fi.sw || fi.ws;
-  const hits = new Uint8Array(fi.n);
-  const widest = new Map();
-  for (let i = 0; i < fi.n; i++) {
-    if (!re.test(names[i])) continue;
-    hits[i] = 1;
-    const prev = widest.get(xs[i]);
-    if (prev === undefined || ws[i] > prev) widest.set(xs[i], ws[i]);
-  }
-  const keys = Array.from(widest.keys()).sort((a, b) => a - b);
-  const total = fi.sw ? fi.totalSamples : fi.width;
-  const fudge = total * 1e-7;
-  let count = 0;
-  let lastX = -Infinity;
-  let lastW = 0;
-  for (const x of keys) {
-    const w = widest.get(x);
-    if (x >= lastX + lastW - fudge) {
-      count += w;
-      lastX = x;
-      lastW = w;
+function rootIsBelow(fi, naturalHeight) {
+  if (!fi) return true;
+  if (fi.rootBelow === null) fi.rootBelow = fi.ys[fi.root] >= naturalHeight / 2 || fi.n === 1;
+  return fi.rootBelow;
+}
+function frameOfNode(fi, target, stop) {
+  if (!fi) return -1;
+  let node = target;
+  while (node && node !== stop) {
+    if (
+      /** @type {Element} */
+      node.localName === "g"
+    ) {
+      const i = fi.indexOf.get(
+        /** @type {Element} */
+        node
+      );
+      if (i !== void 0) return i;
     }
+    node = node.parentNode;
   }
-  return { percent: total > 0 ? (100 * count) / total : 0, hits };
+  return -1;
 }
 
-function fitLabel(name, px, fontPx) {
-  const chars = Math.floor((px - 3) / (fontPx * CHAR_WIDTH_EM));
-  if (chars < 3) return "";
-  return name.length <= chars ? name : `${name.slice(0, chars - 2)}..`;
+// src/sanitize.js
+var SVG_NS = "http://www.w3.org/2000/svg";
+var FORBIDDEN_ELEMENTS = /* @__PURE__ */ new Set([
+  "script",
+  "foreignobject",
+  "handler",
+  "listener",
+  "iframe",
+  "embed",
+  "object",
+  "audio",
+  "video",
+  "canvas",
+  "link",
+  "meta",
+  "base"
+]);
+var ANIMATION_ELEMENTS = /* @__PURE__ */ new Set(["animate", "set", "animatetransform", "animatemotion", "animatecolor"]);
+var SCRIPT_URL_RE = /(?:java|vb)script\s*:|^\s*data\s*:\s*text\/html/i;
+var EXTERNAL_URL_RE = /url\(\s*(?!['"]?\s*#)[^)]*\)/gi;
+var SAFE_IMAGE_DATA_RE = /^\s*data:image\/(?:png|jpe?g|gif|webp);/i;
+var LINK_ATTRIBUTES = /* @__PURE__ */ new Set(["href", "src", "base", "action"]);
+function stripExternalUrls(css) {
+  return css.replace(/@import[^;]*;?/gi, "").replace(EXTERNAL_URL_RE, "none");
+}
+function isForbiddenElement(localName, namespaceURI) {
+  return namespaceURI !== SVG_NS || FORBIDDEN_ELEMENTS.has(localName.toLowerCase());
+}
+function isAnimationElement(localName) {
+  return ANIMATION_ELEMENTS.has(localName.toLowerCase());
+}
+function isDangerousAnimation(getAttribute) {
+  const target = (getAttribute("attributeName") || "").trim().toLowerCase();
+  if (/^on/.test(target) || /(^|:)href$/.test(target)) return true;
+  for (const name of ["to", "from", "by", "values"]) {
+    const value = getAttribute(name);
+    if (value && SCRIPT_URL_RE.test(value)) return true;
+  }
+  return false;
+}
+function sanitizeAttributeValue(localName, value, isImage) {
+  const name = localName.toLowerCase();
+  if (name.startsWith("on")) return null;
+  if (LINK_ATTRIBUTES.has(name)) {
+    const v = value.trim();
+    const safe = v.startsWith("#") || isImage && name === "href" && SAFE_IMAGE_DATA_RE.test(v);
+    return safe ? value : null;
+  }
+  if (SCRIPT_URL_RE.test(value)) return null;
+  if (value.includes("url(")) return stripExternalUrls(value);
+  return value;
+}
+function precheckSvgText(text) {
+  if (typeof text !== "string" || !text.trim()) return "the file is empty";
+  const rootAt = text.search(/<svg[\s>]/i);
+  const prolog = rootAt >= 0 ? text.slice(0, rootAt) : text.slice(0, 65536);
+  if (/<!ENTITY/i.test(prolog)) return "the SVG declares XML entities, which flamegraphs never need";
+  return null;
+}
+function sanitizeAttributes(el2, isImage) {
+  const attrs = el2.attributes;
+  for (let i = attrs.length - 1; i >= 0; i--) {
+    const attr2 = attrs[i];
+    const next = sanitizeAttributeValue(attr2.localName, attr2.value, isImage);
+    if (next === null) el2.removeAttributeNode(attr2);
+    else if (next !== attr2.value) attr2.value = next;
+  }
+}
+function sanitizeSvg(text) {
+  const refused = precheckSvgText(text);
+  if (refused) throw new ViewerError(refused);
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const problem = doc.getElementsByTagName("parsererror")[0];
+  if (problem) {
+    const detail = (problem.textContent || "").replace(/\s+/g, " ").trim().slice(0, 200);
+    throw new ViewerError(`the file is not well-formed XML (${detail || "parse error"})`);
+  }
+  const root = doc.documentElement;
+  if (!root || root.localName !== "svg" || root.namespaceURI !== SVG_NS) {
+    throw new ViewerError("the file is XML but its root element is not an SVG <svg>");
+  }
+  let removed = 0;
+  const all = root.getElementsByTagName("*");
+  const elements = [root];
+  for (let i = 0; i < all.length; i++) elements.push(all[i]);
+  for (const el2 of elements) {
+    if (!el2.isConnected) continue;
+    const name = el2.localName.toLowerCase();
+    if (isForbiddenElement(name, el2.namespaceURI) || isAnimationElement(name) && isDangerousAnimation((a) => el2.getAttribute(a))) {
+      el2.remove();
+      removed++;
+      continue;
+    }
+    if (el2.attributes.length) sanitizeAttributes(el2, name === "image");
+    if (name === "style") el2.textContent = stripExternalUrls(el2.textContent || "");
+  }
+  return { svg: (
+    /** @type {SVGSVGElement} */
+    /** @type {unknown} */
+    root
+  ), removed };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The viewer
-
+// src/dom.js
+var SHADOW_CSS = `
+.dw-viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none;
+  user-select: none; -webkit-user-select: none; }
+.dw-drag-cover { position: absolute; inset: 0; cursor: grabbing; }
+.dw-drag-cover[hidden] { display: none; }
+.dw-stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
+.dw-stage > svg { display: block; overflow: hidden; }
+.dw-fg g.dw-frame-hidden,
+.dw-fg.dw-zoomed .dw-frames > g:not(.dw-frame-in) { visibility: hidden; }
+.dw-fg g.dw-frame-parent { opacity: 0.55; }
+.dw-fg g.dw-frame-match > rect { fill: rgb(230, 0, 230); }
+.dw-fg g.dw-frame-hover > rect { stroke: #111; stroke-width: 1px; vector-effect: non-scaling-stroke; }
+.dw-fg g.dw-frame-focus > rect { stroke: #111; stroke-width: 1.5px; vector-effect: non-scaling-stroke; }
+.dw-fg text#search, .dw-fg text#ignorecase, .dw-fg text#unzoom, .dw-fg text#matched,
+.dw-fg text#details { display: none; }
+`;
+var ICONS = {
+  zoomIn: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14M5 7h4M7 5v4"/></svg>',
+  zoomOut: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14M5 7h4"/></svg>',
+  reset: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 8a5 5 0 1 0 1.6-3.7"/><path d="M3 2.5v3h3"/></svg>',
+  fullscreen: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10"/></svg>',
+  download: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10"/></svg>',
+  search: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14"/></svg>'
+};
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
+  if (text !== void 0) node.textContent = text;
   return node;
 }
-
 function iconButton(testid, label, icon) {
   const b = el("button", { type: "button", class: "dw-btn", "data-testid": testid, "aria-label": label, title: label });
-  b.innerHTML = icon; // trusted constant
+  b.innerHTML = icon;
   return b;
 }
-
-/**
- * Mount a flamegraph viewer into `el`.
- *
- * The SVG is fetched in the browser through `url` (`credentials: "omit"`). On HTTP 400/401/403
- * (an expired signed URL; Supabase answers JSON errors with 400) `refreshUrl()` is called once
- * and the new URL tried; when the network fails, or the storage still refuses, `fallbackBytes()`
- * supplies the SVG text (the notebook kernel's copy). When everything fails the viewer shows an
- * error saying why.
- *
- * @param {HTMLElement} host Element to render into (its content is replaced).
- * @param {object} [options]
- * @param {string} [options.url] Signed URL of the SVG.
- * @param {string} [options.svgText] SVG text to show when there is no URL.
- * @param {string} [options.fileName] Name used for downloads (default: from the URL).
- * @param {() => Promise<string>} [options.refreshUrl] Returns a fresh signed URL.
- * @param {() => Promise<string>} [options.fallbackBytes] Returns the SVG text by another route.
- * @param {number} [options.height] Maximum canvas height in CSS pixels (default 480); a
- *   shorter flamegraph gets a canvas just tall enough for it.
- * @param {(status: string) => void} [options.onStatus] Called with "loading", "ready" or
- *   "error: <message>".
- * @param {(matched: string) => void} [options.onMatched] Called with "12.34%" after a search,
- *   "" when the search is cleared.
- * @returns {{ setUrl(url: string): Promise<void>, setSvgText(text: string): Promise<void>,
- *   setFileName(name: string): void, setHeight(px: number): void, search(pattern: string): void,
- *   reset(): void, destroy(): void }}
- */
-export function mountViewer(host, options = {}) {
-  const opts = { ...options };
-  let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
-  let loadToken = 0;
-  let bytes = null; // original bytes, for download
-  let svg = null;
-  let fi = null; // frame index
-  let natural = { w: 1200, h: 800 };
-  let base = 1; // scale that fits the SVG's width into the viewport
-  let zoom = 1;
-  let tx = 0;
-  let ty = 0;
-  let atHome = true;
-  let fontPx = 12;
-  let fontMeasured = false;
-  let vpSize = { w: 0, h: 0 }; // cached so that interactions never force a layout
-  let focus = -1;
-  let hover = -1;
-  let searchTimer = 0;
-  let destroyed = false;
-  const cleanups = [];
-
-  // -- DOM -------------------------------------------------------------------------------------
+function buildViewerDom(host, fileName) {
   host.replaceChildren();
   const root = el("div", {
     class: "dw-viewer",
@@ -441,13 +365,13 @@ export function mountViewer(host, options = {}) {
     "data-frame-zoom": "1",
     "data-status": "loading",
     "data-fullscreen": "false",
-    tabindex: "0",
+    tabindex: "0"
   });
   const toolbar = el("div", { class: "dw-toolbar", role: "toolbar", "aria-label": "Flamegraph tools" });
   const zoomOutBtn = iconButton("dw-zoom-out", "Zoom out", ICONS.zoomOut);
   const zoomInBtn = iconButton("dw-zoom-in", "Zoom in", ICONS.zoomIn);
   const resetBtn = iconButton("dw-reset", "Reset zoom (double-click)", ICONS.reset);
-  const zoomLabel = el("span", { class: "dw-zoom-label", "data-testid": "dw-zoom-label" }, "100%");
+  const zoomLabel2 = el("span", { class: "dw-zoom-label", "data-testid": "dw-zoom-label" }, "100%");
   const searchWrap = el("label", { class: "dw-search" });
   searchWrap.innerHTML = ICONS.search;
   const searchInput = el("input", {
@@ -456,7 +380,7 @@ export function mountViewer(host, options = {}) {
     placeholder: "Search frames (regex)",
     "aria-label": "Search frames by regular expression",
     spellcheck: "false",
-    autocomplete: "off",
+    autocomplete: "off"
   });
   searchWrap.append(searchInput);
   const searchError = el("span", { class: "dw-search-error", "data-testid": "dw-search-error", role: "alert" });
@@ -467,47 +391,460 @@ export function mountViewer(host, options = {}) {
   const fullscreenBtn = iconButton("dw-fullscreen", "Full screen", ICONS.fullscreen);
   const sep = () => el("span", { class: "dw-sep", "aria-hidden": "true" });
   toolbar.append(
-    zoomOutBtn, zoomInBtn, resetBtn, zoomLabel, sep(), searchWrap, matchedEl, searchError,
-    spacer, nameEl, downloadBtn, fullscreenBtn,
+    zoomOutBtn,
+    zoomInBtn,
+    resetBtn,
+    zoomLabel2,
+    sep(),
+    searchWrap,
+    matchedEl,
+    searchError,
+    spacer,
+    nameEl,
+    downloadBtn,
+    fullscreenBtn
   );
-
   const canvas = el("div", { class: "dw-canvas", "data-testid": "dw-canvas" });
   const shadow = canvas.attachShadow({ mode: "open" });
   const shadowStyle = document.createElement("style");
   shadowStyle.textContent = SHADOW_CSS;
   const viewport = el("div", { class: "dw-viewport", part: "viewport" });
   const stage = el("div", { class: "dw-stage" });
-  viewport.append(stage);
+  const dragCover = el("div", { class: "dw-drag-cover", hidden: "" });
+  viewport.append(stage, dragCover);
   shadow.append(shadowStyle, viewport);
   const overlay = el("div", { class: "dw-overlay", "data-testid": "dw-loading" }, "Loading flamegraph…");
   const errorEl = el("div", { class: "dw-error", "data-testid": "dw-error", role: "alert", hidden: "" });
   const canvasWrap = el("div", { class: "dw-canvas-wrap" });
   canvasWrap.append(canvas, overlay, errorEl);
-
   const statusbar = el("div", { class: "dw-statusbar" });
   const details = el("span", { class: "dw-details", "data-testid": "dw-details" });
-  const hint = el("span", { class: "dw-hint" }, "Click a frame to zoom · wheel to zoom · drag to pan");
+  const hint = el(
+    "span",
+    { class: "dw-hint" },
+    "Click a frame to zoom · wheel to zoom (Ctrl+wheel until focused) · drag to pan"
+  );
   statusbar.append(details, hint);
   root.append(toolbar, canvasWrap, statusbar);
   host.append(root);
-  setHeight(opts.height ?? 480);
+  return {
+    root,
+    zoomInBtn,
+    zoomOutBtn,
+    resetBtn,
+    zoomLabel: zoomLabel2,
+    searchInput,
+    searchError,
+    matchedEl,
+    nameEl,
+    downloadBtn,
+    fullscreenBtn,
+    viewport,
+    stage,
+    dragCover,
+    overlay,
+    errorEl,
+    details
+  };
+}
+function downloadBytes(parent, bytes, fileName) {
+  const blob = new Blob([
+    /** @type {BlobPart} */
+    bytes
+  ], { type: "image/svg+xml" });
+  const href = URL.createObjectURL(blob);
+  const a = el("a", { href, download: fileName, hidden: "" });
+  parent.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 6e4);
+}
 
+// src/fetch.js
+var REFRESHABLE_STATUSES = /* @__PURE__ */ new Set([400, 401, 403]);
+var KERNEL_TIMEOUT_MS = 2e4;
+async function describeHttpError(res) {
+  let body = null;
+  try {
+    body = await res.text();
+  } catch {
+  }
+  return describeHttpStatus(res.status, body);
+}
+async function acquireSvg(url, options) {
+  const doFetch = options.fetch ?? ((u, init) => fetch(u, init));
+  const isCurrent = options.isCurrent ?? (() => true);
+  const problems = [];
+  let current = url;
+  let refreshed = false;
+  for (; ; ) {
+    let res;
+    try {
+      res = await doFetch(current, { credentials: "omit" });
+    } catch (err) {
+      problems.push(`the network request failed (${errorText(err)})`);
+      break;
+    }
+    if (!isCurrent()) return null;
+    if (res.ok) {
+      const buf = new Uint8Array(await res.arrayBuffer());
+      return { text: new TextDecoder("utf-8").decode(buf), original: buf };
+    }
+    const status = res.status;
+    problems.push(`the storage answered ${await describeHttpError(res)}`);
+    if (REFRESHABLE_STATUSES.has(status) && !refreshed && options.refreshUrl) {
+      refreshed = true;
+      try {
+        const next = await options.refreshUrl();
+        if (!isCurrent()) return null;
+        if (typeof next !== "string" || !next) throw new Error("no URL was returned");
+        current = next;
+        continue;
+      } catch (err) {
+        problems.push(`refreshing the signed URL failed (${errorText(err)})`);
+      }
+    }
+    break;
+  }
+  if (options.fallbackBytes) {
+    try {
+      const text = await options.fallbackBytes();
+      if (!isCurrent()) return null;
+      if (typeof text === "string" && text) return { text, original: new TextEncoder().encode(text) };
+      problems.push("the kernel has no copy of the file");
+    } catch (err) {
+      problems.push(`asking the kernel for the file failed (${errorText(err)})`);
+    }
+  }
+  throw new ViewerError(`Could not load ${options.fileName}: ${problems.join("; ")}.`);
+}
+function createKernelChannel(model, options = {}) {
+  const timeoutMs = options.timeoutMs ?? KERNEL_TIMEOUT_MS;
+  const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = options.clearTimer ?? ((t) => clearTimeout(t));
+  const pending = /* @__PURE__ */ new Map();
+  return {
+    ask(type) {
+      pending.get(type)?.reject(new Error("superseded by a newer request"));
+      return new Promise((resolve, reject) => {
+        const timer = setTimer(() => {
+          pending.delete(type);
+          reject(new Error(`the kernel did not answer within ${timeoutMs / 1e3} s`));
+        }, timeoutMs);
+        const settle = (fn) => (value) => {
+          clearTimer(timer);
+          pending.delete(type);
+          fn(value);
+        };
+        pending.set(type, { resolve: settle(resolve), reject: settle(reject) });
+        model.send({ type });
+      });
+    },
+    waiting(type) {
+      return pending.has(type);
+    },
+    answer(type, value) {
+      pending.get(type)?.resolve(value);
+    },
+    fail(type, reason) {
+      pending.get(type)?.reject(reason);
+    },
+    closeAll(reason) {
+      for (const p of Array.from(pending.values())) p.reject(reason);
+    }
+  };
+}
+
+// src/fullscreen.js
+function createFullscreen(root, button) {
+  const isFallback = () => root.classList.contains("dw-fs-fallback");
+  const isOn = () => document.fullscreenElement === root || isFallback();
+  function sync() {
+    const on = isOn();
+    root.dataset.fullscreen = String(on);
+    button.setAttribute("aria-pressed", String(on));
+    button.title = on ? "Exit full screen" : "Full screen";
+  }
+  async function toggle() {
+    if (isFallback()) {
+      root.classList.remove("dw-fs-fallback");
+    } else if (document.fullscreenElement === root) {
+      try {
+        await document.exitFullscreen();
+      } catch {
+      }
+    } else {
+      try {
+        if (!root.requestFullscreen) throw new Error("no Fullscreen API");
+        await root.requestFullscreen();
+      } catch {
+        root.classList.add("dw-fs-fallback");
+      }
+    }
+    sync();
+  }
+  function exit() {
+    if (document.fullscreenElement === root) document.exitFullscreen().catch(() => {
+    });
+  }
+  return { toggle, sync, isOn, isFallback, exit };
+}
+
+// src/zoom.js
+var ZOOM_MIN = 0.25;
+var ZOOM_MAX = 200;
+var ZOOM_STEP = 1.25;
+var DRAG_THRESHOLD_PX = 4;
+function initialView() {
+  return { naturalW: 1200, naturalH: 800, base: 1, zoom: 1, tx: 0, ty: 0, atHome: true };
+}
+function naturalSize(getAttribute) {
+  const vb = (getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+  if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
+    return { w: vb[2], h: vb[3], viewBox: false };
+  }
+  const w = parseFloat(getAttribute("width") || "");
+  const h = parseFloat(getAttribute("height") || "");
+  const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(getAttribute(a)).includes("%");
+  return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
+}
+function fitWidth(view, viewportW) {
+  return { ...view, base: viewportW / view.naturalW };
+}
+function scaleOf(view) {
+  return view.base * view.zoom;
+}
+function contentHeight(view) {
+  return view.naturalH * view.base;
+}
+function clampView(view, vp) {
+  const s = scaleOf(view);
+  const cw = view.naturalW * s;
+  const ch = view.naturalH * s;
+  const tx = cw <= vp.w ? Math.min(Math.max(view.tx, 0), vp.w - cw) : Math.min(Math.max(view.tx, vp.w - cw), 0);
+  const ty = ch <= vp.h ? Math.min(Math.max(view.ty, 0), vp.h - ch) : Math.min(Math.max(view.ty, vp.h - ch), 0);
+  return tx === view.tx && ty === view.ty ? view : { ...view, tx, ty };
+}
+function transformOf(view) {
+  return `translate(${view.tx}px, ${view.ty}px) scale(${scaleOf(view)})`;
+}
+function homeView(view, viewportH, rootBelow) {
+  const ch = contentHeight(view);
+  const ty = ch > viewportH && rootBelow ? viewportH - ch : 0;
+  return { ...view, zoom: 1, tx: 0, ty, atHome: true };
+}
+function zoomAt(view, factor, px, py) {
+  const next = Math.min(Math.max(view.zoom * factor, ZOOM_MIN), ZOOM_MAX);
+  if (next === view.zoom) return view;
+  const ratio = next / view.zoom;
+  return {
+    ...view,
+    zoom: next,
+    tx: px - (px - view.tx) * ratio,
+    ty: py - (py - view.ty) * ratio,
+    atHome: false
+  };
+}
+function panTo(view, tx, ty) {
+  return { ...view, tx, ty, atHome: false };
+}
+function keepRowAt(view, screenY, frameY) {
+  return { ...view, zoom: 1, tx: 0, ty: screenY - frameY * view.base, atHome: false };
+}
+function screenYOf(view, frameY) {
+  return frameY * scaleOf(view) + view.ty;
+}
+function wheelFactor(deltaY, deltaMode) {
+  const unit = deltaMode === 1 ? 16 : deltaMode === 2 ? 400 : 1;
+  return Math.exp(-deltaY * unit * 15e-4);
+}
+function isDrag(dx, dy) {
+  return Math.hypot(dx, dy) >= DRAG_THRESHOLD_PX;
+}
+function isWholeGraph({ x0, width, fx, fw }) {
+  return Math.abs(fw - width) < 1e-9 * Math.max(1, width) && Math.abs(fx - x0) < 1e-9;
+}
+function rescaleFrame({ x0, width, fx, fw }, xj, wj) {
+  const eps = width * 1e-9;
+  if (xj + wj <= fx + eps || xj >= fx + fw - eps) return null;
+  const ratio = width / fw;
+  let nx = x0 + (xj - fx) * ratio;
+  let nr = nx + wj * ratio;
+  if (nx < x0) nx = x0;
+  if (nr > x0 + width) nr = x0 + width;
+  return { x: nx, w: nr - nx };
+}
+
+// src/framezoom.js
+var F_MODIFIED = 1;
+var F_IN = 2;
+var F_HIDDEN = 4;
+function captureOriginal(fi, j) {
+  if (!fi.orig || !fi.label) {
+    const n = fi.n;
+    fi.orig = { rx: new Array(n), rw: new Array(n), txs: new Array(n), labels: new Array(n) };
+    fi.label = new Array(n);
+  }
+  const { orig, rects, texts, label } = fi;
+  orig.rx[j] = rects[j].getAttribute("x");
+  orig.rw[j] = rects[j].getAttribute("width");
+  const t = texts[j];
+  orig.txs[j] = t ? t.getAttribute("x") : null;
+  orig.labels[j] = t ? t.textContent : null;
+  label[j] = orig.labels[j];
+}
+function restoreFrame(fi, j) {
+  const { rects, texts, els, orig, label, state } = fi;
+  const s = state[j];
+  if (s & F_MODIFIED && orig && label) {
+    const rx = orig.rx[j];
+    if (rx === null) rects[j].removeAttribute("x");
+    else rects[j].setAttribute("x", rx);
+    rects[j].setAttribute("width", orig.rw[j] ?? "");
+    const t = texts[j];
+    if (t) {
+      const txj = orig.txs[j];
+      if (txj !== null) t.setAttribute("x", txj);
+      if (label[j] !== orig.labels[j]) t.textContent = orig.labels[j];
+      label[j] = orig.labels[j];
+    }
+    els[j].classList.remove("dw-frame-parent");
+  }
+  if (s & F_IN) els[j].classList.remove("dw-frame-in");
+  if (s & F_HIDDEN) els[j].classList.remove("dw-frame-hidden");
+  state[j] = 0;
+}
+function restoreFrames(fi, stage) {
+  stage.classList.remove("dw-zoomed");
+  const { state, n } = fi;
+  for (let j = 0; j < n; j++) if (state[j]) restoreFrame(fi, j);
+}
+function applyFrameZoom(fi, i, { stage, fontPx, naturalH }) {
+  const { xs, ws, ys, els, rects, texts, state, unit, x0, width, pxPerUnit, textDx, grouped } = fi;
+  const names = frameNames(fi);
+  const span = { x0, width, fx: xs[i], fw: ws[i] };
+  const fy = ys[i];
+  const below = rootIsBelow(fi, naturalH);
+  for (let j = 0; j < fi.n; j++) {
+    const s = state[j];
+    const to = rescaleFrame(span, xs[j], ws[j]);
+    if (!to) {
+      if (grouped) {
+        if (s & F_IN) {
+          els[j].classList.remove("dw-frame-in");
+          state[j] = s & ~F_IN;
+        }
+      } else if (!(s & F_HIDDEN)) {
+        els[j].classList.add("dw-frame-hidden");
+        state[j] = s | F_HIDDEN;
+      }
+      continue;
+    }
+    if (grouped) {
+      if (!(s & F_IN)) els[j].classList.add("dw-frame-in");
+    } else if (s & F_HIDDEN) {
+      els[j].classList.remove("dw-frame-hidden");
+    }
+    if (!(s & F_MODIFIED)) captureOriginal(fi, j);
+    state[j] = (grouped ? F_IN : 0) | F_MODIFIED;
+    rects[j].setAttribute("x", `${to.x.toFixed(4)}${unit}`);
+    rects[j].setAttribute("width", `${to.w.toFixed(4)}${unit}`);
+    const t = texts[j];
+    const drawn = (
+      /** @type {(string | null)[]} */
+      fi.label
+    );
+    if (t) {
+      t.setAttribute("x", `${(to.x + textDx).toFixed(4)}${unit}`);
+      const label = fitLabel(names[j], to.w * pxPerUnit, fontPx);
+      if (label !== drawn[j]) {
+        t.textContent = label;
+        drawn[j] = label;
+      }
+    }
+    const parent = j !== i && (below ? ys[j] > fy : ys[j] < fy);
+    els[j].classList.toggle("dw-frame-parent", parent);
+  }
+  if (grouped) stage.classList.add("dw-zoomed");
+  return width / span.fw;
+}
+
+// src/search.js
+function compilePattern(pattern) {
+  try {
+    return { re: new RegExp(pattern, "i"), error: null };
+  } catch (err) {
+    return { re: null, error: `Invalid regex: ${errorText(err).replace(/^Invalid regular expression: /, "")}` };
+  }
+}
+function matchFrames({ n, names, xs, ws, total }, re) {
+  const hits = new Uint8Array(n);
+  const widest = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) {
+    if (!re.test(names[i])) continue;
+    hits[i] = 1;
+    const prev = widest.get(xs[i]);
+    if (prev === void 0 || ws[i] > prev) widest.set(xs[i], ws[i]);
+  }
+  const keys = Array.from(widest.keys()).sort((a, b) => a - b);
+  const fudge = total * 1e-7;
+  let count = 0;
+  let lastX = -Infinity;
+  let lastW = 0;
+  for (const x of keys) {
+    const w = (
+      /** @type {number} */
+      widest.get(x)
+    );
+    if (x >= lastX + lastW - fudge) {
+      count += w;
+      lastX = x;
+      lastW = w;
+    }
+  }
+  return { percent: total > 0 ? 100 * count / total : 0, hits };
+}
+function searchFramesOf(fi, names) {
+  return {
+    n: fi.n,
+    names,
+    xs: fi.sx || fi.xs,
+    ws: fi.sw || fi.ws,
+    total: fi.sw ? fi.totalSamples : fi.width
+  };
+}
+
+// src/viewer.js
+var SEARCH_DEBOUNCE_MS = 150;
+var DEFAULT_HEIGHT = 480;
+function mountViewer(host, options = {}) {
+  const opts = { ...options };
+  let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
+  let loadToken = 0;
+  let bytes = null;
+  let svg = null;
+  let fi = null;
+  let view = initialView();
+  let fontPx = 12;
+  let fontMeasured = false;
+  let vpSize = { w: 0, h: 0 };
+  let focus = -1;
+  let hover = -1;
+  let searchTimer;
+  let destroyed = false;
+  const cleanups = [];
+  const dom = buildViewerDom(host, fileName);
+  const { root, viewport, stage, searchInput, matchedEl, searchError, details } = dom;
+  setHeight(opts.height ?? DEFAULT_HEIGHT);
   function listen(target, type, fn, o) {
     target.addEventListener(type, fn, o);
     cleanups.push(() => target.removeEventListener(type, fn, o));
   }
-
-  // -- status ----------------------------------------------------------------------------------
-  function setStatus(status, message) {
+  function setStatus(status, message = "") {
     root.dataset.status = status;
-    overlay.hidden = status !== "loading";
-    if (status === "error") {
-      errorEl.textContent = message;
-      errorEl.hidden = false;
-    } else {
-      errorEl.hidden = true;
-      errorEl.textContent = "";
-    }
+    dom.overlay.hidden = status !== "loading";
+    dom.errorEl.textContent = status === "error" ? message : "";
+    dom.errorEl.hidden = status !== "error";
     const full = status === "error" ? `error: ${message}` : status;
     try {
       opts.onStatus?.(full);
@@ -515,13 +852,10 @@ export function mountViewer(host, options = {}) {
       console.error("driftwatch viewer: onStatus failed", err);
     }
   }
-
   function setHeight(px) {
-    const h = Number(px) > 0 ? Number(px) : 480;
+    const h = Number(px) > 0 ? Number(px) : DEFAULT_HEIGHT;
     root.style.setProperty("--dw-height", `${h}px`);
   }
-
-  // -- transform -------------------------------------------------------------------------------
   function viewportSize() {
     if (!vpSize.w || !vpSize.h) {
       const w = viewport.clientWidth;
@@ -531,70 +865,25 @@ export function mountViewer(host, options = {}) {
     }
     return vpSize;
   }
-
-  function clampAndApply() {
-    const { w: vw, h: vh } = viewportSize();
-    const s = base * zoom;
-    const cw = natural.w * s;
-    const ch = natural.h * s;
-    tx = cw <= vw ? Math.min(Math.max(tx, 0), vw - cw) : Math.min(Math.max(tx, vw - cw), 0);
-    ty = ch <= vh ? Math.min(Math.max(ty, 0), vh - ch) : Math.min(Math.max(ty, vh - ch), 0);
-    stage.style.transform = `translate(${tx}px, ${ty}px) scale(${s})`;
-    const z = Math.round(zoom * 10000) / 10000;
-    root.dataset.zoom = String(z);
-    zoomLabel.textContent = `${Math.round(zoom * 100)}%`;
+  function apply(next) {
+    view = clampView(next, viewportSize());
+    stage.style.transform = transformOf(view);
+    root.dataset.zoom = round4(view.zoom);
+    dom.zoomLabel.textContent = zoomLabel(view.zoom);
   }
-
-  function computeBase() {
-    const { w: vw } = viewportSize();
-    base = vw / natural.w;
-  }
-
-  function rootIsBelow() {
-    if (!fi) return true;
-    if (fi.rootBelow === null) fi.rootBelow = fi.ys[fi.root] >= natural.h / 2 || fi.n === 1;
-    return fi.rootBelow;
-  }
-
   function home() {
-    computeBase();
-    zoom = 1;
-    tx = 0;
-    const ch = natural.h * base;
-    // The height option is a maximum: a short flamegraph gets a short canvas, not blank space.
-    const fitted = `${Math.ceil(ch)}px`;
+    view = fitWidth(view, viewportSize().w);
+    const fitted = `${Math.ceil(contentHeight(view))}px`;
     if (root.style.getPropertyValue("--dw-content-height") !== fitted) {
       root.style.setProperty("--dw-content-height", fitted);
-      vpSize = { w: 0, h: 0 }; // measured again below, once per load or width change
+      vpSize = { w: 0, h: 0 };
     }
-    const { h: vh } = viewportSize();
-    // Flamegraphs grow upwards from the root at the bottom: show the root first.
-    ty = ch > vh && rootIsBelow() ? vh - ch : 0;
-    atHome = true;
-    clampAndApply();
+    apply(homeView(view, viewportSize().h, rootIsBelow(fi, view.naturalH)));
   }
-
-  function zoomAt(factor, px, py) {
-    const next = Math.min(Math.max(zoom * factor, ZOOM_MIN), ZOOM_MAX);
-    if (next === zoom) return;
-    const ratio = next / zoom;
-    tx = px - (px - tx) * ratio;
-    ty = py - (py - ty) * ratio;
-    zoom = next;
-    atHome = false;
-    clampAndApply();
-  }
-
   function zoomCenter(factor) {
     const { w, h } = viewportSize();
-    zoomAt(factor, w / 2, h / 2);
+    apply(zoomAt(view, factor, w / 2, h / 2));
   }
-
-  // -- frame zoom (flamegraph.pl-style: the clicked frame fills the width) ---------------------
-  // Only the frames under the clicked one (and its ancestors) are rewritten. The others are
-  // hidden with visibility (their layout is kept, so undoing is cheap) and, when all frames share
-  // one parent (flamegraph.pl, inferno, py-spy), by a single class on the stage rather than one
-  // class per frame. Nothing here reads layout, so the browser lays out once, after the writes.
   function measureFont() {
     if (fontMeasured || !fi) return;
     fontMeasured = true;
@@ -602,138 +891,37 @@ export function mountViewer(host, options = {}) {
     const px = sample ? parseFloat(getComputedStyle(sample).fontSize) : NaN;
     if (px > 0) fontPx = px;
   }
-
-  function captureOriginal(j) {
-    if (!fi.orig) {
-      const n = fi.n;
-      fi.orig = { rx: new Array(n), rw: new Array(n), txs: new Array(n), labels: new Array(n) };
-      fi.label = new Array(n); // label currently drawn, to skip writes that change nothing
-    }
-    const { orig, rects, texts } = fi;
-    orig.rx[j] = rects[j].getAttribute("x");
-    orig.rw[j] = rects[j].getAttribute("width");
-    const t = texts[j];
-    orig.txs[j] = t ? t.getAttribute("x") : null;
-    orig.labels[j] = t ? t.textContent : null;
-    fi.label[j] = orig.labels[j];
-  }
-
-  function restoreFrame(j) {
-    const { rects, texts, els, orig, state } = fi;
-    const s = state[j];
-    if (s & F_MODIFIED) {
-      if (orig.rx[j] === null) rects[j].removeAttribute("x");
-      else rects[j].setAttribute("x", orig.rx[j]);
-      rects[j].setAttribute("width", orig.rw[j]);
-      const t = texts[j];
-      if (t) {
-        if (orig.txs[j] !== null) t.setAttribute("x", orig.txs[j]);
-        if (fi.label[j] !== orig.labels[j]) t.textContent = orig.labels[j];
-        fi.label[j] = orig.labels[j];
-      }
-      els[j].classList.remove("dw-frame-parent");
-    }
-    if (s & F_IN) els[j].classList.remove("dw-frame-in");
-    if (s & F_HIDDEN) els[j].classList.remove("dw-frame-hidden");
-    state[j] = 0;
-  }
-
   function setFocus(i) {
     if (focus >= 0 && fi) fi.els[focus]?.classList.remove("dw-frame-focus");
     focus = i;
-    if (focus >= 0) fi.els[focus].classList.add("dw-frame-focus");
+    if (focus >= 0 && fi) fi.els[focus].classList.add("dw-frame-focus");
   }
-
   function resetFrames() {
     if (!fi) return;
-    stage.classList.remove("dw-zoomed");
-    const { state, n } = fi;
-    for (let j = 0; j < n; j++) if (state[j]) restoreFrame(j);
+    restoreFrames(fi, stage);
     setFocus(-1);
     root.dataset.frameZoom = "1";
   }
-
   function zoomToFrame(i) {
     if (!fi) return;
-    const fx = fi.xs[i];
-    const fw = fi.ws[i];
-    if (!(fw > 0)) return;
-    const screenY = fi.ys[i] * base * zoom + ty;
-    if (Math.abs(fw - fi.width) < 1e-9 * Math.max(1, fi.width) && Math.abs(fx - fi.x0) < 1e-9) {
+    const span = { x0: fi.x0, width: fi.width, fx: fi.xs[i], fw: fi.ws[i] };
+    if (!(span.fw > 0)) return;
+    const screenY = screenYOf(view, fi.ys[i]);
+    if (isWholeGraph(span)) {
       resetFrames();
     } else {
       measureFont();
-      const { xs, ws, ys, els, rects, texts, state, unit, x0, width, pxPerUnit, textDx } = fi;
-      const grouped = fi.grouped;
-      const names = frameNames(fi);
-      const ratio = width / fw;
-      const eps = width * 1e-9;
-      const fy = ys[i];
-      const below = rootIsBelow();
-      const right = fx + fw;
-      const limit = x0 + width;
-      for (let j = 0; j < fi.n; j++) {
-        const xj = xs[j];
-        const wj = ws[j];
-        const s = state[j];
-        if (xj + wj <= fx + eps || xj >= right - eps) {
-          // Outside the zoomed range: hidden (its attributes may stay rewritten until reset).
-          if (grouped) {
-            if (s & F_IN) {
-              els[j].classList.remove("dw-frame-in");
-              state[j] = s & ~F_IN;
-            }
-          } else if (!(s & F_HIDDEN)) {
-            els[j].classList.add("dw-frame-hidden");
-            state[j] = s | F_HIDDEN;
-          }
-          continue;
-        }
-        if (grouped) {
-          if (!(s & F_IN)) els[j].classList.add("dw-frame-in");
-        } else if (s & F_HIDDEN) {
-          els[j].classList.remove("dw-frame-hidden");
-        }
-        if (!(s & F_MODIFIED)) captureOriginal(j);
-        state[j] = (grouped ? F_IN : 0) | F_MODIFIED;
-        let nx = x0 + (xj - fx) * ratio;
-        let nr = nx + wj * ratio;
-        if (nx < x0) nx = x0;
-        if (nr > limit) nr = limit;
-        const nw = nr - nx;
-        rects[j].setAttribute("x", `${nx.toFixed(4)}${unit}`);
-        rects[j].setAttribute("width", `${nw.toFixed(4)}${unit}`);
-        const t = texts[j];
-        if (t) {
-          t.setAttribute("x", `${(nx + textDx).toFixed(4)}${unit}`);
-          const label = fitLabel(names[j], nw * pxPerUnit, fontPx);
-          if (label !== fi.label[j]) {
-            t.textContent = label;
-            fi.label[j] = label;
-          }
-        }
-        const parent = j !== i && (below ? ys[j] > fy : ys[j] < fy);
-        els[j].classList.toggle("dw-frame-parent", parent);
-      }
-      if (grouped) stage.classList.add("dw-zoomed");
+      const ratio = applyFrameZoom(fi, i, { stage, fontPx, naturalH: view.naturalH });
       setFocus(i);
-      root.dataset.frameZoom = String(Math.round(ratio * 10000) / 10000);
+      root.dataset.frameZoom = round4(ratio);
     }
-    // Fit the width again (the frame now fills it) but keep the frame where the user clicked.
-    computeBase();
-    zoom = 1;
-    tx = 0;
-    ty = screenY - fi.ys[i] * base;
-    atHome = false;
-    clampAndApply();
+    view = fitWidth(view, viewportSize().w);
+    apply(keepRowAt(view, screenY, fi.ys[i]));
   }
-
   function resetAll() {
     resetFrames();
     home();
   }
-
-  // -- search ----------------------------------------------------------------------------------
   function setMatched(text) {
     matchedEl.textContent = text ? `Matched: ${text}` : "";
     matchedEl.hidden = !text;
@@ -743,8 +931,8 @@ export function mountViewer(host, options = {}) {
       console.error("driftwatch viewer: onMatched failed", err);
     }
   }
-
   function applyHighlight(hits) {
+    if (!fi) return;
     const { els, matched, n } = fi;
     for (let i = 0; i < n; i++) {
       const want = hits ? hits[i] : 0;
@@ -754,63 +942,41 @@ export function mountViewer(host, options = {}) {
       }
     }
   }
-
   function runSearch() {
     clearTimeout(searchTimer);
     const pattern = searchInput.value;
     searchError.textContent = "";
     searchInput.removeAttribute("aria-invalid");
     if (!pattern) {
-      if (fi) applyHighlight(null);
+      applyHighlight(null);
       setMatched("");
       return;
     }
-    let re;
-    try {
-      re = new RegExp(pattern, "i");
-    } catch (err) {
+    const { re, error } = compilePattern(pattern);
+    if (!re) {
       searchInput.setAttribute("aria-invalid", "true");
-      searchError.textContent = `Invalid regex: ${errorText(err).replace(/^Invalid regular expression: /, "")}`;
+      searchError.textContent = error;
       return;
     }
     if (!fi) {
-      setMatched(svg ? "0.00%" : "");
+      setMatched(svg ? formatPercent(0) : "");
       return;
     }
-    const { percent, hits } = matchFrames(fi, re);
+    const { percent, hits } = matchFrames(searchFramesOf(fi, frameNames(fi)), re);
     applyHighlight(hits);
-    setMatched(`${percent.toFixed(2)}%`);
+    setMatched(formatPercent(percent));
   }
-
-  // -- hover details ---------------------------------------------------------------------------
-  function frameFromEvent(ev) {
-    if (!fi) return -1;
-    let node = ev.target;
-    while (node && node !== stage) {
-      if (node.localName === "g") {
-        const i = fi.indexOf.get(node);
-        if (i !== undefined) return i;
-      }
-      node = node.parentNode;
-    }
-    return -1;
-  }
-
   function showDetails(i) {
     if (i === hover) return;
-    if (hover >= 0) fi.els[hover]?.classList.remove("dw-frame-hover");
+    if (hover >= 0) fi?.els[hover]?.classList.remove("dw-frame-hover");
     hover = i;
-    if (i < 0) {
+    if (i < 0 || !fi) {
       details.textContent = "";
       return;
     }
     fi.els[i].classList.add("dw-frame-hover");
-    const t = parseFrameTitle(fi.titles[i].textContent);
-    details.textContent =
-      t.count !== null ? `${t.name} — ${t.count} ${t.unit} (${t.percent}%)` : t.name;
+    details.textContent = frameDetails(parseFrameTitle(fi.titles[i].textContent || ""));
   }
-
-  // -- rendering -------------------------------------------------------------------------------
   function clearDrawing() {
     stage.replaceChildren();
     stage.classList.remove("dw-fg", "dw-zoomed");
@@ -822,32 +988,20 @@ export function mountViewer(host, options = {}) {
     root.dataset.frameZoom = "1";
     root.style.removeProperty("--dw-content-height");
   }
-
-  function naturalSize(node) {
-    const vb = (node.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
-    if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
-      return { w: vb[2], h: vb[3], viewBox: false };
-    }
-    const w = parseFloat(node.getAttribute("width") || "");
-    const h = parseFloat(node.getAttribute("height") || "");
-    const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(node.getAttribute(a)).includes("%");
-    return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
-  }
-
   function draw(text) {
     const { svg: clean } = sanitizeSvg(text);
-    const size = naturalSize(clean);
+    const size = naturalSize((name) => clean.getAttribute(name));
     if (size.viewBox) clean.setAttribute("viewBox", `0 0 ${size.w} ${size.h}`);
     clean.setAttribute("width", String(size.w));
     clean.setAttribute("height", String(size.h));
     clean.removeAttribute("style");
     clearDrawing();
-    natural = { w: size.w, h: size.h };
+    view = { ...view, naturalW: size.w, naturalH: size.h };
     const node = document.adoptNode(clean);
     stage.append(node);
     svg = node;
     fi = indexFrames(node);
-    fontMeasured = false; // measured on first frame zoom: no forced style pass during load
+    fontMeasured = false;
     if (fi) {
       stage.classList.add("dw-fg");
       if (fi.grouped) fi.holder.classList.add("dw-frames");
@@ -856,11 +1010,7 @@ export function mountViewer(host, options = {}) {
     if (searchInput.value) runSearch();
     else setMatched("");
   }
-
-  const encoder = new TextEncoder();
-
   async function show(text, original, token) {
-    // Let the loading overlay paint before a large synchronous parse.
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (token !== loadToken || destroyed) return;
     try {
@@ -874,75 +1024,16 @@ export function mountViewer(host, options = {}) {
     bytes = original;
     setStatus("ready");
   }
-
-  async function describeHttpError(res) {
-    let detail = "";
-    try {
-      const body = (await res.text()).slice(0, 4096);
-      try {
-        const json = JSON.parse(body);
-        const parts = [json.error, json.message].filter((p) => typeof p === "string" && p);
-        detail = parts.join(": ");
-      } catch {
-        detail = body.replace(/\s+/g, " ").trim().slice(0, 160);
-      }
-    } catch {
-      // body unreadable: the status alone will do
-    }
-    return `HTTP ${res.status}${detail ? ` (${detail})` : ""}`;
-  }
-
-  async function acquire(url, token) {
-    const problems = [];
-    let current = url;
-    let refreshed = false;
-    for (;;) {
-      let res;
-      try {
-        res = await fetch(current, { credentials: "omit" });
-      } catch (err) {
-        problems.push(`the network request failed (${errorText(err)})`);
-        break;
-      }
-      if (token !== loadToken) return null;
-      if (res.ok) {
-        const buf = new Uint8Array(await res.arrayBuffer());
-        return { text: new TextDecoder("utf-8").decode(buf), original: buf };
-      }
-      const status = res.status;
-      problems.push(`the storage answered ${await describeHttpError(res)}`);
-      if (REFRESHABLE_STATUSES.has(status) && !refreshed && opts.refreshUrl) {
-        refreshed = true;
-        try {
-          const next = await opts.refreshUrl();
-          if (token !== loadToken) return null;
-          if (typeof next !== "string" || !next) throw new Error("no URL was returned");
-          current = next;
-          continue;
-        } catch (err) {
-          problems.push(`refreshing the signed URL failed (${errorText(err)})`);
-        }
-      }
-      break;
-    }
-    if (opts.fallbackBytes) {
-      try {
-        const text = await opts.fallbackBytes();
-        if (token !== loadToken) return null;
-        if (typeof text === "string" && text) return { text, original: encoder.encode(text) };
-        problems.push("the kernel has no copy of the file");
-      } catch (err) {
-        problems.push(`asking the kernel for the file failed (${errorText(err)})`);
-      }
-    }
-    throw new ViewerError(`Could not load ${fileName}: ${problems.join("; ")}.`);
-  }
-
   async function loadUrl(url) {
     const token = ++loadToken;
     setStatus("loading");
     try {
-      const got = await acquire(url, token);
+      const got = await acquireSvg(url, {
+        fileName,
+        refreshUrl: opts.refreshUrl,
+        fallbackBytes: opts.fallbackBytes,
+        isCurrent: () => token === loadToken
+      });
       if (!got || token !== loadToken || destroyed) return;
       await show(got.text, got.original, token);
     } catch (err) {
@@ -952,65 +1043,20 @@ export function mountViewer(host, options = {}) {
       setStatus("error", errorText(err));
     }
   }
-
   async function loadText(text) {
     const token = ++loadToken;
     setStatus("loading");
-    await show(text, encoder.encode(text), token);
+    await show(text, new TextEncoder().encode(text), token);
   }
-
-  // -- full screen -----------------------------------------------------------------------------
-  function isFullscreen() {
-    return document.fullscreenElement === root || root.classList.contains("dw-fs-fallback");
-  }
-
-  function syncFullscreen() {
-    const on = isFullscreen();
-    root.dataset.fullscreen = String(on);
-    fullscreenBtn.setAttribute("aria-pressed", String(on));
-    fullscreenBtn.title = on ? "Exit full screen" : "Full screen";
-  }
-
-  async function toggleFullscreen() {
-    if (root.classList.contains("dw-fs-fallback")) {
-      root.classList.remove("dw-fs-fallback");
-    } else if (document.fullscreenElement === root) {
-      try {
-        await document.exitFullscreen();
-      } catch {
-        // already left
-      }
-    } else {
-      try {
-        if (!root.requestFullscreen) throw new Error("no Fullscreen API");
-        await root.requestFullscreen();
-      } catch {
-        // Refused (iframe without allowfullscreen, no user gesture...): fill the window instead.
-        root.classList.add("dw-fs-fallback");
-      }
-    }
-    syncFullscreen();
-  }
-
-  // -- download --------------------------------------------------------------------------------
-  function download() {
-    if (!bytes) return;
-    const blob = new Blob([bytes], { type: "image/svg+xml" });
-    const href = URL.createObjectURL(blob);
-    const a = el("a", { href, download: fileName, hidden: "" });
-    root.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(href), 60000);
-  }
-
-  // -- events (delegated: a handful of listeners whatever the number of frames) ----------------
-  listen(zoomInBtn, "click", () => zoomCenter(ZOOM_STEP));
-  listen(zoomOutBtn, "click", () => zoomCenter(1 / ZOOM_STEP));
-  listen(resetBtn, "click", resetAll);
-  listen(fullscreenBtn, "click", toggleFullscreen);
-  listen(downloadBtn, "click", download);
-  listen(document, "fullscreenchange", syncFullscreen);
+  const fullscreen = createFullscreen(root, dom.fullscreenBtn);
+  listen(dom.zoomInBtn, "click", () => zoomCenter(ZOOM_STEP));
+  listen(dom.zoomOutBtn, "click", () => zoomCenter(1 / ZOOM_STEP));
+  listen(dom.resetBtn, "click", resetAll);
+  listen(dom.fullscreenBtn, "click", fullscreen.toggle);
+  listen(dom.downloadBtn, "click", () => {
+    if (bytes) downloadBytes(root, bytes, fileName);
+  });
+  listen(document, "fullscreenchange", fullscreen.sync);
   listen(searchInput, "input", () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
@@ -1021,7 +1067,7 @@ export function mountViewer(host, options = {}) {
       searchInput.value = "";
       runSearch();
     }
-    ev.stopPropagation(); // keep JupyterLab's command shortcuts out of the text box
+    ev.stopPropagation();
   });
   listen(root, "keydown", (ev) => {
     if (ev.target === searchInput) return;
@@ -1031,55 +1077,56 @@ export function mountViewer(host, options = {}) {
     } else if (ev.key === "+" || ev.key === "=") zoomCenter(ZOOM_STEP);
     else if (ev.key === "-") zoomCenter(1 / ZOOM_STEP);
     else if (ev.key === "0") resetAll();
-    else if (ev.key === "Escape" && root.classList.contains("dw-fs-fallback")) toggleFullscreen();
+    else if (ev.key === "Escape" && fullscreen.isFallback()) fullscreen.toggle();
     else return;
     ev.stopPropagation();
   });
-
   listen(
     viewport,
     "wheel",
     (ev) => {
       if (!svg) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !fullscreen.isOn()) return;
       ev.preventDefault();
-      const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
       const r = viewport.getBoundingClientRect();
-      zoomAt(Math.exp(-ev.deltaY * unit * 0.0015), ev.clientX - r.left, ev.clientY - r.top);
+      apply(zoomAt(view, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, ev.clientY - r.top));
     },
-    { passive: false },
+    { passive: false }
   );
-
   let drag = null;
   let suppressClick = false;
   listen(viewport, "pointerdown", (ev) => {
     if (ev.button !== 0 || !svg) return;
-    drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, tx, ty, moved: false };
+    drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, tx: view.tx, ty: view.ty, moved: false };
     suppressClick = false;
   });
   listen(viewport, "pointermove", (ev) => {
     if (drag && drag.id === ev.pointerId) {
       const dx = ev.clientX - drag.x;
       const dy = ev.clientY - drag.y;
-      if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD_PX) return;
+      if (!drag.moved && !isDrag(dx, dy)) return;
       if (!drag.moved) {
         drag.moved = true;
-        // Capture only once it is a drag, so plain clicks still land on the frame.
-        viewport.setPointerCapture?.(ev.pointerId);
         viewport.classList.add("dw-dragging");
+        dom.dragCover.hidden = false;
+        dom.dragCover.setPointerCapture?.(ev.pointerId);
       }
-      tx = drag.tx + dx;
-      ty = drag.ty + dy;
-      atHome = false;
-      clampAndApply();
+      apply(panTo(view, drag.tx + dx, drag.ty + dy));
       return;
     }
-    showDetails(frameFromEvent(ev));
+    showDetails(frameOfNode(
+      fi,
+      /** @type {Node | null} */
+      ev.target,
+      stage
+    ));
   });
   const endDrag = (ev) => {
     if (!drag || drag.id !== ev.pointerId) return;
     suppressClick = drag.moved;
     drag = null;
     viewport.classList.remove("dw-dragging");
+    dom.dragCover.hidden = true;
   };
   listen(viewport, "pointerup", endDrag);
   listen(viewport, "pointercancel", endDrag);
@@ -1091,162 +1138,127 @@ export function mountViewer(host, options = {}) {
       suppressClick = false;
       return;
     }
-    const i = frameFromEvent(ev);
+    const i = frameOfNode(
+      fi,
+      /** @type {Node | null} */
+      ev.target,
+      stage
+    );
     if (i >= 0) zoomToFrame(i);
   });
   listen(viewport, "dblclick", (ev) => {
     ev.preventDefault();
     resetAll();
   });
-
   if (typeof ResizeObserver !== "undefined") {
     const ro = new ResizeObserver((entries) => {
       const box = entries[entries.length - 1].contentRect;
       vpSize = { w: box.width, h: box.height };
       if (!svg) return;
-      if (atHome) home();
-      else {
-        computeBase();
-        clampAndApply();
-      }
+      if (view.atHome) home();
+      else apply(fitWidth(view, viewportSize().w));
     });
     ro.observe(viewport);
     cleanups.push(() => ro.disconnect());
   }
-
-  // -- start -----------------------------------------------------------------------------------
-  syncFullscreen();
+  fullscreen.sync();
   setMatched("");
   if (opts.url) loadUrl(opts.url);
   else if (typeof opts.svgText === "string" && opts.svgText) loadText(opts.svgText);
   else setStatus("error", "No flamegraph to show: give a URL or SVG text.");
-
   return {
-    /** Load the SVG from a (new) signed URL. */
     setUrl(url) {
       opts.url = url;
       if (!opts.fileName) {
         fileName = fileNameFromUrl(url);
-        nameEl.textContent = fileName;
+        dom.nameEl.textContent = fileName;
       }
       return loadUrl(url);
     },
-    /** Show SVG text directly (no fetch). */
     setSvgText(text) {
       return loadText(text);
     },
-    /** Change the name used for downloads. */
     setFileName(name) {
       opts.fileName = name;
       fileName = name || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
-      nameEl.textContent = fileName;
+      dom.nameEl.textContent = fileName;
     },
-    /** Change the maximum canvas height in CSS pixels. */
     setHeight,
-    /** Run a search as if typed in the search box. */
     search(pattern) {
       searchInput.value = pattern || "";
       runSearch();
     },
-    /** Undo frame zoom, zoom and pan. */
     reset: resetAll,
-    /** Remove the viewer and every listener it installed. */
     destroy() {
       destroyed = true;
       loadToken++;
       clearTimeout(searchTimer);
-      if (document.fullscreenElement === root) document.exitFullscreen().catch(() => {});
+      fullscreen.exit();
       for (const fn of cleanups.splice(0)) fn();
       root.remove();
-    },
+    }
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// anywidget entry
-
-/**
- * anywidget render: shows the `url` trait (or `svg_text`), asks the kernel for a fresh URL
- * (`{type: "refresh_url"}`) or for the bytes (`{type: "request_bytes"}`) when needed, and
- * reports `status` and `matched` back to Python.
- *
- * @param {{ model: object, el: HTMLElement }} ctx anywidget render context.
- * @returns {() => void} Cleanup.
- */
+// src/widget.js
 function render({ model, el: host }) {
-  const pending = { refresh_url: null, request_bytes: null };
-
-  function ask(type) {
-    pending[type]?.reject(new Error("superseded by a newer request"));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending[type] = null;
-        reject(new Error(`the kernel did not answer within ${KERNEL_TIMEOUT_MS / 1000} s`));
-      }, KERNEL_TIMEOUT_MS);
-      const settle = (fn) => (value) => {
-        clearTimeout(timer);
-        pending[type] = null;
-        fn(value);
-      };
-      pending[type] = { resolve: settle(resolve), reject: settle(reject) };
-      model.send({ type });
-    });
-  }
-
+  const kernel = createKernelChannel(model);
   function sync(name, value) {
     if (model.get(name) === value) return;
     model.set(name, value);
     model.save_changes();
   }
-
   const url = model.get("url") || "";
   const text = model.get("svg_text") || "";
   const handle = mountViewer(host, {
-    url: url || undefined,
-    svgText: url ? undefined : text,
-    fileName: model.get("file_name") || undefined,
+    url: url || void 0,
+    svgText: url ? void 0 : text,
+    fileName: model.get("file_name") || void 0,
     height: model.get("height"),
-    refreshUrl: () => ask("refresh_url"),
+    refreshUrl: () => kernel.ask("refresh_url"),
     fallbackBytes: () => {
       const have = model.get("svg_text");
-      return have ? Promise.resolve(have) : ask("request_bytes");
+      return have ? Promise.resolve(have) : kernel.ask("request_bytes");
     },
     onStatus: (s) => sync("status", s),
-    onMatched: (m) => sync("matched", m),
+    onMatched: (m) => sync("matched", m)
   });
-
   const onUrl = () => {
     const next = model.get("url") || "";
-    if (pending.refresh_url) pending.refresh_url.resolve(next);
+    if (kernel.waiting("refresh_url")) kernel.answer("refresh_url", next);
     else if (next) handle.setUrl(next);
   };
   const onText = () => {
     const next = model.get("svg_text") || "";
-    if (pending.request_bytes) pending.request_bytes.resolve(next);
+    if (kernel.waiting("request_bytes")) kernel.answer("request_bytes", next);
     else if (next && !model.get("url")) handle.setSvgText(next);
   };
   const onFileName = () => handle.setFileName(model.get("file_name") || "");
   const onHeight = () => handle.setHeight(model.get("height"));
   const onCustom = (msg) => {
-    if (!msg || msg.type !== "error") return;
-    const waiting = pending[msg.request];
-    waiting?.reject(new Error(String(msg.message || "the kernel could not do it")));
+    if (!msg || msg.type !== "error" || typeof msg.request !== "string") return;
+    kernel.fail(msg.request, new Error(String(msg.message || "the kernel could not do it")));
   };
   model.on("change:url", onUrl);
   model.on("change:svg_text", onText);
   model.on("change:file_name", onFileName);
   model.on("change:height", onHeight);
   model.on("msg:custom", onCustom);
-
   return () => {
     model.off("change:url", onUrl);
     model.off("change:svg_text", onText);
     model.off("change:file_name", onFileName);
     model.off("change:height", onHeight);
     model.off("msg:custom", onCustom);
-    for (const p of Object.values(pending)) p?.reject(new Error("the view was closed"));
+    kernel.closeAll(new Error("the view was closed"));
     handle.destroy();
   };
 }
-
-export default { render };
+var widget_default = { render };
+export {
+  ViewerError,
+  widget_default as default,
+  mountViewer,
+  parseFrameTitle,
+  sanitizeSvg
+};
