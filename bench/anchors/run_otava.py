@@ -18,7 +18,9 @@ MIN_MAGNITUDE = float(sys.argv[1]) if len(sys.argv) > 1 else 0.02
 def change_points(y):
     if len(y) < 4:
         return []
-    cps, _weak = compute_change_points(y, window_len=50, max_pvalue=0.001, min_magnitude=MIN_MAGNITUDE)
+    cps, _weak = compute_change_points(
+        y, window_len=50, max_pvalue=0.001, min_magnitude=MIN_MAGNITUDE
+    )
     return [c.index for c in cps]
 
 

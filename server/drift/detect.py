@@ -8,11 +8,13 @@ segment mean as an AR(1) process would. Within-run samples are only a secondary 
 make a point SUSPECTED, never an ALERT), because they are usually much narrower than the
 run-to-run noise.
 
-Offline: binary segmentation. The split of a segment is where the rank CUSUM peaks (robust to
-spikes and heavy tails); it is kept when the two pieces differ in a robust two-sample z test
-(winsorised means, AR(1)-widened variance) at ``offline_alpha`` after Bonferroni over the
-candidate positions, and their medians differ by at least ``min_change``. A merge pass then
-re-tests every change point against its neighbours and drops the weakest until all pass.
+Offline: binary segmentation then a merge (as Otava's split/merge). The split of a segment is
+where the rank CUSUM peaks (robust to spikes and heavy tails), sharpened by the least L1 cost
+within 8 points; it is a candidate when the two pieces differ in a robust two-sample t test
+(winsorised means, AR(1)-widened variance) at 10x ``offline_alpha`` after Bonferroni over the
+candidate positions. The merge pass re-tests every candidate between its neighbours, at
+``offline_alpha``, with medians at least ``min_change`` apart, and drops the weakest until all
+pass. Consecutive change points of one sign with a trend between them are one creep.
 
 Online: the newest ``k`` points (``k`` = 1..16 then a few longer tails up to ``window``) are
 compared with the reference: the points since the last change point (``last_change_index``, as
@@ -38,9 +40,10 @@ import numpy as np
 from .stats import (
     MAD_TO_SD,
     as_finite_array,
-    median,
     mean_variance_factor,
+    median,
     robust_scale,
+    t_two_sided_p,
     two_sided_p,
     winsorized_lag1,
     z_for_two_sided,
@@ -62,6 +65,8 @@ _MEDIAN_EFFICIENCY = math.pi / 2.0
 # Tail lengths the online test tries (then capped by the reference length).
 _SHORT_TAILS = tuple(range(1, 17))
 _LONG_TAILS = (24, 32, 48, 64, 96, 128, 192)
+# From this tail length on, the tail median is tested too.
+_MEDIAN_TAIL = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class DetectionSettings:
         confirm: online, the fewest points at or after a change point before it is an ALERT;
             fewer gives SUSPECTED at most.
         min_segment: offline, the fewest points of a segment between two change points.
+        min_history: online, the fewest points of history (within ``window``) before any
+            ALERT: a shorter one cannot tell a shift from slow, autocorrelated noise.
         clip: residuals are winsorised at this many robust sds (spikes, heavy tails).
     """
 
@@ -94,7 +101,8 @@ class DetectionSettings:
     window: int = 200
     confirm: int = 3
     min_segment: int = 5
-    clip: float = 3.0
+    min_history: int = 20
+    clip: float = 5.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_change < 10.0:
@@ -152,13 +160,17 @@ class Verdict:
     ``change_point`` is the confirmed change (ALERT) or the suspected one (SUSPECTED: the
     newest point(s) look shifted, the evidence is not enough yet); None for NONE.
     ``p_value`` is the adjusted p-value of the strongest tail test (1.0 when none could run),
-    ``level`` the level it was held to.
+    ``level`` the level it was held to. ``extends_last`` (ALERT only): the new change goes
+    the same way as the one at ``last_change_index`` and the level kept moving between them (a
+    slow creep, or a staircase): the caller should update its open alert (pass the new index
+    back as ``last_change_index``) rather than raise a second one.
     """
 
     state: State
     change_point: ChangePoint | None
     p_value: float
     level: float
+    extends_last: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,22 +202,30 @@ def _check_samples(samples: object, n: int) -> list[np.ndarray | None] | None:
     return out
 
 
-def _noise(pieces: Sequence[np.ndarray], clip: float) -> tuple[float, float, float]:
-    """(mad_sd, winsorised_sd, phi) of the residuals of ``pieces`` around their own medians."""
-    resid = [p - median(p) for p in pieces if p.size]
+def _noise(pieces: Sequence[np.ndarray], clip: float) -> tuple[float, float, float, float]:
+    """(mad_sd, winsorised_sd, phi, df) of the *relative* residuals of ``pieces`` around their
+    own medians (benchmark noise is multiplicative, so pieces at different levels pool);
+    ``df`` is the effective degrees of freedom of the scale (fewer when correlated)."""
+    resid = []
+    for p in pieces:
+        if p.size:
+            m = median(p)
+            resid.append(p / abs(m) - math.copysign(1.0, m) if m != 0.0 else p - m)
     if not resid:
-        return 0.0, 0.0, 0.0
+        return 0.0, 0.0, 0.0, 1.0
     r = np.concatenate(resid) if len(resid) > 1 else resid[0]
     mad_sd = robust_scale(r)
     if mad_sd <= 0.0:
         # Many identical values: fall back on the mean absolute deviation.
         mad_sd = float(np.abs(r).sum()) / r.size * 1.2533
     if mad_sd <= 0.0:
-        return 0.0, 0.0, 0.0
+        return 0.0, 0.0, 0.0, 1.0
     w = np.clip(r, -clip * mad_sd, clip * mad_sd)
     w_sd = math.sqrt(float(np.dot(w, w)) / w.size)
     phi = winsorized_lag1(r, mad_sd, clip)
-    return mad_sd, max(w_sd, 1e-3 * mad_sd), phi
+    # A variance from m AR(1) residuals carries about m (1 - phi^2) / (1 + phi^2) dof.
+    df = max((r.size - len(resid)) * (1.0 - phi**2) / (1.0 + phi**2), 1.0)
+    return mad_sd, max(w_sd, 1e-3 * mad_sd), phi, df
 
 
 def _floor_scale(scale: float, level: float) -> float:
@@ -214,14 +234,22 @@ def _floor_scale(scale: float, level: float) -> float:
 
 
 def _two_piece_test(
-    left: np.ndarray, right: np.ndarray, clip: float
+    left: np.ndarray, right: np.ndarray, clip: float, diff_scale: float | None = None
 ) -> tuple[float, float, float, float]:
-    """(z, p, median_left, median_right) of a robust two-sample test between adjacent pieces."""
+    """(z, p, median_left, median_right) of a robust two-sample test between adjacent pieces.
+
+    The noise comes from the pieces' residuals around their medians, or, with ``diff_scale``
+    (a relative sd from first differences), from that, assuming independence: a piece that
+    hides a further change then does not inflate the noise (used to find candidates only).
+    """
     med_l = median(left)
     med_r = median(right)
-    mad_sd, w_sd, phi = _noise((left, right), clip)
-    mad_sd = _floor_scale(mad_sd, med_l)
-    w_sd = _floor_scale(w_sd, med_l)
+    if diff_scale is None:
+        mad_sd, w_sd, phi, df = _noise((left, right), clip)
+    else:
+        mad_sd, w_sd, phi, df = diff_scale, diff_scale, 0.0, float(left.size + right.size)
+    mad_sd = _floor_scale(mad_sd * abs(med_l), med_l)
+    w_sd = _floor_scale(w_sd * abs(med_l), med_l)
     lim = clip * mad_sd
     loc_l = med_l + float(np.mean(np.clip(left - med_l, -lim, lim)))
     loc_r = med_r + float(np.mean(np.clip(right - med_r, -lim, lim)))
@@ -229,7 +257,7 @@ def _two_piece_test(
         mean_variance_factor(left.size, phi) + mean_variance_factor(right.size, phi)
     )
     z = (loc_r - loc_l) / math.sqrt(var)
-    return z, two_sided_p(z), med_l, med_r
+    return z, float(t_two_sided_p(z, df)), med_l, med_r
 
 
 def _rank_cusum_split(seg: np.ndarray, min_segment: int) -> int:
@@ -241,6 +269,69 @@ def _rank_cusum_split(seg: np.ndarray, min_segment: int) -> int:
     tau = np.arange(min_segment, n - min_segment + 1)
     stat = np.abs(cs[tau - 1]) / np.sqrt(tau * (n - tau))
     return int(tau[int(np.argmax(stat))])
+
+
+def _refine_split(seg: np.ndarray, t: int, min_segment: int, reach: int = 8) -> int:
+    """The split within ``reach`` of ``t`` with the least L1 cost around the pieces' medians.
+
+    The rank CUSUM finds a change robustly but places it loosely when one piece is much
+    shorter than the other; the L1 cost places it sharply and is robust to spikes.
+    """
+    lo = max(min_segment, t - reach)
+    hi = min(seg.size - min_segment, t + reach)
+    best_t, best_cost = t, math.inf
+    for u in range(lo, hi + 1):
+        left, right = seg[:u], seg[u:]
+        cost = float(np.abs(left - median(left)).sum() + np.abs(right - median(right)).sum())
+        if cost < best_cost:
+            best_t, best_cost = u, cost
+    return best_t
+
+
+def _trend_continues(seg: np.ndarray, direction: float, clip: float) -> bool:
+    """Whether ``seg`` (the points between two change points) has a trend in ``direction``
+    (one-sided t test on the OLS slope at 5 %, residuals winsorised, AR(1)-widened variance)."""
+    m = seg.size
+    if m < 3:
+        return True  # too short to be a plateau: two changes in a row go the same way
+    tt = np.arange(m, dtype=np.float64) - (m - 1) / 2.0
+    sxx = float(np.dot(tt, tt))
+    slope = float(np.dot(tt, seg - seg.mean())) / sxx
+    resid = seg - seg.mean() - slope * tt
+    mad = robust_scale(resid)
+    if mad <= 0.0:
+        return slope * direction > 0.0
+    w = np.clip(resid, -clip * mad, clip * mad)
+    sd = math.sqrt(float(np.dot(w, w)) / max(m - 2, 1))
+    phi = winsorized_lag1(resid, mad)
+    se = sd / math.sqrt(sxx) * math.sqrt((1.0 + phi) / (1.0 - phi))
+    if se <= 0.0:
+        return slope * direction > 0.0
+    p_one = 0.5 * float(t_two_sided_p(slope / se, m - 2)) if slope * direction > 0 else 1.0
+    return p_one <= 0.05
+
+
+def _merge_creeps(x: np.ndarray, cps: list[ChangePoint], clip: float) -> list[ChangePoint]:
+    """Consecutive change points of the same sign whose in-between segment still trends that
+    way are one slow change (a creep fitted as a staircase): keep the first index, and the
+    level after the last."""
+    out: list[ChangePoint] = []
+    for cp in cps:
+        if out:
+            prev = out[-1]
+            if (cp.change > 0) == (prev.change > 0) and _trend_continues(
+                x[prev.index : cp.index], cp.change, clip
+            ):
+                out[-1] = ChangePoint(
+                    prev.index,
+                    prev.before,
+                    cp.after,
+                    _relative(cp.after, prev.before),
+                    max(prev.p_value, cp.p_value),
+                )
+                continue
+        out.append(cp)
+    return out
 
 
 def detect_change_points(
@@ -260,8 +351,10 @@ def detect_change_points(
     ms = settings.min_segment
     level = settings.offline_alpha * settings.sensitivity
 
-    def test(a: int, t: int, b: int) -> tuple[float, float, float, float]:
-        z, p, before, after = _two_piece_test(x[a:t], x[t:b], settings.clip)
+    def test(
+        a: int, t: int, b: int, diff_scale: float | None = None
+    ) -> tuple[float, float, float, float]:
+        z, p, before, after = _two_piece_test(x[a:t], x[t:b], settings.clip, diff_scale)
         positions = max(b - a - 2 * ms + 1, 1)
         return z, min(p * positions, 1.0), before, after
 
@@ -274,9 +367,15 @@ def detect_change_points(
         a, b = stack.pop()
         if b - a < 2 * ms:
             continue
-        t = a + _rank_cusum_split(x[a:b], ms)
-        _, p_adj, before, after = test(a, t, b)
-        if passes(p_adj, before, after):
+        seg = x[a:b]
+        t = a + _refine_split(seg, _rank_cusum_split(seg, ms), ms)
+        # Lenient here (10x the level, any size): a bump (a step and its undoing) hides behind
+        # a split whose pieces have close medians; the merge pass below is strict.
+        _, p_adj, _before, _after = test(a, t, b)
+        if p_adj > 10.0 * level:
+            d = np.diff(seg) / max(abs(median(seg)), 1e-300)
+            _, p_adj, _before, _after = test(a, t, b, robust_scale(d) / math.sqrt(2.0))
+        if p_adj <= 10.0 * level:
             cps.append(t)
             stack.append((a, t))
             stack.append((t, b))
@@ -292,7 +391,7 @@ def detect_change_points(
             if not passes(r[1], r[2], r[3])
         ]
         if not failing:
-            return [
+            found = [
                 ChangePoint(
                     index=cp,
                     before=r[2],
@@ -302,57 +401,90 @@ def detect_change_points(
                 )
                 for cp, r in zip(cps, results, strict=True)
             ]
+            return _merge_creeps(x, found, settings.clip)
         del cps[max(failing)[2]]
     return []
 
 
-def _tail_statistics(
-    x: np.ndarray, start: int, ks: np.ndarray, lim: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per tail length k: reference median mu_k (of x[start:n-k]), tail median, tail mean and
-    the mean of the tail's deviations from mu_k winsorised at +-lim.
+@dataclass(slots=True)
+class _Tails:
+    """Per tail length k: the reference median ``mu`` (of x[start:n-k]), the tail's median,
+    mean and winsorised mean deviation from ``mu``, and the noise of the reference (absolute
+    mad and winsorised sds, phi, df)."""
+
+    mu: np.ndarray
+    med: np.ndarray
+    mean: np.ndarray
+    clipped: np.ndarray
+    mad: np.ndarray
+    wsd: np.ndarray
+    phi: np.ndarray
+    df: np.ndarray
+
+
+def _tails(
+    x: np.ndarray, start: int, lo: int, ks: np.ndarray, settings: DetectionSettings
+) -> _Tails:
+    """The statistics of every tail length; noise never comes from the tail it is tested on.
 
     The short tails (k <= 16) share one reference, x[start:n-16], when it has at least 16
-    points (a gap between reference and tail costs nothing); the others get their own.
+    points (a gap between reference and tail costs nothing). Otherwise, and for the long
+    tails, each k has its own reference. A reference shorter than 30 points borrows the noise
+    of the segment before the last change point (relative residuals), and, for k >= 3, of the
+    tail around its own median.
     """
     n = x.size
     m = ks.size
-    mu = np.empty(m)
-    short = ks <= _SHORT_TAILS[-1]
-    n_short = int(np.count_nonzero(short))
-    if n_short and n - _SHORT_TAILS[-1] - start >= 16 and n_short == _SHORT_TAILS[-1]:
-        mu[:n_short] = median(x[start : n - _SHORT_TAILS[-1]])
-        first_loop = n_short
-    else:
-        first_loop = 0
-    for i in range(first_loop, m):
-        mu[i] = median(x[start : n - int(ks[i])])
-    # Tail means: cumulative sums from the end.
+    clip = settings.clip
+    kshort = _SHORT_TAILS[-1]
+    prev = x[max(lo, start - settings.window) : start] if start > lo else x[:0]
+    t = _Tails(*(np.empty(m) for _ in range(8)))
     kmax = int(ks[-1])
     rev = x[n - kmax :][::-1]
-    csum = np.cumsum(rev)
-    tail_mean = csum[ks - 1] / ks
-    # Winsorised deviations: each tail length has its own centre mu_k.
-    tail_clip = np.empty(m)
-    if first_loop:
-        c = np.cumsum(np.clip(rev[:n_short] - mu[0], -lim, lim))
-        tail_clip[:n_short] = c[ks[:n_short] - 1] / ks[:n_short]
-    for i in range(first_loop, m):
+    t.mean[:] = np.cumsum(rev)[ks - 1] / ks
+
+    shared = 0
+    if n - kshort - start >= 16 and m >= kshort:
+        shared = kshort
+        ref = x[start : n - kshort]
+        mu = median(ref)
+        pieces = [ref, prev] if ref.size < 30 and prev.size else [ref]
+        mad, wsd, phi, df = _noise(pieces, clip)
+        mad = _floor_scale(mad * abs(mu), mu)
+        t.mu[:shared] = mu
+        t.mad[:shared] = mad
+        t.wsd[:shared] = _floor_scale(wsd * abs(mu), mu)
+        t.phi[:shared] = phi
+        t.df[:shared] = df
+        c = np.cumsum(np.clip(rev[:shared] - mu, -clip * mad, clip * mad))
+        t.clipped[:shared] = c / ks[:shared]
+    for i in range(shared, m):
         k = int(ks[i])
-        tail_clip[i] = float(np.clip(rev[:k] - mu[i], -lim, lim).sum()) / k
+        ref = x[start : n - k]
+        mu = median(ref)
+        pieces = [ref]
+        if ref.size < 30:
+            if prev.size:
+                pieces.append(prev)
+            if k >= 3:
+                pieces.append(rev[:k])
+        mad, wsd, phi, df = _noise(pieces, clip)
+        mad = _floor_scale(mad * abs(mu), mu)
+        t.mu[i] = mu
+        t.mad[i] = mad
+        t.wsd[i] = _floor_scale(wsd * abs(mu), mu)
+        t.phi[i] = phi
+        t.df[i] = df
+        t.clipped[i] = float(np.clip(rev[:k] - mu, -clip * mad, clip * mad).sum()) / k
     # Tail medians: the short ones from one sorted, +inf-padded matrix.
-    tail_med = np.empty(m)
-    ns = min(n_short, m)
-    if ns:
-        idx = np.arange(ns)
-        mat = np.where(idx[None, :] <= idx[:, None], rev[None, :ns], np.inf)
-        mat.sort(axis=1)
-        lo_i = (ks[:ns] - 1) // 2
-        hi_i = ks[:ns] // 2
-        tail_med[:ns] = 0.5 * (mat[idx, lo_i] + mat[idx, hi_i])
+    ns = min(kshort, m)
+    idx = np.arange(ns)
+    mat = np.where(idx[None, :] <= idx[:, None], rev[None, :ns], np.inf)
+    mat.sort(axis=1)
+    t.med[:ns] = 0.5 * (mat[idx, (ks[:ns] - 1) // 2] + mat[idx, ks[:ns] // 2])
     for i in range(ns, m):
-        tail_med[i] = median(rev[: int(ks[i])])
-    return mu, tail_med, tail_mean, tail_clip
+        t.med[i] = median(rev[: int(ks[i])])
+    return t
 
 
 def evaluate(
@@ -387,52 +519,70 @@ def evaluate(
     if n - start - 1 < min_ref:
         return none
 
-    # Noise from the points before the newest `confirm`: the current segment, and the one
-    # before the last change point when the current one is short.
-    hold = min(settings.confirm, n - start - min_ref)
-    pieces = [x[start : n - hold]]
-    if start > lo and n - hold - start < 30:
-        pieces.append(x[max(lo, start - settings.window) : start])
-    mad_sd, w_sd, phi = _noise(pieces, settings.clip)
-    ref_all = x[start : n - hold]
-    center = median(ref_all)
-    mad_sd = _floor_scale(mad_sd, center)
-    w_sd = _floor_scale(w_sd, center)
-    lim = settings.clip * mad_sd
-
     max_k = n - start - min_ref
     ks = np.array([k for k in (*_SHORT_TAILS, *_LONG_TAILS) if k <= max_k], dtype=np.int64)
     n_tests = max(int(np.count_nonzero(ks >= settings.confirm)), 1)
     z_level = z_for_two_sided(level)
-    mu, tail_med, tail_mean, tail_clip = _tail_statistics(x, start, ks, lim)
+    t = _tails(x, start, lo, ks, settings)
 
-    change = (tail_med - mu) / np.maximum(np.abs(mu), 1e-300)
+    change = (t.med - t.mu) / np.maximum(np.abs(t.mu), 1e-300)
     ref_n = (n - ks - start).astype(np.float64)
-    v_ref = _MEDIAN_EFFICIENCY * mean_variance_factor(ref_n, phi)
-    v_tail = mean_variance_factor(ks, phi)
+    v_ref = _MEDIAN_EFFICIENCY * mean_variance_factor(ref_n, t.phi)
+    v_tail = mean_variance_factor(ks, t.phi)
     root = np.sqrt(v_tail + v_ref)
     big = np.abs(change) >= settings.min_change
+    df = t.df
 
     best: tuple[float, int, float, float] | None = None  # (p_adj, k, mu, tail_med)
     suspect: tuple[float, int, float, float] | None = None  # (p, k, mu, tail_med)
     # Unconfirmed tails: the raw (unclipped) shift of the newest points.
-    z_raw = (tail_mean - mu) / (mad_sd * root)
-    ok = big & (ks < settings.confirm) & ((z_raw > 0) == (change > 0)) & (np.abs(z_raw) >= z_level)
+    z_raw = (t.mean - t.mu) / (t.mad * root)
+    p_raw = t_two_sided_p(z_raw, df)
+    ok = big & (ks < settings.confirm) & ((z_raw > 0) == (change > 0)) & (p_raw <= level)
     if ok.any():
-        i = int(np.flatnonzero(ok)[np.argmax(np.abs(z_raw[ok]))])
-        suspect = (two_sided_p(float(z_raw[i])), int(ks[i]), float(mu[i]), float(tail_med[i]))
-    # Confirmed tails: winsorised shift around the reference median.
-    z = tail_clip / (w_sd * root)
+        i = int(np.flatnonzero(ok)[np.argmin(p_raw[ok])])
+        suspect = (float(p_raw[i]), int(ks[i]), float(t.mu[i]), float(t.med[i]))
+    # Confirmed tails: the winsorised shift around the reference median (a spike weighs at
+    # most `clip` sds) and, from _MEDIAN_TAIL points on, the tail median (robust to spikes
+    # without capping a large shift); the smaller p-value, Bonferroni over all the tests.
+    z = t.clipped / (t.wsd * root)
+    p = t_two_sided_p(z, df)
+    use_med = ks >= _MEDIAN_TAIL
+    z_med = (t.med - t.mu) / (t.wsd * np.sqrt(_MEDIAN_EFFICIENCY * v_tail + v_ref))
+    p_med = np.where(use_med, t_two_sided_p(z_med, df), 1.0)
+    p = np.minimum(p, p_med)
+    n_tests += int(np.count_nonzero(use_med))
     ok = big & (ks >= settings.confirm) & ((z > 0) == (change > 0))
     if ok.any():
-        i = int(np.flatnonzero(ok)[np.argmax(np.abs(z[ok]))])
-        p_adj = min(two_sided_p(float(z[i])) * n_tests, 1.0)
-        best = (p_adj, int(ks[i]), float(mu[i]), float(tail_med[i]))
+        i = int(np.flatnonzero(ok)[np.argmin(p[ok])])
+        p_adj = min(float(p[i]) * n_tests, 1.0)
+        best = (p_adj, int(ks[i]), float(t.mu[i]), float(t.med[i]))
+    center, mad_sd = float(t.mu[0]), float(t.mad[0])
 
     if best is not None and best[0] <= level:
-        p_adj, k, mu_k, med_k = best
-        cp = ChangePoint(n - k, mu_k, med_k, _relative(med_k, mu_k), p_adj)
-        return Verdict(State.ALERT, cp, p_adj, level)
+        p_adj, k, _mu, _med = best
+        # Where exactly: the best L1 split of the segment near the tail's start, leaving at
+        # least `confirm` points after it (a long tail may start a few points early).
+        seg = x[start:]
+        lo_i = max(1, seg.size - k - max(3, k // 2))
+        costs = [
+            float(np.abs(seg[:u] - median(seg[:u])).sum() + np.abs(seg[u:] - median(seg[u:])).sum())
+            for u in range(lo_i, seg.size)
+        ]
+        idx = start + lo_i + int(np.argmin(costs))
+        before, after = median(x[start:idx]), median(x[idx:])
+        cp = ChangePoint(idx, before, after, _relative(after, before), p_adj)
+        if n - idx < settings.confirm or n < settings.min_history:
+            # The shift is carried by fewer than `confirm` points, or the history is too
+            # short to know its noise (autocorrelation): not confirmed yet.
+            return Verdict(State.SUSPECTED, cp, p_adj, level)
+        extends = False
+        if start > lo and start - lo >= 3:
+            prev_change = _relative(median(x[start:idx]), median(x[max(lo, start - 30) : start]))
+            extends = (prev_change > 0) == (cp.change > 0) and _trend_continues(
+                x[start:idx], cp.change, settings.clip
+            )
+        return Verdict(State.ALERT, cp, p_adj, level, extends)
 
     if suspect is None and smp is not None and smp[-1] is not None and smp[-1].size >= 3:
         # Secondary signal: the newest run's own samples, if the run is already beyond 1 %.

@@ -10,6 +10,7 @@ import math
 from statistics import NormalDist
 
 import numpy as np
+from scipy.special import stdtr
 
 #: 1 / Phi^-1(3/4): turns a median absolute deviation into a normal standard deviation.
 MAD_TO_SD = 1.482602218505602
@@ -56,8 +57,9 @@ def winsorized_lag1(residuals: np.ndarray, scale: float, clip: float = 3.0) -> f
 
     Winsorising makes it insensitive to spikes and heavy tails; a bimodal but independent
     noise gives about 0, unlike an estimate from the ratio of difference and level scales.
-    Negative estimates are set to 0 (conservative: negative correlation would shrink the
-    variance of a mean).
+    Estimates below 2/sqrt(n) (what independent noise gives 95 % of the time) are set to 0, so
+    a short independent history does not lose power to a spurious correlation; negative
+    correlation is never used (it would shrink the variance of a mean).
     """
     n = residuals.size
     if n < 8 or scale <= 0.0:
@@ -68,22 +70,34 @@ def winsorized_lag1(residuals: np.ndarray, scale: float, clip: float = 3.0) -> f
     if den <= 0.0:
         return 0.0
     phi = float(np.dot(w[1:], w[:-1])) / den
+    # Independent noise gives |phi| < 2 / sqrt(n) 95 % of the time: believe no less.
+    if phi < 2.0 / math.sqrt(n):
+        return 0.0
     # The estimate is biased down by about (1 + 4 phi) / n: correct for it.
-    phi = phi + (1.0 + 4.0 * max(phi, 0.0)) / n
-    return min(max(phi, 0.0), MAX_PHI)
+    return min(phi + (1.0 + 4.0 * phi) / n, MAX_PHI)
 
 
-def mean_variance_factor(k: np.ndarray | int, phi: float) -> np.ndarray:
-    """Var(mean of k consecutive AR(1) points) / sigma^2, for k >= 1 (vectorised over k).
+def mean_variance_factor(k: np.ndarray | int, phi: np.ndarray | float) -> np.ndarray:
+    """Var(mean of k consecutive AR(1) points) / sigma^2, for k >= 1 (vectorised over k, phi).
 
     (1/k) * [(1 + phi) / (1 - phi) - 2 phi (1 - phi^k) / (k (1 - phi)^2)]; 1/k when phi = 0.
     """
     k = np.asarray(k, dtype=np.float64)
-    if phi <= 0.0:
+    phi = np.minimum(np.asarray(phi, dtype=np.float64), MAX_PHI)
+    if not np.any(phi > 0.0):
         return 1.0 / k
     return (1.0 / k) * (
         (1.0 + phi) / (1.0 - phi) - 2.0 * phi * (1.0 - phi**k) / (k * (1.0 - phi) ** 2)
     )
+
+
+def t_two_sided_p(t: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
+    """P(|T_df| >= |t|) for a Student t with ``df`` (>= 1) degrees of freedom, vectorised.
+
+    The noise scale behind every test is estimated from the history, so a short or strongly
+    autocorrelated history gives a heavier-tailed statistic than a normal one.
+    """
+    return 2.0 * stdtr(np.maximum(df, 1.0), -np.abs(t))
 
 
 def two_sided_p(z: float) -> float:
