@@ -223,8 +223,11 @@ def _noise(pieces: Sequence[np.ndarray], clip: float) -> tuple[float, float, flo
     w = np.clip(r, -clip * mad_sd, clip * mad_sd)
     w_sd = math.sqrt(float(np.dot(w, w)) / w.size)
     phi = winsorized_lag1(r, mad_sd, clip)
-    # A variance from m AR(1) residuals carries about m (1 - phi^2) / (1 + phi^2) dof.
-    df = max((r.size - len(resid)) * (1.0 - phi**2) / (1.0 + phi**2), 1.0)
+    # A variance from m AR(1) residuals carries about m (1 - phi^2) / (1 + phi^2) dof (with the
+    # point estimate of phi: the variance factors already use its upper bound).
+    m = r.size - len(resid)
+    phi_hat = max(phi - 1.0 / math.sqrt(max(m, 1)), 0.0) if phi > 0.0 else 0.0
+    df = max(m * (1.0 - phi_hat**2) / (1.0 + phi_hat**2), 1.0)
     return mad_sd, max(w_sd, 1e-3 * mad_sd), phi, df
 
 

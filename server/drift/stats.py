@@ -57,9 +57,9 @@ def winsorized_lag1(residuals: np.ndarray, scale: float, clip: float = 3.0) -> f
 
     Winsorising makes it insensitive to spikes and heavy tails; a bimodal but independent
     noise gives about 0, unlike an estimate from the ratio of difference and level scales.
-    Estimates below 2/sqrt(n) (what independent noise gives 95 % of the time) are set to 0, so
-    a short independent history does not lose power to a spurious correlation; negative
-    correlation is never used (it would shrink the variance of a mean).
+    The value returned is an upper one-sigma bound (bias-corrected estimate + 1/sqrt(n)):
+    conservative for short histories; negative correlation is never used (it would shrink the
+    variance of a mean).
     """
     n = residuals.size
     if n < 8 or scale <= 0.0:
@@ -70,11 +70,11 @@ def winsorized_lag1(residuals: np.ndarray, scale: float, clip: float = 3.0) -> f
     if den <= 0.0:
         return 0.0
     phi = float(np.dot(w[1:], w[:-1])) / den
-    # Independent noise gives |phi| < 2 / sqrt(n) 95 % of the time: believe no less.
-    if phi < 2.0 / math.sqrt(n):
-        return 0.0
-    # The estimate is biased down by about (1 + 4 phi) / n: correct for it.
-    return min(phi + (1.0 + 4.0 * phi) / n, MAX_PHI)
+    # The estimate is biased down by about (1 + 4 phi) / n and has a standard error of about
+    # 1 / sqrt(n): use its upper one-sigma bound, so a short history is not trusted to be
+    # independent (false alerts) while a long independent one loses little (phi ~ 0.07 at 200).
+    phi = phi + (1.0 + 4.0 * max(phi, 0.0)) / n + 1.0 / math.sqrt(n)
+    return min(max(phi, 0.0), MAX_PHI)
 
 
 def mean_variance_factor(k: np.ndarray | int, phi: np.ndarray | float) -> np.ndarray:
