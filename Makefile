@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := chromium chromium-driver hyperfine
 
-.PHONY: install system-deps demo serve test test-fast js-test lint format bench clean
+.PHONY: install system-deps demo serve test test-fast js-test lint format bench bench-venvs bench-detection clean
 
 # The viewer's JavaScript (driftwatch_nb/js): npm ci again only when the lock file changes.
 JS_DIR := driftwatch_nb/js
@@ -58,7 +58,28 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 
-bench: install  ## every benchmark in bench/, each printing a ratio against its baseline
+# The change-point anchors of bench/bench_detection.py, each in a virtual environment of its
+# own (their pins clash with each other and with the product: otava pins numpy 2.2, MongoDB's
+# signal-processing-algorithms needs numpy < 2). Never part of the product's dependencies.
+BENCH_VENVS := bench/.venvs
+ANCHOR_asv := asv==0.6.6 numpy
+ANCHOR_otava := apache-otava==0.8.0
+ANCHOR_spa := signal-processing-algorithms==2.1.6
+ANCHORS := asv otava spa
+
+$(BENCH_VENVS)/%/.installed:
+	rm -rf $(BENCH_VENVS)/$*
+	$(PYTHON) -m venv $(BENCH_VENVS)/$*
+	$(BENCH_VENVS)/$*/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENVS)/$*/bin/python -m pip install --quiet $(ANCHOR_$*)
+	touch $@
+
+bench-venvs: $(foreach a,$(ANCHORS),$(BENCH_VENVS)/$(a)/.installed)  ## the anchors' own venvs
+
+bench-detection: install bench-venvs  ## the change-point detector against its anchors
+	$(BIN)/python -m bench.bench_detection
+
+bench: install bench-venvs  ## every benchmark in bench/, each printing a ratio against its baseline
 	@status=0; for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== bench.$$m"; \
 	  $(BIN)/python -m bench.$$m || status=1; done; exit $$status
 
