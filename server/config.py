@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         "removes it.",
     )
 
+    detection: bool = Field(
+        default=True,
+        description="Judge every series a new report touches for drift (change-point "
+        "detection) and raise alerts; `false` stores reports only.",
+    )
+
     @field_validator("public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:

@@ -23,6 +23,7 @@ from driftwatch_nb.core.limits import (
     check_slug,
 )
 from driftwatch_nb.core.measures import BUILTIN_MEASURES
+from driftwatch_server.alerts import detect_on_ingest
 from driftwatch_server.models import (
     Benchmark,
     Branch,
@@ -130,8 +131,11 @@ def list_reports(
     return list(reports), int(total)
 
 
-def create_report(session: Session, *, user: User, data: ReportCreate) -> Report:
-    """Validate and store a report with its metrics, creating branch, testbed and benchmarks."""
+def create_report(
+    session: Session, *, user: User, data: ReportCreate, detect: bool = True
+) -> Report:
+    """Validate and store a report with its metrics, creating branch, testbed and benchmarks;
+    with ``detect``, judge every series it touches for drift (``alerts.detect_on_ingest``)."""
     project = owned_project(session, user=user, slug=data.project_slug)
     branch_name = check_name(data.branch, field="branch")
     testbed_name = check_name(data.testbed, field="testbed")
@@ -168,7 +172,7 @@ def create_report(session: Session, *, user: User, data: ReportCreate) -> Report
     )
     session.add(report)
     session.flush()
-    session.add_all(
+    metrics = [
         Metric(
             report_id=report.id,
             benchmark_id=benchmarks[item.benchmark.strip()].id,
@@ -182,8 +186,11 @@ def create_report(session: Session, *, user: User, data: ReportCreate) -> Report
             samples=pack_samples(values),
         )
         for item, values in zip(data.values, samples, strict=True)
-    )
+    ]
+    session.add_all(metrics)
     session.flush()
+    if detect:
+        detect_on_ingest(session, report=report, metrics=metrics, samples=samples)
     return report
 
 

@@ -17,7 +17,16 @@ from strawberry.fastapi import BaseContext
 
 from driftwatch_nb.core.errors import AuthenticationError, NotFoundError
 from driftwatch_server.config import Settings
-from driftwatch_server.models import Benchmark, Branch, Flamegraph, Metric, Testbed, User
+from driftwatch_server.models import (
+    Alert,
+    Benchmark,
+    Branch,
+    Flamegraph,
+    Metric,
+    Report,
+    Testbed,
+    User,
+)
 from driftwatch_server.storage.base import StorageBackend
 
 RowT = TypeVar("RowT", bound=SQLModel)
@@ -37,6 +46,8 @@ class Loaders:
     branch: DataLoader[str, Branch | None] = field(init=False)
     testbed: DataLoader[str, Testbed | None] = field(init=False)
     signed_url: DataLoader[str, str] = field(init=False)
+    report: DataLoader[str, Report | None] = field(init=False)
+    alerts_by_report: DataLoader[str, list[Alert]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics_by_report = DataLoader(self._load_metrics)
@@ -47,6 +58,8 @@ class Loaders:
         self.branch = DataLoader(self._by_id_loader(Branch))
         self.testbed = DataLoader(self._by_id_loader(Testbed))
         self.signed_url = DataLoader(self._sign_urls)
+        self.report = DataLoader(self._by_id_loader(Report))
+        self.alerts_by_report = DataLoader(self._group_loader(Alert, "report_id", Alert.created_at))
 
     def _group_loader(
         self, model: type[RowT], column: str, order_by: object

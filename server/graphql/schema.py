@@ -11,10 +11,14 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
 from driftwatch_nb.core.errors import ApiError
-from driftwatch_server import flamegraphs, reports
+from driftwatch_server import alerts, flamegraphs, reports
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.types import (
+    Alert,
+    AlertStatus,
+    DetectionRule,
     Flamegraph,
+    MeasureDirection,
     Project,
     Report,
     UploadUrlResponse,
@@ -133,9 +137,61 @@ class Mutation:
                 for measure in result.measures
             ],
         )
-        row = reports.create_report(info.context.session, user=user, data=data)
+        row = reports.create_report(
+            info.context.session, user=user, data=data, detect=info.context.settings.detection
+        )
         info.context.session.commit()
         return Report.from_row(row, project_slug=input.project_slug)
+
+    @strawberry.mutation(description="Acknowledge, dismiss or re-open an alert.")
+    def update_alert(self, info: Ctx, id: strawberry.ID, status: AlertStatus) -> Alert:
+        user = info.context.require_user()
+        session = info.context.session
+        row = alerts.update_alert(session, user=user, alert_id=str(id), status=status)
+        project = session.get(ProjectRow, row.project_id)
+        assert project is not None
+        session.commit()
+        return Alert.from_row(row, project_slug=project.slug)
+
+    @strawberry.mutation(
+        description="Set the detection knobs of a project (no `benchmark`) or of one benchmark; "
+        "null clears a knob (it inherits again)."
+    )
+    def set_detection_rule(
+        self,
+        info: Ctx,
+        project_slug: str,
+        benchmark: str | None = None,
+        min_change: float | None = None,
+        sensitivity: float | None = None,
+    ) -> DetectionRule:
+        user = info.context.require_user()
+        session = info.context.session
+        project = reports.owned_project(session, user=user, slug=project_slug)
+        rule = alerts.set_rule(
+            session,
+            project=project,
+            benchmark=benchmark,
+            min_change=min_change,
+            sensitivity=sensitivity,
+        )
+        session.commit()
+        return DetectionRule(
+            benchmark=benchmark, min_change=rule.min_change, sensitivity=rule.sensitivity
+        )
+
+    @strawberry.mutation(description="Say whether higher is better for one of your measures.")
+    def set_measure_direction(
+        self, info: Ctx, project_slug: str, measure: str, higher_is_better: bool
+    ) -> MeasureDirection:
+        user = info.context.require_user()
+        session = info.context.session
+        project = reports.owned_project(session, user=user, slug=project_slug)
+        alerts.set_direction(
+            session, project=project, measure=measure, higher_is_better=higher_is_better
+        )
+        session.commit()
+        return MeasureDirection(measure=measure, higher_is_better=higher_is_better, known=True)
 
     @strawberry.mutation(description="Delete a report, its metrics and its flamegraph files.")
     def delete_report(self, info: Ctx, id: strawberry.ID) -> bool:

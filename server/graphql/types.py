@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
-from driftwatch_server import models
+from driftwatch_server import alerts, models
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.reports import as_utc, list_reports
 from driftwatch_server.samples import unpack as unpack_samples
@@ -161,6 +161,11 @@ class Report:
         rows = await info.context.loaders.flamegraphs_by_report.load(str(self.id))
         return [Flamegraph.from_row(row) for row in rows]
 
+    @strawberry.field(description="The alerts this report raised (or was the latest to update).")
+    async def alerts(self, info: Info[Context, None]) -> list[Alert]:
+        rows = await info.context.loaders.alerts_by_report.load(str(self.id))
+        return [Alert.from_row(row, project_slug=self.project_slug) for row in rows]
+
     @classmethod
     def from_row(cls, row: models.Report, *, project_slug: str) -> Report:
         return cls(
@@ -225,6 +230,85 @@ class Project:
             has_more=offset + len(rows) < total,
         )
 
+    @strawberry.field(description="Alerts, most recently updated first.")
+    def alerts(
+        self,
+        info: Info[Context, None],
+        status: AlertStatus | None = alerts.AlertStatus.ACTIVE,
+        branch: str | None = None,
+        first: int = 50,
+        offset: int = 0,
+    ) -> AlertPage:
+        project = self._row(info)
+        rows, total = alerts.list_alerts(
+            info.context.session,
+            project=project,
+            status=status,
+            branch=branch,
+            limit=first,
+            offset=offset,
+        )
+        return AlertPage(
+            nodes=[Alert.from_row(row, project_slug=self.slug) for row in rows],
+            total_count=total,
+            has_more=offset + len(rows) < total,
+        )
+
+    @strawberry.field(
+        description="One benchmark's series, oldest first, with its change points. Without "
+        "`branch`: `main` if the project has it, else the newest report's branch; without "
+        "`testbed`: the newest report's testbed on that branch."
+    )
+    def history(
+        self,
+        info: Info[Context, None],
+        benchmark: str,
+        measure: str = "latency",
+        branch: str | None = None,
+        testbed: str | None = None,
+        last: int = 500,
+    ) -> BenchmarkHistory:
+        found = alerts.history(
+            info.context.session,
+            project=self._row(info),
+            benchmark=benchmark,
+            measure=measure,
+            branch=branch,
+            testbed=testbed,
+            last=last,
+        )
+        return BenchmarkHistory.from_history(found, project_slug=self.slug)
+
+    @strawberry.field(description="The project's detection thresholds and measure directions.")
+    def detection(self, info: Info[Context, None]) -> Detection:
+        from driftwatch_server.drift import DEFAULT_SETTINGS
+
+        session = info.context.session
+        rules = alerts.rules_for(session, str(self.id))
+        names = {row.id: row.name for row in _children(info, models.Benchmark, str(self.id))}
+        listed = ([rules.project] if rules.project else []) + list(rules.by_benchmark.values())
+        return Detection(
+            rules=[
+                DetectionRule(
+                    benchmark=names.get(rule.benchmark_id) if rule.benchmark_id else None,
+                    min_change=rule.min_change,
+                    sensitivity=rule.sensitivity,
+                )
+                for rule in listed
+            ],
+            directions=[
+                MeasureDirection(measure=measure, higher_is_better=better, known=True)
+                for measure, better in sorted(rules.directions.items())
+            ],
+            default_min_change=DEFAULT_SETTINGS.min_change,
+            default_sensitivity=DEFAULT_SETTINGS.sensitivity,
+        )
+
+    def _row(self, info: Info[Context, None]) -> models.Project:
+        project = info.context.session.get(models.Project, str(self.id))
+        assert project is not None
+        return project
+
     @classmethod
     def from_row(cls, row: models.Project) -> Project:
         return cls(
@@ -251,3 +335,205 @@ def _children(info: Info[Context, None], model: type, project_id: str) -> list:
             select(model).where(model.project_id == project_id).order_by(model.name)
         )
     )
+
+
+# -- drift ----------------------------------------------------------------------------------------
+
+AlertStatus = strawberry.enum(alerts.AlertStatus, description="Where the user has put an alert.")
+Confidence = strawberry.enum(
+    alerts.Confidence,
+    description="CONFIRMED, or SUSPECTED: the newest report(s) look shifted but the evidence is "
+    "not enough yet (the alert is confirmed or dismissed by the reports that follow).",
+)
+ChangeDirection = strawberry.enum(
+    alerts.ChangeDirection,
+    description="REGRESSION or IMPROVEMENT, by the measure's direction (latency: higher is "
+    "worse; throughput: higher is better; unknown measures: higher is worse).",
+)
+
+
+@strawberry.type
+class MeasureDirection:
+    """Whether higher is better for a measure, and whether that is known or assumed."""
+
+    measure: str
+    higher_is_better: bool
+    known: bool = strawberry.field(
+        description="False when the measure is not built in and the project has not said: "
+        "driftwatch then assumes higher is worse."
+    )
+
+
+@strawberry.type
+class Alert:
+    """A detected change in one series, raised by the report that revealed it."""
+
+    id: strawberry.ID
+    measure: str
+    direction: ChangeDirection
+    change: float = strawberry.field(description="Relative change: value / baselineValue - 1.")
+    baseline_value: float = strawberry.field(description="The series' level before the change.")
+    value: float = strawberry.field(description="The level after the change.")
+    p_value: float
+    confidence: Confidence
+    status: AlertStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    project_slug: str
+    row: strawberry.Private[models.Alert]
+
+    @strawberry.field
+    async def benchmark(self, info: Info[Context, None]) -> Benchmark:
+        row = await info.context.loaders.benchmark.load(self.row.benchmark_id)
+        assert row is not None
+        return Benchmark.from_row(row)
+
+    @strawberry.field
+    async def branch(self, info: Info[Context, None]) -> Branch:
+        row = await info.context.loaders.branch.load(self.row.branch_id)
+        assert row is not None
+        return Branch.from_row(row)
+
+    @strawberry.field
+    async def testbed(self, info: Info[Context, None]) -> Testbed:
+        row = await info.context.loaders.testbed.load(self.row.testbed_id)
+        assert row is not None
+        return Testbed.from_row(row)
+
+    @strawberry.field(description="The report that revealed the change.")
+    async def report(self, info: Info[Context, None]) -> Report:
+        row = await info.context.loaders.report.load(self.row.report_id)
+        assert row is not None
+        return Report.from_row(row, project_slug=self.project_slug)
+
+    @strawberry.field(description="The first report at the new level (the change point).")
+    async def change_report(self, info: Info[Context, None]) -> Report:
+        row = await info.context.loaders.report.load(self.row.change_report_id)
+        assert row is not None
+        return Report.from_row(row, project_slug=self.project_slug)
+
+    @classmethod
+    def from_row(cls, row: models.Alert, *, project_slug: str) -> Alert:
+        return cls(
+            id=strawberry.ID(row.id),
+            measure=row.measure,
+            direction=alerts.ChangeDirection(row.direction),
+            change=row.change,
+            baseline_value=row.baseline_value,
+            value=row.value,
+            p_value=row.p_value,
+            confidence=alerts.Confidence(row.confidence),
+            status=alerts.AlertStatus(row.status),
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
+            project_slug=project_slug,
+            row=row,
+        )
+
+
+@strawberry.type
+class AlertPage:
+    """A page of alerts, most recently updated first."""
+
+    nodes: list[Alert]
+    total_count: int
+    has_more: bool
+
+
+@strawberry.type
+class HistoryPoint:
+    """One report's value in a series."""
+
+    report: Report
+    value: float
+    lower_value: float | None
+    upper_value: float | None
+
+
+@strawberry.type
+class ChangePoint:
+    """Where a series changed level (offline change-point detection over its history)."""
+
+    report: Report = strawberry.field(description="The first report at the new level.")
+    index: int = strawberry.field(description="Its position in `points`.")
+    direction: ChangeDirection
+    change: float = strawberry.field(description="Relative change: after / before - 1.")
+    before: float = strawberry.field(description="Median of the segment before.")
+    after: float = strawberry.field(description="Median of the segment after.")
+    p_value: float
+
+
+@strawberry.type
+class BenchmarkHistory:
+    """One series (project, branch, testbed, benchmark, measure), oldest point first."""
+
+    benchmark: Benchmark
+    measure: str
+    branch: Branch
+    testbed: Testbed
+    direction: MeasureDirection
+    points: list[HistoryPoint]
+    change_points: list[ChangePoint]
+
+    @classmethod
+    def from_history(cls, found: alerts.History, *, project_slug: str) -> BenchmarkHistory:
+        points = [
+            HistoryPoint(
+                report=Report.from_row(p.report, project_slug=project_slug),
+                value=p.value,
+                lower_value=p.lower_value,
+                upper_value=p.upper_value,
+            )
+            for p in found.points
+        ]
+        return cls(
+            benchmark=Benchmark.from_row(found.benchmark),
+            measure=found.measure,
+            branch=Branch.from_row(found.branch),
+            testbed=Testbed.from_row(found.testbed),
+            direction=MeasureDirection(
+                measure=found.measure,
+                higher_is_better=found.direction.higher_is_better,
+                known=found.direction.known,
+            ),
+            points=points,
+            change_points=[
+                ChangePoint(
+                    report=points[index].report,
+                    index=index,
+                    direction=alerts.change_direction(change, found.direction),
+                    change=change,
+                    before=before,
+                    after=after,
+                    p_value=p_value,
+                )
+                for index, before, after, change, p_value in found.change_points
+            ],
+        )
+
+
+@strawberry.type
+class DetectionRule:
+    """Detection knobs for a whole project (`benchmark` null) or one benchmark; a null knob
+    inherits the project's, then the default."""
+
+    benchmark: str | None
+    min_change: float | None = strawberry.field(
+        description="Smallest relative change worth an alert (default 0.02 = 2 %)."
+    )
+    sensitivity: float | None = strawberry.field(
+        description="Multiplies the false-alert rate the detector accepts (default 1; 10 is "
+        "more sensitive and noisier, 0.1 quieter)."
+    )
+
+
+@strawberry.type
+class Detection:
+    """A project's detection settings."""
+
+    rules: list[DetectionRule]
+    directions: list[MeasureDirection] = strawberry.field(
+        description="Measures whose direction the project has set."
+    )
+    default_min_change: float
+    default_sensitivity: float
