@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -36,10 +38,13 @@ from driftwatch_server.models import (
     Metric,
     Project,
     Report,
+    SeriesState,
     Testbed,
     User,
+    as_utc,
     utcnow,
 )
+from driftwatch_server.samples import pack as pack_samples
 from driftwatch_server.samples import unpack as unpack_samples
 
 MAX_HISTORY_POINTS = 10_000
@@ -197,6 +202,10 @@ class _Window:
     values: list[float] = field(default_factory=list)
 
 
+STATE_POINTS = DEFAULT_SETTINGS.window
+"""Points of each series the detector's cache keeps (``SeriesState``)."""
+
+
 def detect_on_ingest(
     session: Session,
     *,
@@ -206,46 +215,77 @@ def detect_on_ingest(
 ) -> list[Alert]:
     """Judge every series of a freshly stored report; returns the alerts it raised or updated.
 
-    A series whose newest point is not this report (a report back-dated into the past) is
-    left to the offline view. False alerts are controlled across the report: the family is
-    every series it touches.
+    Each series' window comes from its ``SeriesState`` row (one query for all of them); a
+    series without one is read from the metrics once. A series whose newest point is not this
+    report (a report back-dated into the past) is left to the offline view, and its cached
+    window is dropped. False alerts are controlled across the report: the family is every
+    series it touches.
     """
     if not metrics:
         return []
     rules = rules_for(session, report.project_id)
     keys = [(m.benchmark_id, m.measure) for m in metrics]
-    windows = _windows(session, report, keys, max(rules.settings(k[0]).window for k in keys))
+    start = as_utc(report.start_time)
+    states = _states(session, report, keys)
+    missing = [key for key in keys if key not in states]
+    windows = _windows(session, report, missing, STATE_POINTS) if missing else {}
     open_alerts = _open_alerts(session, report, keys)
     family = len(keys)
     touched: list[Alert] = []
+    writes: list[dict[str, object]] = []
+    stale: list[SeriesKey] = []
     now = utcnow()
     for metric, new_samples in zip(metrics, samples, strict=True):
         key = (metric.benchmark_id, metric.measure)
-        window = windows.get(key)
-        if window is None or not window.report_ids or window.report_ids[-1] != report.id:
-            continue
         confirmed, suspected = open_alerts.get(key, (None, None))
-        last_index = None
-        if confirmed is not None and confirmed.change_report_id in window.report_ids:
-            last_index = window.report_ids.index(confirmed.change_report_id)
+        state = states.get(key)
+        report_ids: list[str] | None = None
+        if state is not None:
+            if as_utc(state.newest_start) > start:
+                stale.append(key)
+                continue
+            values = [*(unpack_samples(state.points) or []), metric.value][-STATE_POINTS:]
+            since = None if state.since_change is None else state.since_change + 1
+        else:
+            window = windows.get(key)
+            if window is None or not window.report_ids or window.report_ids[-1] != report.id:
+                continue
+            values, report_ids = window.values, window.report_ids
+            since = None
+            if confirmed is not None and confirmed.change_report_id in report_ids:
+                since = len(values) - report_ids.index(confirmed.change_report_id)
+        if since is not None and since > len(values):
+            since = None  # the change point has left the window
         history_samples: list[list[float] | None] | None = None
         if new_samples:
-            history_samples = [None] * (len(window.values) - 1) + [new_samples]
+            history_samples = [None] * (len(values) - 1) + [new_samples]
         verdict = evaluate(
-            window.values,
+            values,
             history_samples,
-            last_change_index=last_index,
+            last_change_index=None if since is None else len(values) - since,
             settings=rules.settings(metric.benchmark_id),
             family_size=family,
         )
         point = verdict.change_point
+        if verdict.state is State.ALERT and point is not None:
+            since = len(values) - point.index
+        writes.append(
+            {
+                "benchmark_id": metric.benchmark_id,
+                "measure": metric.measure,
+                "branch_id": report.branch_id,
+                "testbed_id": report.testbed_id,
+                "points": pack_samples(values),
+                "newest_start": start,
+                "since_change": since,
+            }
+        )
         if verdict.state is State.NONE or point is None:
             if suspected is not None:  # later reports did not hold the suspected level
                 suspected.status = AlertStatus.DISMISSED
                 suspected.updated_at = now
                 session.add(suspected)
             continue
-        measure_direction = rules.direction(metric.measure)
         target = suspected
         confidence = Confidence.SUSPECTED
         if verdict.state is State.ALERT:
@@ -262,65 +302,150 @@ def detect_on_ingest(
                 created_at=now,
             )
         target.report_id = report.id
-        target.change_report_id = window.report_ids[point.index]
-        target.change = point.change
-        target.direction = change_direction(point.change, measure_direction)
-        if target is confirmed:  # measured from where the series stood before it all began
-            target.change = (
-                point.after / target.baseline_value - 1 if target.baseline_value else point.change
-            )
+        target.change_report_id = (
+            report_ids[point.index]
+            if report_ids is not None
+            else _report_at(session, report, key, len(values) - 1 - point.index)
+        )
+        if target is confirmed and target.baseline_value:
+            # Measured from where the series stood before it all began.
+            target.change = point.after / target.baseline_value - 1
         else:
+            target.change = point.change
             target.baseline_value = point.before
+        target.direction = change_direction(target.change, rules.direction(metric.measure))
         target.value = point.after
         target.p_value = point.p_value
         target.confidence = confidence
         target.updated_at = now
         session.add(target)
         touched.append(target)
+    _save_states(session, report, writes, stale)
     session.flush()
     return touched
+
+
+def forget_states(session: Session, *, branch_id: str, testbed_id: str) -> None:
+    """Drop the cached windows of a branch and testbed (a report of theirs was deleted); they
+    are rebuilt from the metrics on the next ingest."""
+    session.execute(
+        sa.delete(SeriesState).where(
+            SeriesState.branch_id == branch_id, SeriesState.testbed_id == testbed_id
+        )
+    )
+
+
+def _states(
+    session: Session, report: Report, keys: Sequence[SeriesKey]
+) -> dict[SeriesKey, SeriesState]:
+    wanted = set(keys)
+    rows = session.exec(
+        select(SeriesState).where(
+            SeriesState.branch_id == report.branch_id,
+            SeriesState.testbed_id == report.testbed_id,
+            SeriesState.benchmark_id.in_(sorted({b for b, _ in keys})),  # type: ignore[attr-defined]
+        )
+    )
+    return {
+        (row.benchmark_id, row.measure): row
+        for row in rows
+        if (row.benchmark_id, row.measure) in wanted
+    }
+
+
+def _save_states(
+    session: Session, report: Report, writes: list[dict[str, object]], stale: list[SeriesKey]
+) -> None:
+    """Upsert the new windows in one statement; drop the stale ones."""
+    if writes:
+        table = SeriesState.__table__  # type: ignore[attr-defined]
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["benchmark_id", "measure", "branch_id", "testbed_id"],
+            set_={
+                "points": statement.excluded.points,
+                "newest_start": statement.excluded.newest_start,
+                "since_change": statement.excluded.since_change,
+            },
+        )
+        session.execute(statement, writes)
+    for benchmark_id, measure in stale:
+        session.execute(
+            sa.delete(SeriesState).where(
+                SeriesState.benchmark_id == benchmark_id,
+                SeriesState.measure == measure,
+                SeriesState.branch_id == report.branch_id,
+                SeriesState.testbed_id == report.testbed_id,
+            )
+        )
+
+
+def _report_at(session: Session, report: Report, key: SeriesKey, offset: int) -> str:
+    """The report ``offset`` points before the newest of a series."""
+    benchmark_id, measure = key
+    return session.execute(
+        sa.select(Metric.report_id)
+        .where(
+            Metric.benchmark_id == benchmark_id,
+            Metric.measure == measure,
+            Metric.branch_id == report.branch_id,
+            Metric.testbed_id == report.testbed_id,
+        )
+        .order_by(sa.desc(Metric.start_time))
+        .limit(1)
+        .offset(offset)
+    ).scalar_one()
+
+
+_UNION_CHUNK = 250
+"""Series per UNION ALL statement (SQLite allows 500 compound terms)."""
+_SERIES_SELECT = (
+    "SELECT * FROM (SELECT benchmark_id, measure, report_id, value, start_time FROM metrics "
+    "WHERE benchmark_id = :b{i} AND measure = :m{i} AND branch_id = :branch "
+    "AND testbed_id = :testbed ORDER BY start_time DESC LIMIT :window) AS s{i}"
+)
+
+
+@lru_cache(maxsize=16)
+def _windows_statement(count: int) -> sa.TextClause:
+    return sa.text(" UNION ALL ".join(_SERIES_SELECT.format(i=i) for i in range(count)))
 
 
 def _windows(
     session: Session, report: Report, keys: Sequence[SeriesKey], window: int
 ) -> dict[SeriesKey, _Window]:
-    """The last ``window`` points of each series, oldest first, in one query."""
-    benchmark_ids = sorted({benchmark for benchmark, _ in keys})
-    measures = sorted({measure for _, measure in keys})
-    ranked = (
-        sa.select(
-            Metric.benchmark_id,
-            Metric.measure,
-            Metric.report_id,
-            Metric.value,
-            Metric.start_time,
-            sa.func.row_number()
-            .over(
-                partition_by=(Metric.benchmark_id, Metric.measure),
-                order_by=(sa.desc(Metric.start_time), sa.desc(Metric.report_id)),
-            )
-            .label("rank"),
-        )
-        .where(
-            Metric.branch_id == report.branch_id,
-            Metric.testbed_id == report.testbed_id,
-            Metric.benchmark_id.in_(benchmark_ids),  # type: ignore[attr-defined]
-            Metric.measure.in_(measures),  # type: ignore[attr-defined]
-        )
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(ranked.c.benchmark_id, ranked.c.measure, ranked.c.report_id, ranked.c.value)
-        .where(ranked.c.rank <= window)
-        .order_by(ranked.c.benchmark_id, ranked.c.measure, ranked.c.rank.desc())
-    )
-    wanted = set(keys)
+    """The last ``window`` points of each series, oldest first.
+
+    One ``UNION ALL`` of per-series ``ORDER BY start_time DESC LIMIT window`` selects per
+    chunk of series: each is a short range scan of ``ix_metrics_series``, where a window
+    function would sort every row of the branch. Plain SQL text: building 200 subquery
+    objects and converting 40,000 timestamps would cost more than the query itself (the
+    timestamps are only compared, and ISO text sorts like time).
+    """
     windows: dict[SeriesKey, _Window] = defaultdict(_Window)
-    for benchmark_id, measure, report_id, value in rows:
-        key = (benchmark_id, measure)
-        if key in wanted:
-            windows[key].report_ids.append(report_id)
-            windows[key].values.append(value)
+    unique = list(dict.fromkeys(keys))
+    for offset in range(0, len(unique), _UNION_CHUNK):
+        chunk = unique[offset : offset + _UNION_CHUNK]
+        params: dict[str, object] = {
+            "branch": report.branch_id,
+            "testbed": report.testbed_id,
+            "window": window,
+        }
+        for index, (benchmark_id, measure) in enumerate(chunk):
+            params[f"b{index}"] = benchmark_id
+            params[f"m{index}"] = measure
+        rows = session.connection().execute(_windows_statement(len(chunk)), params).all()
+        for benchmark_id, measure, report_id, value, _start in sorted(
+            rows, key=itemgetter(0, 1, 4)
+        ):
+            found = windows[(benchmark_id, measure)]
+            found.report_ids.append(report_id)
+            found.values.append(value)
     return windows
 
 
@@ -422,7 +547,7 @@ def history(
                 Metric.branch_id == branch_row.id,
                 Metric.testbed_id == testbed_row.id,
             )
-            .order_by(sa.desc(Metric.start_time), sa.desc(Metric.report_id))
+            .order_by(sa.desc(Metric.start_time))
             .limit(last)
         )
     )

@@ -19,6 +19,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Treat naive datetimes (SQLite returns them) as UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 def _timestamp(*, nullable: bool = False, index: bool = False) -> sa.Column:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
 
@@ -171,6 +176,32 @@ class Alert(SQLModel, table=True):
     status: str = Field(default="ACTIVE", max_length=16)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class SeriesState(SQLModel, table=True):
+    """The detector's window of one series, kept so that ingest need not re-read history.
+
+    ``points`` holds the newest values (packed float64, oldest first; ``alerts.STATE_POINTS`` at
+    most) up to the point at ``newest_start``; ``since_change`` counts the points of the window
+    from the last confirmed change point on (NULL: none in the window). A cache: any row may
+    be deleted (a report deleted, a back-dated one inserted) and is rebuilt from the metrics.
+    """
+
+    __tablename__ = "series_states"
+
+    benchmark_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("benchmarks.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    measure: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    branch_id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    testbed_id: str = Field(sa_column=sa.Column(sa.String(36), primary_key=True))
+    points: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    newest_start: dt.datetime = Field(sa_column=_timestamp())
+    since_change: int | None = None
 
 
 class DetectionRule(SQLModel, table=True):

@@ -23,7 +23,7 @@ from driftwatch_nb.core.limits import (
     check_slug,
 )
 from driftwatch_nb.core.measures import BUILTIN_MEASURES
-from driftwatch_server.alerts import detect_on_ingest
+from driftwatch_server.alerts import detect_on_ingest, forget_states
 from driftwatch_server.models import (
     Benchmark,
     Branch,
@@ -33,6 +33,7 @@ from driftwatch_server.models import (
     Report,
     Testbed,
     User,
+    as_utc,
 )
 from driftwatch_server.samples import pack as pack_samples
 
@@ -61,11 +62,6 @@ class ReportCreate:
     git_hash: str | None = None
     adapter: str = "json"
     values: Sequence[MeasureValue] = field(default_factory=tuple)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """Treat naive datetimes (SQLite returns them) as UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def create_project(session: Session, *, owner: User, slug: str, name: str | None) -> Project:
@@ -217,6 +213,7 @@ def delete_report_rows(session: Session, *, report: Report) -> list[str]:
     # Explicit deletes as well as ON DELETE CASCADE: correct even where the pragma is off.
     session.exec(sa.delete(Flamegraph).where(Flamegraph.report_id == report.id))  # type: ignore[call-overload]
     session.exec(sa.delete(Metric).where(Metric.report_id == report.id))  # type: ignore[call-overload]
+    forget_states(session, branch_id=report.branch_id, testbed_id=report.testbed_id)
     session.delete(report)
     session.flush()
     return paths

@@ -90,6 +90,19 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_alerts_report_id"), ["report_id"], unique=False)
 
+    op.create_table(
+        "series_states",
+        sa.Column("benchmark_id", sa.String(length=36), nullable=False),
+        sa.Column("measure", sa.String(length=64), nullable=False),
+        sa.Column("branch_id", sa.String(length=36), nullable=False),
+        sa.Column("testbed_id", sa.String(length=36), nullable=False),
+        sa.Column("points", sa.LargeBinary(), nullable=False),
+        sa.Column("newest_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("since_change", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["benchmark_id"], ["benchmarks.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("benchmark_id", "measure", "branch_id", "testbed_id"),
+    )
+
     # The series columns repeat the report's; existing rows are filled from their reports.
     with op.batch_alter_table("metrics", schema=None) as batch_op:
         batch_op.add_column(sa.Column("branch_id", sa.String(length=36), nullable=True))
@@ -132,6 +145,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_alerts_change_report_id"))
         batch_op.drop_index(batch_op.f("ix_alerts_benchmark_id"))
 
+    op.drop_table("series_states")
     op.drop_table("alerts")
     with op.batch_alter_table("detection_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_detection_rules_project_id"))

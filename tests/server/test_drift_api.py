@@ -338,3 +338,40 @@ def test_200_flat_benchmarks_over_60_reports_raise_no_alert(engine: Engine) -> N
     with session_scope(engine) as session:
         alerts = list(session.exec(sa.select(Alert)).scalars())
     assert [(a.benchmark_id, a.confidence) for a in alerts if a.confidence == "CONFIRMED"] == []
+
+
+def test_the_detector_cache_holds_the_series_and_is_dropped_when_a_report_goes(
+    live_server: LiveServer, api: Api
+) -> None:
+    """``series_states`` is a cache of the newest values: equal to what the metrics say, gone
+    (and rebuilt on the next ingest) when a report is deleted."""
+    from driftwatch_server.samples import unpack
+
+    posted = post_series(api, [1000.0] * 12)
+    engine: Engine = live_server.engine
+
+    def cached() -> list[float]:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("select points from series_states")).all()
+        return [value for (points,) in rows for value in unpack(points) or []]
+
+    def stored() -> list[float]:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    sa.text("select value from metrics order by start_time")
+                ).scalars()
+            )
+
+    assert cached() == stored() and len(stored()) == 12
+    api.call("mutation($id: ID!) { deleteReport(id: $id) }", id=posted[-1]["id"])
+    assert cached() == []
+    rng = random.Random(3)
+    api.call(CREATE, input=report_input(20, {"parse": noisy(rng, 1000.0)}))
+    assert cached() == stored() and len(stored()) == 12
+    # A report back-dated before the newest point is stored, left to the offline view, and
+    # drops the cache so the next ingest reads the series afresh.
+    api.call(CREATE, input=report_input(-1, {"parse": noisy(rng, 1000.0)}))
+    assert cached() == []
+    api.call(CREATE, input=report_input(21, {"parse": noisy(rng, 1000.0)}))
+    assert cached() == stored() and len(stored()) == 14

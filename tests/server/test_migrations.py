@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "alerts",
     "detection_rules",
     "measure_directions",
+    "series_states",
     "alembic_version",
 }
 
