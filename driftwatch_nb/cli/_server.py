@@ -150,15 +150,19 @@ def _create_token(args: argparse.Namespace) -> int:
 
 def _sweep(_args: argparse.Namespace) -> int:
     config, db, _ = _server_modules()
+    import datetime as dt
+
     from driftwatch_server.flamegraphs import sweep
     from driftwatch_server.storage import get_storage
 
     settings = config.Settings()
     engine = _prepared_engine(settings)
+    min_age = dt.timedelta(seconds=settings.pending_upload_ttl_seconds)
     with db.session_scope(engine) as session:
-        result = sweep(session, get_storage(settings))
+        result = sweep(session, get_storage(settings), min_age=min_age)
     info(
-        f"swept {result.expired_uploads} expired upload(s) and "
-        f"{result.orphan_objects} stored file(s) with no report"
+        f"swept {result.expired_uploads} expired upload(s), "
+        f"{result.orphan_objects} stored file(s) with no report and "
+        f"{result.partial_uploads} interrupted upload(s)"
     )
     return 0
