@@ -23,6 +23,7 @@ from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
 from driftwatch_server.storage import (
+    PARTIAL_UPLOAD_MAX_IDLE,
     STORAGE_API_PREFIX,
     LocalStorage,
     StorageBackend,
@@ -73,6 +74,9 @@ def create_app(
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
     app.state.storage = storage or get_storage(settings)
     app.state.storage.ensure_bucket()
+    if isinstance(app.state.storage, LocalStorage):
+        # Uploads interrupted by a crash (kill -9, power loss) leave hidden .part files.
+        app.state.storage.remove_partial_uploads(older_than=PARTIAL_UPLOAD_MAX_IDLE)
 
     app.state.secret_key = settings.resolved_secret_key()
 

@@ -42,6 +42,7 @@ from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
 __all__ = [
     "STORAGE_API_PREFIX",
     "InvalidObjectPath",
+    "PARTIAL_UPLOAD_MAX_IDLE",
     "InvalidToken",
     "ListEntry",
     "LocalStorage",
@@ -70,6 +71,9 @@ _MAX_PATH_BYTES = 1024
 # The sidecar and ".part" names add ~45 bytes to a segment; filesystems stop at 255.
 _MAX_SEGMENT_BYTES = 200
 _META_SUFFIX = ".meta.json"
+_PART_SUFFIX = ".part"
+PARTIAL_UPLOAD_MAX_IDLE = dt.timedelta(minutes=15)
+"""A ``.part`` file not written to for this long belongs to a crashed upload (start-up clean-up)."""
 
 
 class InvalidObjectPath(StorageError):
@@ -172,7 +176,7 @@ class ObjectWriter:
                 f"Cannot store {path!r}: a parent folder in that path is already an object. "
                 "Choose another path."
             ) from exc
-        self._tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+        self._tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
         self._fh: IO[bytes] | None = open(self._tmp, "xb")  # noqa: SIM115 - closed by commit/abort
 
     @property
@@ -278,7 +282,7 @@ def _meta_path(target: Path) -> Path:
 
 
 def _write_json_atomic(target: Path, data: dict[str, object]) -> None:
-    tmp = target.parent / f"{target.name}.{uuid.uuid4().hex}.part"
+    tmp = target.parent / f"{target.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
     try:
         tmp.write_text(json.dumps(data))
         os.replace(tmp, target)
@@ -564,6 +568,34 @@ class LocalStorage:
             except OSError:
                 return
             folder = folder.parent
+
+    def remove_partial_uploads(self, *, older_than: dt.timedelta) -> int:
+        """Delete the ``.part`` files of uploads interrupted by a crash; returns how many.
+
+        An upload in flight writes its ``.part`` file continuously, so only files whose last
+        write is older than ``older_than`` are removed: other replicas' uploads are safe.
+        """
+        if not self.bucket_dir.is_dir():
+            return 0
+        cutoff = self._clock() - older_than.total_seconds()
+        removed = 0
+        # os.walk ignores folders that vanish meanwhile (uploads and deletes run beside it).
+        parts = [
+            Path(folder) / name
+            for folder, _dirs, names in os.walk(self.bucket_dir)
+            for name in names
+            if name.startswith(".") and name.endswith(_PART_SUFFIX)
+        ]
+        for part in parts:
+            try:
+                if part.is_symlink() or not part.is_file() or part.stat().st_mtime > cutoff:
+                    continue
+                part.unlink()
+            except FileNotFoundError:
+                continue  # committed or aborted meanwhile
+            removed += 1
+            self._prune_empty_dirs(part.parent)
+        return removed
 
     def list_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Every object under the folder ``prefix`` (``""`` is the whole bucket), by path."""
