@@ -6,7 +6,8 @@
     ├── NotFound               NOT_FOUND
     ├── BadUserInput           BAD_USER_INPUT
     ├── PayloadTooLarge        PAYLOAD_TOO_LARGE
-    └── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
+    ├── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE
+    └── ServiceUnavailable     SERVICE_UNAVAILABLE
 
 Anything else raised in a resolver is masked as "Unexpected error." and logged.
 """
@@ -69,3 +70,9 @@ class UnsupportedMediaType(ApiError):
     """A file is not of an accepted type."""
 
     code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class ServiceUnavailable(ApiError):
+    """A part the server depends on (database, storage) is down or full; the message says which."""
+
+    code = "SERVICE_UNAVAILABLE"

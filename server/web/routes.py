@@ -126,8 +126,10 @@ def build_dashboard_router() -> APIRouter:
             "first": PAGE_SIZE,
             "offset": (page - 1) * PAGE_SIZE,
         }
-        data, codes = await _query(request, user, WORKSPACE_QUERY, variables)
-        if "NOT_FOUND" in codes or not data or data.get("project") is None:
+        data, _codes = await _query(request, user, WORKSPACE_QUERY, variables)
+        # Only the project itself missing is a 404: a flamegraph whose file is missing costs
+        # its own `url` field (null), never the page.
+        if not data or data.get("project") is None:
             return _page(request, "not_found.html", {"slug": slug}, user=user, status_code=404)
         project = data["project"]
         reports = project["reports"]
