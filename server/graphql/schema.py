@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext, Info
 from driftwatch_server import flamegraphs, reports
 from driftwatch_server.errors import ApiError
 from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
     Flamegraph,
     Project,
@@ -222,6 +223,7 @@ schema = DriftwatchSchema(
     mutation=Mutation,
     extensions=[
         lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask),
+        RefuseNulCharacters,
         # Module-level LRU caches: clients send the same few query texts over and over.
         ParserCache,
         ValidationCache,
