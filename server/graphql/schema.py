@@ -21,6 +21,7 @@ from driftwatch_server.graphql.types import (
     UploadUrlResponse,
     User,
 )
+from driftwatch_server.health import service_unavailable_for
 from driftwatch_server.models import Project as ProjectRow
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,16 @@ class _MaskUnexpectedErrors(MaskErrors):
     """Hide the details of unexpected errors, keeping a code clients can branch on."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        mapped = service_unavailable_for(error.original_error) if error.original_error else None
+        if mapped is not None:
+            # A database that is down or full, or a failing storage: say which, with a code.
+            return GraphQLError(
+                mapped.message,
+                nodes=error.nodes,
+                path=error.path,
+                original_error=mapped,
+                extensions=mapped.extensions,
+            )
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return masked

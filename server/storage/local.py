@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -349,6 +350,18 @@ class LocalStorage:
     def ensure_bucket(self) -> None:
         """Create the bucket directory if it is missing."""
         self.bucket_dir.mkdir(parents=True, exist_ok=True)
+
+    def check(self) -> None:
+        """Raise :class:`StorageError` unless objects can be stored (folder, access, space)."""
+        if not self.bucket_dir.is_dir():
+            raise StorageError(f"the storage folder {self.bucket_dir} is missing")
+        if not os.access(self.bucket_dir, os.W_OK | os.X_OK):
+            raise StorageError(f"the storage folder {self.bucket_dir} is not writable")
+        free = shutil.disk_usage(self.bucket_dir).free
+        if free < self.max_bytes:
+            raise StorageError(
+                f"the disk of {self.bucket_dir} is full ({free} bytes free); free some space"
+            )
 
     # -- paths -----------------------------------------------------------------------------
 
