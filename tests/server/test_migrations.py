@@ -26,6 +26,8 @@ EXPECTED_TABLES = {
     "metrics",
     "flamegraphs",
     "pending_uploads",
+    "dashboard_sessions",
+    "server_state",
     "alembic_version",
 }
 
@@ -101,7 +103,7 @@ def test_db_upgrade_command_migrates_an_empty_database(database_url: str, tmp_pa
             version = connection.execute(
                 sa.text("select version_num from alembic_version")
             ).scalar_one()
-        assert version == "0001"
+        assert version == "0002b_issue15"
         assert set(sa.inspect(engine).get_table_names()) == EXPECTED_TABLES
     finally:
         engine.dispose()
