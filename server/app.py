@@ -26,6 +26,7 @@ from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.health import check_database, check_storage, service_unavailable_for
 from driftwatch_server.models import User
+from driftwatch_server.replicas import claim_local_storage
 from driftwatch_server.storage import (
     PARTIAL_UPLOAD_MAX_IDLE,
     STORAGE_API_PREFIX,
@@ -81,6 +82,8 @@ def create_app(
     app.state.storage = storage or get_storage(settings)
     app.state.storage.ensure_bucket()
     if isinstance(app.state.storage, LocalStorage):
+        # Refuse to serve a database whose other servers keep their files elsewhere.
+        claim_local_storage(app.state.engine, app.state.storage)
         # Uploads interrupted by a crash (kill -9, power loss) leave hidden .part files.
         app.state.storage.remove_partial_uploads(older_than=PARTIAL_UPLOAD_MAX_IDLE)
 

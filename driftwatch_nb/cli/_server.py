@@ -79,7 +79,15 @@ def _serve(args: argparse.Namespace) -> int:
     settings = config.Settings(**overrides)
     engine = _prepared_engine(settings)
     from driftwatch_server.auth import ensure_admin
+    from driftwatch_server.replicas import StorageNotShared, claim_local_storage
+    from driftwatch_server.storage import LocalStorage, get_storage
 
+    storage = get_storage(settings)
+    if isinstance(storage, LocalStorage):
+        try:
+            claim_local_storage(engine, storage)
+        except StorageNotShared as exc:
+            abort(str(exc))
     with db.session_scope(engine) as session:
         token = ensure_admin(session)
     if token:

@@ -73,6 +73,7 @@ _MAX_PATH_BYTES = 1024
 _MAX_SEGMENT_BYTES = 200
 _META_SUFFIX = ".meta.json"
 _PART_SUFFIX = ".part"
+_STORAGE_ID_FILE = ".storage-id"
 PARTIAL_UPLOAD_MAX_IDLE = dt.timedelta(minutes=15)
 """A ``.part`` file not written to for this long belongs to a crashed upload (start-up clean-up)."""
 
@@ -350,6 +351,29 @@ class LocalStorage:
     def ensure_bucket(self) -> None:
         """Create the bucket directory if it is missing."""
         self.bucket_dir.mkdir(parents=True, exist_ok=True)
+
+    def storage_id(self) -> str:
+        """The id of this storage directory, created once (``{root}/.storage-id``).
+
+        Recorded in the database at start-up: a replica whose directory has another id does not
+        share the files and must not serve the same database.
+        """
+        marker = self.root / _STORAGE_ID_FILE
+        try:
+            return marker.read_text().strip()
+        except FileNotFoundError:
+            pass
+        self.root.mkdir(parents=True, exist_ok=True)
+        value = str(uuid.uuid4())
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:  # another replica sharing the directory wrote it first
+            return marker.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return value
 
     def check(self) -> None:
         """Raise :class:`StorageError` unless objects can be stored (folder, access, space)."""
