@@ -24,6 +24,7 @@ from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
+from driftwatch_server.graphql.transport import GraphQLShapedErrors
 from driftwatch_server.health import check_database, check_storage, service_unavailable_for
 from driftwatch_server.models import User
 from driftwatch_server.replicas import claim_local_storage
@@ -89,7 +90,13 @@ def create_app(
 
     app.state.secret_key = settings.resolved_secret_key()
 
-    app.include_router(GraphQLRouter(schema, context_getter=get_context), prefix="/graphql")
+    # GraphiQL loads its code from a public CDN: off unless DRIFTWATCH_GRAPHIQL=true.
+    graphql_ide = "graphiql" if settings.graphiql else None
+    app.include_router(
+        GraphQLRouter(schema, context_getter=get_context, graphql_ide=graphql_ide),
+        prefix="/graphql",
+    )
+    app.add_middleware(GraphQLShapedErrors, path="/graphql")
     if isinstance(app.state.storage, LocalStorage):
         app.include_router(build_storage_router(app.state.storage), prefix=STORAGE_API_PREFIX)
     app.include_router(build_dashboard_router())

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         "removes it.",
     )
 
+    graphiql: bool = Field(
+        default=False,
+        description="Serve the GraphiQL IDE on GET /graphql. Off by default: its page loads "
+        "its code from a public CDN (jsDelivr).",
+    )
+
     @field_validator("public_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
