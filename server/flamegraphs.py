@@ -40,6 +40,7 @@ from driftwatch_server.reports import (
     report_benchmark,
 )
 from driftwatch_server.storage.base import ObjectInfo, SignedUpload, StorageBackend
+from driftwatch_server.storage.local import PARTIAL_UPLOAD_MAX_IDLE
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +309,8 @@ def sweep(
     partial = 0
     remove_partial = getattr(storage, "remove_partial_uploads", None)
     if remove_partial is not None:
-        partial = remove_partial(older_than=min_age)
+        # Never younger than the idle limit: a .part file being written is an upload in flight.
+        partial = remove_partial(older_than=max(min_age, PARTIAL_UPLOAD_MAX_IDLE))
     return SweepResult(
         expired_uploads=len(removed_paths), orphan_objects=len(orphans), partial_uploads=partial
     )

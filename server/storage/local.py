@@ -171,15 +171,22 @@ class ObjectWriter:
         self._clock = clock
         self._size = 0
         self._done = False
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError) as exc:
-            raise ObjectAlreadyExists(
-                f"Cannot store {path!r}: a parent folder in that path is already an object. "
-                "Choose another path."
-            ) from exc
         self._tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
-        self._fh: IO[bytes] | None = open(self._tmp, "xb")  # noqa: SIM115 - closed by commit/abort
+        for attempt in range(3):
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise ObjectAlreadyExists(
+                    f"Cannot store {path!r}: a parent folder in that path is already an object. "
+                    "Choose another path."
+                ) from exc
+            try:
+                self._fh: IO[bytes] | None = open(self._tmp, "xb")  # noqa: SIM115 - closed by commit/abort
+                break
+            except FileNotFoundError:
+                # A delete elsewhere pruned the (then empty) folder between mkdir and open.
+                if attempt == 2:
+                    raise
 
     @property
     def bytes_written(self) -> int:

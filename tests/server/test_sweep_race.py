@@ -82,3 +82,18 @@ def test_sweep_in_a_loop_beside_upload_chains_deletes_no_confirmed_file(
     assert files == rows, "every stored file belongs to a flamegraph"
     # And every confirmed flamegraph still reads back.
     assert all(f.url for f in setup.report(report.id).flamegraphs)
+
+
+def test_the_sweep_never_removes_the_part_file_of_an_upload_in_flight(
+    live_server: LiveServer,
+) -> None:
+    from driftwatch_server.db import session_scope
+    from driftwatch_server.flamegraphs import sweep
+    from driftwatch_server.storage import get_storage
+
+    storage = get_storage(live_server.settings)  # type: ignore[arg-type]
+    writer = storage.open_writer("projects/p/flamegraphs/x.svg", content_type="image/svg+xml")  # type: ignore[attr-defined]
+    writer.write(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    with session_scope(live_server.engine) as session:
+        assert sweep(session, storage, min_age=dt.timedelta(0)).partial_uploads == 0
+    assert writer.commit().size > 0, "the upload in flight still completes"
