@@ -390,6 +390,10 @@ class Client:
             try:
                 return self._graphql_session().execute(request)
             except TransportQueryError as exc:
+                if exc.data and _only_url_fields_failed(exc.errors):
+                    # A flamegraph whose file is missing costs its own `url` (None), not the
+                    # whole answer.
+                    return exc.data
                 raise _api_error(exc.errors or [{"message": str(exc)}]) from exc
             except TransportConnectionFailed as exc:
                 # gql wraps the httpx error; its cause tells whether anything was sent.
@@ -456,6 +460,13 @@ def _measure_input(name: str, value: Any) -> dict[str, Any]:
         "lowerValue": get("lower_value"),
         "upperValue": get("upper_value"),
     }
+
+
+def _only_url_fields_failed(errors: list[Any] | None) -> bool:
+    return bool(errors) and all(
+        isinstance(error, dict) and (error.get("path") or [None])[-1] == "url"
+        for error in errors or []
+    )
 
 
 def _api_error(errors: list[Any]) -> ApiError:

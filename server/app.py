@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import uvicorn
 from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,8 +24,12 @@ from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
+from driftwatch_server.graphql.transport import GraphQLShapedErrors
+from driftwatch_server.health import check_database, check_storage, service_unavailable_for
 from driftwatch_server.models import User
+from driftwatch_server.replicas import claim_local_storage
 from driftwatch_server.storage import (
+    PARTIAL_UPLOAD_MAX_IDLE,
     STORAGE_API_PREFIX,
     LocalStorage,
     StorageBackend,
@@ -30,6 +37,8 @@ from driftwatch_server.storage import (
     get_storage,
 )
 from driftwatch_server.web.routes import build_dashboard_router
+
+log = logging.getLogger(__name__)
 
 VIEWER_STATIC_DIR = static_dir()
 DASHBOARD_STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -73,10 +82,21 @@ def create_app(
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
     app.state.storage = storage or get_storage(settings)
     app.state.storage.ensure_bucket()
+    if isinstance(app.state.storage, LocalStorage):
+        # Refuse to serve a database whose other servers keep their files elsewhere.
+        claim_local_storage(app.state.engine, app.state.storage)
+        # Uploads interrupted by a crash (kill -9, power loss) leave hidden .part files.
+        app.state.storage.remove_partial_uploads(older_than=PARTIAL_UPLOAD_MAX_IDLE)
 
     app.state.secret_key = settings.resolved_secret_key()
 
-    app.include_router(GraphQLRouter(schema, context_getter=get_context), prefix="/graphql")
+    # GraphiQL loads its code from a public CDN: off unless DRIFTWATCH_GRAPHIQL=true.
+    graphql_ide = "graphiql" if settings.graphiql else None
+    app.include_router(
+        GraphQLRouter(schema, context_getter=get_context, graphql_ide=graphql_ide),
+        prefix="/graphql",
+    )
+    app.add_middleware(GraphQLShapedErrors, path="/graphql")
     if isinstance(app.state.storage, LocalStorage):
         app.include_router(build_storage_router(app.state.storage), prefix=STORAGE_API_PREFIX)
     app.include_router(build_dashboard_router())
@@ -84,9 +104,32 @@ def create_app(
     app.mount("/static", StaticFiles(directory=VIEWER_STATIC_DIR), name="viewer")
     app.mount("/assets", StaticFiles(directory=DASHBOARD_STATIC_DIR), name="assets")
 
+    @app.exception_handler(sa.exc.DBAPIError)
+    @app.exception_handler(sa.exc.DisconnectionError)
+    async def database_failed(request: Request, exc: Exception) -> Response:
+        # Raised outside GraphQL execution (the token lookup, the dashboard's session):
+        # still answered in the API's shape, with a code and what is down.
+        mapped = service_unavailable_for(exc)
+        if mapped is None:
+            raise exc
+        log.error("database failure on %s %s", request.method, request.url.path, exc_info=exc)
+        if request.url.path.startswith("/graphql"):
+            error = {"message": mapped.message, "extensions": mapped.extensions}
+            return JSONResponse({"data": None, "errors": [error]}, status_code=503)
+        return PlainTextResponse(f"Service unavailable: {mapped.message}.", status_code=503)
+
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> Response:
+        """Liveness and readiness: the database (status) and the storage (ready)."""
+        database = check_database(app.state.engine)
+        storage = check_storage(app.state.storage)
+        body = {
+            "status": "ok" if database == "ok" else "unavailable",
+            "database": database,
+            "storage": storage,
+            "ready": database == "ok" and storage == "ok",
+        }
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     return app
 

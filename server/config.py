@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="Judge every series a new report touches for drift (change-point "
         "detection) and raise alerts; `false` stores reports only.",
     )
+    graphiql: bool = Field(
+        default=False,
+        description="Serve the GraphiQL IDE on GET /graphql. Off by default: its page loads "
+        "its code from a public CDN (jsDelivr).",
+    )
 
     @field_validator("public_url")
     @classmethod

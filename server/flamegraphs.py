@@ -13,6 +13,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -24,6 +25,7 @@ from driftwatch_nb.core.errors import (
 )
 from driftwatch_nb.core.limits import FLAMEGRAPH_MIME_TYPE, MAX_FLAMEGRAPH_BYTES, safe_file_name
 from driftwatch_nb.core.svg import SvgValidationError, validate_svg
+from driftwatch_server.config import DEFAULT_SIGNED_URL_TTL_SECONDS
 from driftwatch_server.models import Flamegraph, PendingUpload, Project, Report, User, utcnow
 from driftwatch_server.reports import (
     as_utc,
@@ -32,9 +34,14 @@ from driftwatch_server.reports import (
     owned_report,
     report_benchmark,
 )
-from driftwatch_server.storage.base import SignedUpload, StorageBackend
+from driftwatch_server.storage.base import ObjectInfo, SignedUpload, StorageBackend
+from driftwatch_server.storage.local import PARTIAL_UPLOAD_MAX_IDLE
 
 log = logging.getLogger(__name__)
+
+SWEEP_MIN_AGE = dt.timedelta(seconds=DEFAULT_SIGNED_URL_TTL_SECONDS)
+"""Objects younger than this are never orphan candidates (the pending-upload lifetime)."""
+_SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +50,7 @@ class SweepResult:
 
     expired_uploads: int
     orphan_objects: int
+    partial_uploads: int = 0
 
 
 def owned_flamegraph(session: Session, *, user: User, flamegraph_id: str) -> Flamegraph:
@@ -127,13 +135,28 @@ def confirm_upload(
             "request one with createFlamegraphUploadUrl",
             field="storagePath",
         )
+    if as_utc(pending.expires_at) < utcnow():
+        raise InvalidInput(
+            "the upload URL for storagePath has expired; request a new one with "
+            "createFlamegraphUploadUrl and upload again",
+            field="storagePath",
+        )
     benchmark_id = None
     if benchmark_name:
         benchmark_id = report_benchmark(session, report=report, name=benchmark_name).id
 
+    info = storage.info(storage_path)
+    if info is None:
+        # Never discard here: the object may not be visible *yet* (eventual consistency, or
+        # a replica that does not share the storage). The pending row stays for a retry.
+        raise InvalidInput(
+            f"{file_name}: nothing was uploaded to storagePath (yet); PUT the file to the "
+            "upload URL before confirming, then confirm again",
+            field="storagePath",
+        )
     try:
         _check_stored_object(
-            storage, storage_path=storage_path, file_name=file_name, size=file_size
+            storage, info=info, storage_path=storage_path, file_name=file_name, size=file_size
         )
     except (InvalidInput, NotFoundError, PayloadTooLarge, UnsupportedMediaType):
         _discard(session, storage, pending)
@@ -151,12 +174,35 @@ def confirm_upload(
     )
     try:
         with session.begin_nested():
+            # The pending row must still be there when the flamegraph row appears, in one
+            # transaction: a sweep that removed it (expired) also removes the file, so a
+            # flamegraph must not be created for it.
+            removed = session.execute(
+                sa.delete(PendingUpload).where(PendingUpload.id == pending.id)  # type: ignore[arg-type]
+            ).rowcount
+            if removed != 1:
+                raise _PendingGone
             session.add(flamegraph)
-            session.delete(pending)
+            session.flush()
     except IntegrityError:
         # A concurrent confirm of the same path won; return its row.
         return session.exec(select(Flamegraph).where(Flamegraph.storage_path == storage_path)).one()
+    except _PendingGone:
+        winner = session.exec(
+            select(Flamegraph).where(Flamegraph.storage_path == storage_path)
+        ).first()
+        if winner is not None and winner.report_id == report.id:
+            return winner  # a concurrent confirm of the same path won
+        raise InvalidInput(
+            "the upload for storagePath expired and was removed; request a new upload URL "
+            "and upload again",
+            field="storagePath",
+        ) from None
     return flamegraph
+
+
+class _PendingGone(Exception):
+    """The pending row disappeared between reading it and confirming it."""
 
 
 def delete_report(session: Session, storage: StorageBackend, *, user: User, report_id: str) -> None:
@@ -176,39 +222,76 @@ def delete_report(session: Session, storage: StorageBackend, *, user: User, repo
 
 
 def sweep(
-    session: Session, storage: StorageBackend, *, now: dt.datetime | None = None
+    session: Session,
+    storage: StorageBackend,
+    *,
+    now: dt.datetime | None = None,
+    min_age: dt.timedelta = SWEEP_MIN_AGE,
 ) -> SweepResult:
-    """Remove expired unconfirmed uploads and stored objects that no row refers to."""
+    """Remove expired unconfirmed uploads and stored objects that no row refers to.
+
+    Safe beside uploads in flight, by construction:
+
+    - an expired pending row is deleted (and committed) before its file, and only if this
+      sweep's own DELETE matched it: a confirm deletes the same row in the transaction that
+      creates the flamegraph, so exactly one of the two wins;
+    - an object is an orphan candidate only if it is older than ``min_age`` (callers pass the
+      pending-upload lifetime), and it is deleted only if, in one statement run *after* the
+      storage was listed, neither a flamegraph nor a pending upload names it. A pending row
+      always exists before its object does and is replaced by the flamegraph row atomically,
+      so one snapshot always sees one of them for a live object; once both are gone no row
+      can name the path again (confirm needs the pending row).
+    """
     now = now or utcnow()
     expired = [
-        pending
+        (pending.id, pending.storage_path)
         for pending in session.exec(select(PendingUpload).where(PendingUpload.expires_at < now))
         if as_utc(pending.expires_at) < now
     ]
-    if expired:
-        storage.delete([pending.storage_path for pending in expired])
-        for pending in expired:
-            session.delete(pending)
-        session.flush()
+    session.rollback()  # end the read; each delete below must see the newest state
+    removed_paths = []
+    for pending_id, path in expired:
+        deleted = session.execute(
+            sa.delete(PendingUpload).where(PendingUpload.id == pending_id)  # type: ignore[arg-type]
+        ).rowcount
+        if deleted == 1:
+            removed_paths.append(path)
+    session.commit()
+    if removed_paths:
+        storage.delete(removed_paths)
 
-    known = set(session.exec(select(Flamegraph.storage_path)))
-    known.update(session.exec(select(PendingUpload.storage_path)))
-    orphans = [info.path for info in storage.list_objects("projects/") if info.path not in known]
+    cutoff = now - min_age
+    candidates = [
+        info.path
+        for info in storage.list_objects("projects/")
+        if info.created_at is not None and as_utc(info.created_at) <= cutoff
+    ]
+    orphans: list[str] = []
+    for start in range(0, len(candidates), _SWEEP_BATCH):
+        batch = candidates[start : start + _SWEEP_BATCH]
+        named = sa.union_all(
+            sa.select(Flamegraph.storage_path).where(Flamegraph.storage_path.in_(batch)),  # type: ignore[attr-defined]
+            sa.select(PendingUpload.storage_path).where(PendingUpload.storage_path.in_(batch)),  # type: ignore[attr-defined]
+        )
+        known = set(session.execute(named).scalars())
+        session.rollback()
+        orphans.extend(path for path in batch if path not in known)
     if orphans:
         storage.delete(orphans)
-    return SweepResult(expired_uploads=len(expired), orphan_objects=len(orphans))
+
+    partial = 0
+    remove_partial = getattr(storage, "remove_partial_uploads", None)
+    if remove_partial is not None:
+        # Never younger than the idle limit: a .part file being written is an upload in flight.
+        partial = remove_partial(older_than=max(min_age, PARTIAL_UPLOAD_MAX_IDLE))
+    return SweepResult(
+        expired_uploads=len(removed_paths), orphan_objects=len(orphans), partial_uploads=partial
+    )
 
 
 def _check_stored_object(
-    storage: StorageBackend, *, storage_path: str, file_name: str, size: int
+    storage: StorageBackend, *, info: ObjectInfo, storage_path: str, file_name: str, size: int
 ) -> None:
-    info = storage.info(storage_path)
-    if info is None:
-        raise InvalidInput(
-            f"{file_name}: nothing was uploaded to storagePath; PUT the file to the upload URL "
-            "before confirming",
-            field="storagePath",
-        )
     if info.size != size:
         raise InvalidInput(
             f"{file_name}: size mismatch: {info.size} bytes were uploaded but fileSize says {size}",
@@ -234,6 +317,7 @@ def _discard(session: Session, storage: StorageBackend, pending: PendingUpload) 
 
 
 __all__ = [
+    "SWEEP_MIN_AGE",
     "SweepResult",
     "confirm_upload",
     "create_upload_url",

@@ -256,3 +256,24 @@ class PendingUpload(SQLModel, table=True):
     project_id: str = Field(sa_column=_fk("projects.id"))
     user_id: str = Field(sa_column=_fk("users.id"))
     expires_at: dt.datetime = Field(sa_column=_timestamp(index=True))
+
+
+class DashboardSession(SQLModel, table=True):
+    """A dashboard sign-in: ends on sign-out, expiry, or when its API token is revoked."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(sa_column=_fk("users.id"))
+    token_id: str = Field(sa_column=_fk("api_tokens.id"))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: dt.datetime = Field(sa_column=_timestamp(index=True))
+
+
+class ServerState(SQLModel, table=True):
+    """Facts every replica must agree on, e.g. the id of the embedded storage's data directory."""
+
+    __tablename__ = "server_state"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=500)

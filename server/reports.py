@@ -68,7 +68,9 @@ def create_project(session: Session, *, owner: User, slug: str, name: str | None
     """Create a project owned by ``owner``."""
     slug = check_slug(slug.strip())
     if session.exec(select(Project.id).where(Project.slug == slug)).first():
-        raise InvalidInput(f"slug {slug!r} is already taken; choose another", field="slug")
+        # Slugs are global (they are the project's address); the answer is the same whoever
+        # holds the slug, so it says nothing about other users' projects beyond "in use".
+        raise InvalidInput(f"slug {slug!r} is not available; choose another", field="slug")
     project = Project(slug=slug, name=(name or slug).strip() or slug, owner_id=owner.id)
     session.add(project)
     session.flush()

@@ -79,7 +79,15 @@ def _serve(args: argparse.Namespace) -> int:
     settings = config.Settings(**overrides)
     engine = _prepared_engine(settings)
     from driftwatch_server.auth import ensure_admin
+    from driftwatch_server.replicas import StorageNotShared, claim_local_storage
+    from driftwatch_server.storage import LocalStorage, get_storage
 
+    storage = get_storage(settings)
+    if isinstance(storage, LocalStorage):
+        try:
+            claim_local_storage(engine, storage)
+        except StorageNotShared as exc:
+            abort(str(exc))
     with db.session_scope(engine) as session:
         token = ensure_admin(session)
     if token:
@@ -117,8 +125,8 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
 
 def _create_user(args: argparse.Namespace) -> int:
     config, db, _ = _server_modules()
+    from driftwatch_nb.core.errors import ApiError
     from driftwatch_server.auth import create_user, issue_token
-    from driftwatch_server.errors import ApiError
 
     engine = _prepared_engine(config.Settings())
     try:
@@ -147,15 +155,19 @@ def _create_token(args: argparse.Namespace) -> int:
 
 def _sweep(_args: argparse.Namespace) -> int:
     config, db, _ = _server_modules()
+    import datetime as dt
+
     from driftwatch_server.flamegraphs import sweep
     from driftwatch_server.storage import get_storage
 
     settings = config.Settings()
     engine = _prepared_engine(settings)
+    min_age = dt.timedelta(seconds=settings.pending_upload_ttl_seconds)
     with db.session_scope(engine) as session:
-        result = sweep(session, get_storage(settings))
+        result = sweep(session, get_storage(settings), min_age=min_age)
     info(
-        f"swept {result.expired_uploads} expired upload(s) and "
-        f"{result.orphan_objects} stored file(s) with no report"
+        f"swept {result.expired_uploads} expired upload(s), "
+        f"{result.orphan_objects} stored file(s) with no report and "
+        f"{result.partial_uploads} interrupted upload(s)"
     )
     return 0

@@ -6,6 +6,7 @@ between requests would leak one user's rows to another.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from driftwatch_nb.core.errors import AuthenticationError, NotFoundError
+from driftwatch_nb.core.errors import AuthenticationError, NotFoundError, ServiceUnavailable
 from driftwatch_server.config import Settings
 from driftwatch_server.models import (
     Alert,
@@ -28,6 +29,8 @@ from driftwatch_server.models import (
     User,
 )
 from driftwatch_server.storage.base import StorageBackend
+
+log = logging.getLogger(__name__)
 
 RowT = TypeVar("RowT", bound=SQLModel)
 KeyT = TypeVar("KeyT", bound=Hashable)
@@ -100,9 +103,19 @@ class Loaders:
         return load
 
     async def _sign_urls(self, paths: list[str]) -> Sequence[str | BaseException]:
-        urls = self.storage.create_signed_read_urls(
-            list(paths), expires_in=self.signed_url_ttl_seconds
-        )
+        try:
+            urls = self.storage.create_signed_read_urls(
+                list(paths), expires_in=self.signed_url_ttl_seconds
+            )
+        except Exception:  # noqa: BLE001 - each url field fails on its own, not the query
+            log.exception("could not sign read URLs for %d flamegraphs", len(paths))
+            return [
+                ServiceUnavailable(
+                    "the storage could not sign a URL for this flamegraph; try again later",
+                    field="url",
+                )
+                for _ in paths
+            ]
         return [
             urls[path]
             if path in urls

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext, Info
 from driftwatch_nb.core.errors import ApiError
 from driftwatch_server import alerts, flamegraphs, reports
 from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
     Alert,
     AlertStatus,
@@ -24,6 +25,7 @@ from driftwatch_server.graphql.types import (
     UploadUrlResponse,
     User,
 )
+from driftwatch_server.health import service_unavailable_for
 from driftwatch_server.models import Project as ProjectRow
 
 log = logging.getLogger(__name__)
@@ -255,6 +257,16 @@ class _MaskUnexpectedErrors(MaskErrors):
     """Hide the details of unexpected errors, keeping a code clients can branch on."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        mapped = service_unavailable_for(error.original_error) if error.original_error else None
+        if mapped is not None:
+            # A database that is down or full, or a failing storage: say which, with a code.
+            return GraphQLError(
+                mapped.message,
+                nodes=error.nodes,
+                path=error.path,
+                original_error=mapped,
+                extensions=mapped.extensions,
+            )
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         return masked
@@ -283,6 +295,7 @@ schema = DriftwatchSchema(
     mutation=Mutation,
     extensions=[
         lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask),
+        RefuseNulCharacters,
         # Module-level LRU caches: clients send the same few query texts over and over.
         ParserCache,
         ValidationCache,

@@ -102,8 +102,12 @@ class Flamegraph:
     created_at: dt.datetime
     benchmark_id: strawberry.Private[str | None]
 
-    @strawberry.field(description="Signed read URL, valid for one hour from this query.")
-    async def url(self, info: Info[Context, None]) -> str:
+    @strawberry.field(
+        description="Signed read URL, valid for one hour from this query; null (with an error "
+        "for this field alone: NOT_FOUND or SERVICE_UNAVAILABLE) when the stored file is "
+        "missing or cannot be signed."
+    )
+    async def url(self, info: Info[Context, None]) -> str | None:
         return await info.context.loaders.signed_url.load(self.storage_path)
 
     @strawberry.field

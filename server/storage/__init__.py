@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from ..config import Settings
 from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageBackend, StorageError
-from .local import STORAGE_API_PREFIX, LocalStorage, service_key
+from .local import PARTIAL_UPLOAD_MAX_IDLE, STORAGE_API_PREFIX, LocalStorage, service_key
 from .routes import build_storage_router
 
 __all__ = [
+    "PARTIAL_UPLOAD_MAX_IDLE",
     "STORAGE_API_PREFIX",
     "LocalStorage",
     "ObjectInfo",

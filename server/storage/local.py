@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +44,7 @@ from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
 __all__ = [
     "STORAGE_API_PREFIX",
     "InvalidObjectPath",
+    "PARTIAL_UPLOAD_MAX_IDLE",
     "InvalidToken",
     "ListEntry",
     "LocalStorage",
@@ -71,6 +73,10 @@ _MAX_PATH_BYTES = 1024
 # The sidecar and ".part" names add ~45 bytes to a segment; filesystems stop at 255.
 _MAX_SEGMENT_BYTES = 200
 _META_SUFFIX = ".meta.json"
+_PART_SUFFIX = ".part"
+_STORAGE_ID_FILE = ".storage-id"
+PARTIAL_UPLOAD_MAX_IDLE = dt.timedelta(minutes=15)
+"""A ``.part`` file not written to for this long belongs to a crashed upload (start-up clean-up)."""
 
 
 class InvalidObjectPath(StorageError):
@@ -166,15 +172,22 @@ class ObjectWriter:
         self._clock = clock
         self._size = 0
         self._done = False
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError) as exc:
-            raise ObjectAlreadyExists(
-                f"Cannot store {path!r}: a parent folder in that path is already an object. "
-                "Choose another path."
-            ) from exc
-        self._tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
-        self._fh: IO[bytes] | None = open(self._tmp, "xb")  # noqa: SIM115 - closed by commit/abort
+        self._tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
+        for attempt in range(3):
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise ObjectAlreadyExists(
+                    f"Cannot store {path!r}: a parent folder in that path is already an object. "
+                    "Choose another path."
+                ) from exc
+            try:
+                self._fh: IO[bytes] | None = open(self._tmp, "xb")  # noqa: SIM115 - closed by commit/abort
+                break
+            except FileNotFoundError:
+                # A delete elsewhere pruned the (then empty) folder between mkdir and open.
+                if attempt == 2:
+                    raise
 
     @property
     def bytes_written(self) -> int:
@@ -279,7 +292,7 @@ def _meta_path(target: Path) -> Path:
 
 
 def _write_json_atomic(target: Path, data: dict[str, object]) -> None:
-    tmp = target.parent / f"{target.name}.{uuid.uuid4().hex}.part"
+    tmp = target.parent / f"{target.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
     try:
         tmp.write_text(json.dumps(data))
         os.replace(tmp, target)
@@ -346,6 +359,41 @@ class LocalStorage:
     def ensure_bucket(self) -> None:
         """Create the bucket directory if it is missing."""
         self.bucket_dir.mkdir(parents=True, exist_ok=True)
+
+    def storage_id(self) -> str:
+        """The id of this storage directory, created once (``{root}/.storage-id``).
+
+        Recorded in the database at start-up: a replica whose directory has another id does not
+        share the files and must not serve the same database.
+        """
+        marker = self.root / _STORAGE_ID_FILE
+        try:
+            return marker.read_text().strip()
+        except FileNotFoundError:
+            pass
+        self.root.mkdir(parents=True, exist_ok=True)
+        value = str(uuid.uuid4())
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:  # another replica sharing the directory wrote it first
+            return marker.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return value
+
+    def check(self) -> None:
+        """Raise :class:`StorageError` unless objects can be stored (folder, access, space)."""
+        if not self.bucket_dir.is_dir():
+            raise StorageError(f"the storage folder {self.bucket_dir} is missing")
+        if not os.access(self.bucket_dir, os.W_OK | os.X_OK):
+            raise StorageError(f"the storage folder {self.bucket_dir} is not writable")
+        free = shutil.disk_usage(self.bucket_dir).free
+        if free < self.max_bytes:
+            raise StorageError(
+                f"the disk of {self.bucket_dir} is full ({free} bytes free); free some space"
+            )
 
     # -- paths -----------------------------------------------------------------------------
 
@@ -565,6 +613,34 @@ class LocalStorage:
             except OSError:
                 return
             folder = folder.parent
+
+    def remove_partial_uploads(self, *, older_than: dt.timedelta) -> int:
+        """Delete the ``.part`` files of uploads interrupted by a crash; returns how many.
+
+        An upload in flight writes its ``.part`` file continuously, so only files whose last
+        write is older than ``older_than`` are removed: other replicas' uploads are safe.
+        """
+        if not self.bucket_dir.is_dir():
+            return 0
+        cutoff = self._clock() - older_than.total_seconds()
+        removed = 0
+        # os.walk ignores folders that vanish meanwhile (uploads and deletes run beside it).
+        parts = [
+            Path(folder) / name
+            for folder, _dirs, names in os.walk(self.bucket_dir)
+            for name in names
+            if name.startswith(".") and name.endswith(_PART_SUFFIX)
+        ]
+        for part in parts:
+            try:
+                if part.is_symlink() or not part.is_file() or part.stat().st_mtime > cutoff:
+                    continue
+                part.unlink()
+            except FileNotFoundError:
+                continue  # committed or aborted meanwhile
+            removed += 1
+            self._prune_empty_dirs(part.parent)
+        return removed
 
     def list_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Every object under the folder ``prefix`` (``""`` is the whole bucket), by path."""

@@ -99,6 +99,13 @@ class SupabaseStorage:
     def _files(self) -> Any:
         return self._client.from_(self.bucket)
 
+    def check(self) -> None:
+        """Raise :class:`StorageError` unless the bucket can be read."""
+        try:
+            self._client.get_bucket(self.bucket)
+        except (StorageException, httpx.HTTPError) as exc:
+            raise self._fail(f"read bucket {self.bucket!r}", exc) from exc
+
     def ensure_bucket(self) -> None:
         """Create the bucket if missing (private, 10 MiB, SVG only); fix its settings if not."""
         settings: dict[str, Any] = {

@@ -12,18 +12,29 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from driftwatch_nb.core.graphql import operation
-from driftwatch_server.auth import user_for_token
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
 from driftwatch_server.storage import LocalStorage
 from driftwatch_server.web import format as fmt
-from driftwatch_server.web.sessions import COOKIE_NAME, issue_session, session_user_id
+from driftwatch_server.web.sessions import (
+    COOKIE_NAME,
+    SESSION_LIFETIME,
+    end_session,
+    issue_session,
+    session_user,
+)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters.update(
@@ -61,9 +72,13 @@ def build_dashboard_router() -> APIRouter:
         token: str = Form(default=""),
         next_path: str = Form(default="/", alias="next"),
     ) -> Response:
-        with Session(request.app.state.engine) as session:
-            user = user_for_token(session, token.strip()) if token.strip() else None
-        if user is None:
+        if not _same_origin(request):
+            return _cross_site_refused(request)
+        cookie = None
+        if token.strip():
+            with Session(request.app.state.engine, expire_on_commit=False) as session:
+                cookie = issue_session(session, token.strip(), secret_key=_secret(request))
+        if cookie is None:
             message = (
                 "That token was not accepted. Paste an API token as printed by "
                 "`driftwatch serve` or `driftwatch admin create-token`."
@@ -73,16 +88,20 @@ def build_dashboard_router() -> APIRouter:
         response = RedirectResponse(_safe_next(next_path), status_code=303)
         response.set_cookie(
             COOKIE_NAME,
-            issue_session(user.id, secret_key=_secret(request)),
+            cookie,
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
-            max_age=12 * 3600,
+            max_age=int(SESSION_LIFETIME.total_seconds()),
         )
         return response
 
     @router.post("/logout")
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
+        if not _same_origin(request):
+            return _cross_site_refused(request)
+        with Session(request.app.state.engine) as session:
+            end_session(session, request.cookies.get(COOKIE_NAME), secret_key=_secret(request))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE_NAME)
         return response
@@ -110,8 +129,10 @@ def build_dashboard_router() -> APIRouter:
             "first": PAGE_SIZE,
             "offset": (page - 1) * PAGE_SIZE,
         }
-        data, codes = await _query(request, user, WORKSPACE_QUERY, variables)
-        if "NOT_FOUND" in codes or not data or data.get("project") is None:
+        data, _codes = await _query(request, user, WORKSPACE_QUERY, variables)
+        # Only the project itself missing is a 404: a flamegraph whose file is missing costs
+        # its own `url` field (null), never the page.
+        if not data or data.get("project") is None:
             return _page(request, "not_found.html", {"slug": slug}, user=user, status_code=404)
         project = data["project"]
         reports = project["reports"]
@@ -172,11 +193,48 @@ def _secret(request: Request) -> str:
 
 
 def _session_user(request: Request) -> User | None:
-    user_id = session_user_id(request.cookies.get(COOKIE_NAME), secret_key=_secret(request))
-    if user_id is None:
+    value = request.cookies.get(COOKIE_NAME)
+    if not value:
         return None
     with Session(request.app.state.engine, expire_on_commit=False) as session:
-        return session.get(User, user_id)
+        return session_user(session, value, secret_key=_secret(request))
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether a state-changing form post comes from this site (login CSRF protection).
+
+    Browsers send ``Origin`` on every POST; a cross-site form's is another origin, or ``null``
+    when it hides its origin, and both are refused. Without ``Origin`` the ``Referer`` must be
+    ours when present; a request with neither comes from no browser page and is let through.
+    """
+    allowed = {
+        _origin_of(str(request.base_url)),
+        _origin_of(request.app.state.settings.resolved_public_url),
+    }
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin.strip().lower() in allowed
+    referer = request.headers.get("referer")
+    if referer is not None:
+        return _origin_of(referer) in allowed
+    return True
+
+
+def _cross_site_refused(request: Request) -> Response:
+    response = PlainTextResponse(
+        "Refused: this form was posted from another site. Sign in from the driftwatch "
+        "dashboard's own page.",
+        status_code=403,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 async def _query(
@@ -205,5 +263,7 @@ def _page(
     )
     response.headers["Content-Security-Policy"] = content_security_policy(_storage_origin(request))
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own
+    # forms, which the CSRF check must refuse.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -34,7 +34,7 @@ def test_login_then_projects_and_reports(
     created = driftwatch("projects", "create", "web-app", "--name", "Web app", env=bare)
     assert created.returncode == 0, created.stderr
     taken = driftwatch("projects", "create", "web-app", env=bare)
-    assert taken.returncode == 1 and "already taken" in taken.stderr
+    assert taken.returncode == 1 and "is not available" in taken.stderr
     listing = driftwatch("projects", env=bare)
     assert listing.stdout.splitlines() == ["slug     name", "demo     demo", "web-app  Web app"]
 

@@ -306,8 +306,10 @@ def test_sweep_removes_abandoned_uploads_and_orphans(
             {"past": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1), "path": abandoned},
         )
     with session_scope(live_server.engine) as session:
-        result = sweep(session, storage)
-    assert (result.expired_uploads, result.orphan_objects) == (1, 1)
+        first = sweep(session, storage)
+        assert (first.expired_uploads, first.orphan_objects) == (1, 0), "fresh: never orphans"
+        result = sweep(session, storage, min_age=dt.timedelta(0))
+    assert (result.expired_uploads, result.orphan_objects) == (0, 1)
     left = {path.name for path in live_server.stored_files()}
     assert left == {fresh.rsplit("/", 1)[1], kept_name(client, kept.id)}
 

@@ -210,7 +210,7 @@ def test_invalid_and_taken_slugs(alice: Client) -> None:
     for slug, fragment in [
         ("", "is not valid"),
         ("Has Space", "is not valid"),
-        ("demo", "already taken"),
+        ("demo", "is not available"),
     ]:
         error = refusal(alice, "mutation($s: String!) { createProject(slug: $s) { slug } }", s=slug)
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "slug"}

@@ -30,6 +30,8 @@ EXPECTED_TABLES = {
     "detection_rules",
     "measure_directions",
     "series_states",
+    "dashboard_sessions",
+    "server_state",
     "alembic_version",
 }
 
