@@ -728,9 +728,9 @@ def test_non_finite_and_negative_numbers_are_refused(text: str, adapter: str, re
             % ("m" * 65),
         ),
         (
-            '{"%s": {"latency": {"value": 1}}}' % ("b" * 201),
+            '{"%s": {"latency": {"value": 1}}}' % ("b" * 501),
             "json",
-            "benchmark is longer than 200 characters",
+            "benchmark is longer than 500 characters",
         ),
         (
             '{"a": {"latency": {"value": 1, "upper_value": 0.5}}}',

@@ -26,7 +26,10 @@ MAX_FILE_NAME_LENGTH = 100
 """Stored flamegraph file names are cut to this many characters."""
 
 MAX_NAME_LENGTH = 200
-"""Branch, testbed and benchmark names: at most this many characters."""
+"""Branch and testbed names: at most this many characters."""
+
+MAX_BENCHMARK_NAME_LENGTH = 500
+"""Benchmark names (``file.py::test[param]`` gets long): at most this many characters."""
 
 MAX_REPORT_PAGE = 100
 """The most reports one page of ``Project.reports`` returns."""
@@ -72,14 +75,14 @@ def check_measure(value: str, *, field: str = "measure", where: str = "") -> str
 
 
 def check_name(value: str, *, field: str, where: str = "") -> str:
-    """A branch, testbed or benchmark name: not blank, at most ``MAX_NAME_LENGTH``."""
+    """A branch, testbed or benchmark name: not blank, at most ``MAX_NAME_LENGTH`` characters
+    (``MAX_BENCHMARK_NAME_LENGTH`` for a benchmark)."""
     value = (value or "").strip()
+    limit = MAX_BENCHMARK_NAME_LENGTH if field == "benchmark" else MAX_NAME_LENGTH
     if not value:
         raise InvalidInput(f"{where}{field} must not be empty", field=field)
-    if len(value) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            f"{where}{field} is longer than {MAX_NAME_LENGTH} characters", field=field
-        )
+    if len(value) > limit:
+        raise InvalidInput(f"{where}{field} is longer than {limit} characters", field=field)
     return value
 
 
