@@ -83,7 +83,9 @@ examples:
 
 adapters (--adapter): auto (default: detects the others), json (driftwatch / Bencher Metric
   Format), python_pytest (pytest-benchmark JSON), shell_hyperfine (hyperfine --export-json),
-  cpp_google (Google Benchmark JSON), go_bench (go test -bench), rust_criterion (cargo bench)
+  cpp_google (Google Benchmark JSON), go_bench (go test -bench), rust_criterion (cargo bench).
+  Raw samples (pytest-benchmark rounds, hyperfine runs, Google Benchmark repetitions, go test
+  -count lines, JSON "samples") are posted too, and counted in the --format json summary.
 
 output: COMMAND's stdout and stderr reach the terminal as it runs; the summary goes to stderr
   (human), or to stdout as JSON with --format json (COMMAND's stdout then goes to stderr, so
