@@ -28,6 +28,7 @@ from driftwatch_nb.adapters import (
     Results,
     parse_results,
 )
+from driftwatch_nb.adapters._util import ResultsBuilder
 from driftwatch_nb.core.limits import MAX_SAMPLES_PER_METRIC, MAX_SAMPLES_PER_REPORT
 
 DATA = Path(__file__).parent / "data" / "adapters"
@@ -656,11 +657,11 @@ def test_json_samples_extension_is_read_as_given() -> None:
             "not Bencher Metric Format JSON: key 'samples' in benchmark 'a' measure 'latency' must be an array, got number",
         ),
         (
-            "[" + ", ".join(["1"] * 10**6) + "]",
-            "benchmark 'a' measure 'latency': samples has 1,000,000 values; at most 10,000 are kept per metric (send a summary, or fewer rounds)",
+            "[" + ", ".join(["1"] * (MAX_SAMPLES_PER_METRIC + 1)) + "]",
+            "benchmark 'a' measure 'latency': samples has 10,001 values; at most 10,000 are kept per metric (send a summary, or fewer rounds)",
         ),
     ],
-    ids=["nan", "inf", "negative", "string", "not-an-array", "a-million"],
+    ids=["nan", "inf", "negative", "string", "not-an-array", "over-the-limit"],
 )
 def test_json_bad_samples_are_refused(samples: str, reason: str) -> None:
     text = '{"a": {"latency": {"value": 1.0, "samples": ' + samples + "}}}"
@@ -686,16 +687,15 @@ def test_harness_samples_over_the_report_limit_are_dropped_with_a_warning() -> N
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert parse_results(text)["BenchmarkB0-8"]["latency"].samples == (1.0, 2.0, 3.0)
-    lines = "".join(
-        f"BenchmarkB{i}-8  1000  {n} ns/op\n"
-        for i in range(51)
-        for n in range(1, MAX_SAMPLES_PER_METRIC + 1)
-    )
+    # The rule every harness adapter applies, through the builder they share.
+    builder = ResultsBuilder(adapter="go_bench", source="stdout", samples_over_limit="drop")
+    per_metric = tuple(float(n) for n in range(1, MAX_SAMPLES_PER_METRIC + 1))
+    count = MAX_SAMPLES_PER_REPORT // MAX_SAMPLES_PER_METRIC + 1
+    for index in range(count):
+        builder.add(f"b{index}", "latency", MetricValue(5000.5, samples=per_metric))
     with pytest.warns(AdapterWarning, match="510,000 samples in all"):
-        results = parse_results(lines)
-    assert len(results) == 51
-    assert all(m["latency"].samples is None for m in results.values())
-    assert results["BenchmarkB0-8"]["latency"].value == 5000.5
+        results = builder.build()
+    assert results == {f"b{i}": {"latency": MetricValue(5000.5)} for i in range(count)}
 
 
 # --- auto detection and mixed output ---------------------------------------------------------
