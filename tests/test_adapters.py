@@ -234,6 +234,22 @@ def test_python_pytest_json_has_rounds_without_save_data_but_saved_runs_need_it(
             assert all(m["latency"].samples is None for m in saved_results.values())
 
 
+def test_python_pytest_real_run_over_the_sample_limit_keeps_its_values(tmp_path: Path) -> None:
+    # Fast functions run many rounds; here a real run is made to run one more than a metric
+    # keeps. The run is not refused: value and bounds stay, the samples go, a warning says so.
+    out = tmp_path / "out.json"
+    run_pytest_benchmark(tmp_path, str(out), f"--benchmark-min-rounds={MAX_SAMPLES_PER_METRIC + 1}")
+    document = json.loads(out.read_text())
+    assert all(e["stats"]["rounds"] > MAX_SAMPLES_PER_METRIC for e in document["benchmarks"])
+    with pytest.warns(AdapterWarning, match="more than the 10,000 a metric keeps") as caught:
+        results = parse_results(out.read_text())
+    assert len(caught) == len(TINY_NAMES)
+    for entry in document["benchmarks"]:
+        latency = results[entry["fullname"]]["latency"]
+        assert latency.value == pytest.approx(entry["stats"]["mean"] * 1e9, rel=1e-12)
+        assert latency.samples is None
+
+
 def test_python_pytest_more_rounds_than_a_metric_keeps_drop_the_samples_only() -> None:
     rounds = [1e-06] * (MAX_SAMPLES_PER_METRIC + 1)
     document = {
