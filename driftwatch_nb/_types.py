@@ -30,22 +30,30 @@ class Project:
 
 @dataclass(frozen=True, kw_only=True)
 class Metric:
-    """One measured value of one benchmark."""
+    """One measured value of one benchmark.
+
+    ``samples`` are the raw per-round values in the measure's unit, when the report was fetched
+    with ``samples=True`` and the harness reported them; otherwise ``None``. Left out of the
+    repr: there may be thousands.
+    """
 
     benchmark: str
     measure: str
     value: float
     lower_value: float | None = None
     upper_value: float | None = None
+    samples: tuple[float, ...] | None = field(default=None, repr=False)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Metric:
+        samples = data.get("samples")
         return cls(
             benchmark=data["benchmark"]["name"],
             measure=data["measure"],
             value=data["value"],
             lower_value=data.get("lowerValue"),
             upper_value=data.get("upperValue"),
+            samples=None if samples is None else tuple(samples),
         )
 
 
@@ -98,9 +106,11 @@ class Report:
     created_at: dt.datetime
     metrics: tuple[Metric, ...] = ()
     flamegraphs: tuple[Flamegraph, ...] = ()
+    with_samples: bool = False
+    """Whether the metrics' samples were fetched (``Client.report(..., samples=True)``)."""
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Report:
+    def from_json(cls, data: dict[str, Any], *, with_samples: bool = False) -> Report:
         return cls(
             id=data["id"],
             project=data["projectSlug"],
@@ -113,12 +123,15 @@ class Report:
             created_at=dt.datetime.fromisoformat(data["createdAt"]),
             metrics=tuple(Metric.from_json(item) for item in data.get("metrics", [])),
             flamegraphs=tuple(Flamegraph.from_json(item) for item in data.get("flamegraphs", [])),
+            with_samples=with_samples,
         )
 
-    def metric_rows(self) -> Iterator[dict[str, Any]]:
+    def metric_rows(self, *, samples: bool = False) -> Iterator[dict[str, Any]]:
         """One tidy row per metric (the shape of ``to_pandas``)."""
+        if samples:
+            _require_samples(self)
         for metric in self.metrics:
-            yield {
+            row = {
                 "report": self.id,
                 "time": self.start_time,
                 "branch": self.branch,
@@ -130,10 +143,22 @@ class Report:
                 "lower": metric.lower_value,
                 "upper": metric.upper_value,
             }
+            if samples:
+                row["samples"] = None if metric.samples is None else list(metric.samples)
+            yield row
 
-    def to_pandas(self) -> pd.DataFrame:
-        """This report's metrics as a tidy DataFrame."""
-        return ReportList(reports=[self], total_count=1).to_pandas()
+    def to_pandas(self, *, samples: bool = False) -> pd.DataFrame:
+        """This report's metrics as a tidy DataFrame (``samples=True``: see
+        ``ReportList.to_pandas``)."""
+        return ReportList(reports=[self], total_count=1).to_pandas(samples=samples)
+
+
+def _require_samples(report: Report) -> None:
+    if not report.with_samples:
+        raise ValueError(
+            f"report {report.id} was fetched without its samples; fetch it with "
+            "Client.report(id, samples=True) or Client.reports(..., samples=True)"
+        )
 
 
 TIDY_COLUMNS = (
@@ -163,12 +188,18 @@ class ReportList(Sequence[Report]):
     def __len__(self) -> int:
         return len(self.reports)
 
-    def to_pandas(self) -> pd.DataFrame:
+    def to_pandas(self, *, samples: bool = False) -> pd.DataFrame:
         """A tidy frame: report, time, branch, testbed, git_hash, benchmark, measure, value,
-        lower, upper."""
+        lower, upper.
+
+        ``samples=True`` (for reports fetched with ``Client.reports(..., samples=True)``) adds a
+        ``samples`` column: the metric's raw values as a list, or ``None`` where the harness
+        reported none. Off by default: samples can be large.
+        """
         import pandas as pd
 
-        rows = [row for report in self.reports for row in report.metric_rows()]
-        frame = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+        rows = [row for report in self.reports for row in report.metric_rows(samples=samples)]
+        columns = [*TIDY_COLUMNS, "samples"] if samples else list(TIDY_COLUMNS)
+        frame = pd.DataFrame(rows, columns=columns)
         frame["time"] = pd.to_datetime(frame["time"], utc=True)
         return frame

@@ -22,11 +22,17 @@ from driftwatch_nb.core.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectionFailed,
+    InvalidInput,
     UploadFailed,
     api_error_from,
 )
 from driftwatch_nb.core.graphql import operation
-from driftwatch_nb.core.limits import FLAMEGRAPH_MIME_TYPE
+from driftwatch_nb.core.limits import (
+    FLAMEGRAPH_MIME_TYPE,
+    MAX_SAMPLES_PER_REPORT,
+    check_samples,
+)
+from driftwatch_nb.core.measures import BUILTIN_MEASURES
 
 if TYPE_CHECKING:
     import httpx
@@ -133,7 +139,7 @@ class Client:
         self,
         project: str,
         branch: str,
-        results: Mapping[str, Mapping[str, MetricValue | float | Mapping[str, float | None]]],
+        results: Mapping[str, Mapping[str, MetricValue | float | Mapping[str, Any]]],
         *,
         testbed: str = "localhost",
         git_hash: str | None = None,
@@ -143,7 +149,27 @@ class Client:
     ) -> Report:
         """Record a report. ``results`` maps benchmark -> measure -> value (Bencher Metric
         Format); a value may be a number, a ``MetricValue`` or a ``{"value", "lower_value",
-        "upper_value"}`` mapping."""
+        "upper_value", "samples"}`` mapping.
+
+        Samples (raw values in the measure's unit) are checked here before anything is sent,
+        by the rules the server applies (``core.limits.check_samples``: finite, not negative
+        for the built-in measures, at most 10,000 per metric and 500,000 per report); a
+        refusal is ``InvalidInput`` naming the benchmark, the measure and the field.
+        """
+        measure_inputs = [
+            (
+                benchmark,
+                [_measure_input(benchmark, name, value) for name, value in measures.items()],
+            )
+            for benchmark, measures in results.items()
+        ]
+        total = sum(len(m.get("samples") or ()) for _, items in measure_inputs for m in items)
+        if total > MAX_SAMPLES_PER_REPORT:
+            raise InvalidInput(
+                f"the report carries {total:,} samples; at most {MAX_SAMPLES_PER_REPORT:,} are "
+                "kept per report",
+                field="samples",
+            )
         now = dt.datetime.now(dt.UTC)
         report_input = {
             "projectSlug": project,
@@ -154,11 +180,7 @@ class Client:
             "startTime": (start_time or now).isoformat(),
             "endTime": (end_time or start_time or now).isoformat(),
             "results": [
-                {
-                    "benchmark": benchmark,
-                    "measures": [_measure_input(name, value) for name, value in measures.items()],
-                }
-                for benchmark, measures in results.items()
+                {"benchmark": benchmark, "measures": items} for benchmark, items in measure_inputs
             ],
         }
         # Not retried after the request may have reached the server: that could post twice.
@@ -168,14 +190,15 @@ class Client:
         )
         return Report.from_json(data["createReport"])
 
-    def report(self, report_id: str) -> Report:
-        """One report with its metrics and flamegraphs (with fresh signed URLs)."""
+    def report(self, report_id: str, *, samples: bool = False) -> Report:
+        """One report with its metrics and flamegraphs (with fresh signed URLs); with
+        ``samples=True`` each metric's raw samples too (they can be large)."""
         data = self._execute(
             operation("Report"),
-            {"id": report_id},
+            {"id": report_id, "samples": samples},
             idempotent=True,
         )
-        return Report.from_json(data["report"])
+        return Report.from_json(data["report"], with_samples=samples)
 
     def report_project(self, report_id: str) -> str:
         """The slug of the project a report belongs to (a cheap check that it is yours)."""
@@ -187,17 +210,31 @@ class Client:
         return data["report"]["projectSlug"]
 
     def reports(
-        self, project: str, *, branch: str | None = None, limit: int = 20, offset: int = 0
+        self,
+        project: str,
+        *,
+        branch: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        samples: bool = False,
     ) -> ReportList:
-        """A project's reports, newest first; ``.to_pandas()`` gives one row per metric."""
+        """A project's reports, newest first; ``.to_pandas()`` gives one row per metric. With
+        ``samples=True`` the metrics' raw samples are fetched too, for
+        ``.to_pandas(samples=True)``."""
         data = self._execute(
             operation("Reports"),
-            {"slug": project, "branch": branch, "first": limit, "offset": offset},
+            {
+                "slug": project,
+                "branch": branch,
+                "first": limit,
+                "offset": offset,
+                "samples": samples,
+            },
             idempotent=True,
         )
         page = data["project"]["reports"]
         return ReportList(
-            reports=[Report.from_json(item) for item in page["nodes"]],
+            reports=[Report.from_json(item, with_samples=samples) for item in page["nodes"]],
             total_count=page["totalCount"],
         )
 
@@ -444,7 +481,7 @@ class Client:
             self._gql = None
 
 
-def _measure_input(name: str, value: Any) -> dict[str, Any]:
+def _measure_input(benchmark: str, name: str, value: Any) -> dict[str, Any]:
     if isinstance(value, int | float):
         return {"measure": name, "value": float(value)}
     if isinstance(value, Mapping):
@@ -454,12 +491,26 @@ def _measure_input(name: str, value: Any) -> dict[str, Any]:
         def get(key: str, default: Any = None) -> Any:
             return getattr(value, key, default)
 
-    return {
+    item = {
         "measure": name,
         "value": get("value"),
         "lowerValue": get("lower_value"),
         "upperValue": get("upper_value"),
     }
+    samples = get("samples")
+    if samples is not None:
+        where = f"benchmark {benchmark!r} measure {name!r}: "
+        if isinstance(samples, str | bytes) or not hasattr(samples, "__len__"):
+            raise InvalidInput(f"{where}samples must be a sequence of numbers", field="samples")
+        try:
+            checked = check_samples(samples, non_negative=name in BUILTIN_MEASURES, where=where)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"{where}samples must be a sequence of numbers", field="samples"
+            ) from None
+        if checked:  # none is the same as no samples
+            item["samples"] = checked
+    return item
 
 
 def _only_url_fields_failed(errors: list[Any] | None) -> bool:

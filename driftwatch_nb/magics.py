@@ -19,6 +19,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from driftwatch_nb._config import ClientConfig, resolve
+from driftwatch_nb.core.limits import MAX_SAMPLES_PER_METRIC
 from driftwatch_nb.timing import Timings, make_timer, measure
 
 CONFIG_KEYS = ("project", "branch", "testbed", "url", "token")
@@ -36,6 +37,11 @@ class RunResult:
     flamegraph_id: str | None = None
     flamegraph_svg: bytes | None = field(default=None, repr=False)
     dry_run: bool = False
+
+    @property
+    def samples(self) -> tuple[float, ...]:
+        """The per-loop time of each repeat in nanoseconds, as posted with the latency."""
+        return self.timings.samples_ns
 
     def __repr__(self) -> str:
         return f"<driftwatch {self.benchmark}: {self.timings.summary()}{self._where()}>"
@@ -168,6 +174,11 @@ class DriftwatchMagics(Magics):
             raise UsageError("-n/--number must be at least 1")
         if args.repeat < 1:
             raise UsageError("-r/--repeat must be at least 1")
+        if args.repeat > MAX_SAMPLES_PER_METRIC:
+            raise UsageError(
+                f"-r/--repeat must be at most {MAX_SAMPLES_PER_METRIC:,}: each repeat is one "
+                "sample of the latency, and a metric keeps at most that many"
+            )
         project, branch = (None, None) if args.dry_run else (None, None)
         if not args.dry_run:
             project, branch = self._project_and_branch(args.project, args.branch)

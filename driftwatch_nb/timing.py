@@ -36,12 +36,19 @@ class Timings:
     def worst(self) -> float:
         return max(self.runs)
 
-    def latency_ns(self) -> dict[str, float]:
-        """The latency metric: mean per loop, with the fastest and slowest repeat as bounds."""
+    @property
+    def samples_ns(self) -> tuple[float, ...]:
+        """The per-loop time of each repeat, in nanoseconds: the metric's samples."""
+        return tuple(run * 1e9 for run in self.runs)
+
+    def latency_ns(self) -> dict[str, Any]:
+        """The latency metric: mean per loop, with the fastest and slowest repeat as bounds and
+        each repeat's per-loop time as the samples (all in nanoseconds)."""
         return {
             "value": self.mean * 1e9,
             "lower_value": self.best * 1e9,
             "upper_value": self.worst * 1e9,
+            "samples": list(self.samples_ns),
         }
 
     def summary(self) -> str:

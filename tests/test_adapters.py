@@ -14,12 +14,22 @@ import shutil
 import statistics
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 import driftwatch_nb.adapters as adapters
-from driftwatch_nb.adapters import ADAPTERS, AdapterError, MetricValue, Results, parse_results
+from driftwatch_nb.adapters import (
+    ADAPTERS,
+    AdapterError,
+    AdapterWarning,
+    MetricValue,
+    Results,
+    parse_results,
+)
+from driftwatch_nb.adapters._util import ResultsBuilder
+from driftwatch_nb.core.limits import MAX_SAMPLES_PER_METRIC, MAX_SAMPLES_PER_REPORT
 
 DATA = Path(__file__).parent / "data" / "adapters"
 
@@ -58,6 +68,7 @@ def test_public_names() -> None:
         "LATENCY",
         "THROUGHPUT",
         "AdapterError",
+        "AdapterWarning",
         "MetricValue",
         "Results",
         "parse_results",
@@ -74,7 +85,8 @@ def test_public_names() -> None:
 
 def test_metric_value_is_frozen_with_optional_bounds() -> None:
     metric = MetricValue(1.0)
-    assert (metric.lower_value, metric.upper_value) == (None, None)
+    assert (metric.lower_value, metric.upper_value, metric.samples) == (None, None, None)
+    assert "samples" not in repr(MetricValue(1.0, samples=(1.0,) * 1000))
     with pytest.raises(dataclasses.FrozenInstanceError):
         metric.value = 2.0  # type: ignore[misc]
 
@@ -108,7 +120,7 @@ TINY_NAMES = [
 ]
 
 
-def run_pytest_benchmark(directory: Path, json_target: str) -> str:
+def run_pytest_benchmark(directory: Path, json_target: str, *extra: str) -> str:
     directory.mkdir(exist_ok=True)
     (directory / "pytest.ini").write_text("[pytest]\n")
     (directory / "test_tiny.py").write_text(TINY_BENCHMARKS)
@@ -130,6 +142,7 @@ def run_pytest_benchmark(directory: Path, json_target: str) -> str:
         "--benchmark-min-rounds=2",
         "--benchmark-max-time=0.000001",
         "--benchmark-warmup=off",
+        *extra,
         "test_tiny.py",
     ]
     done = subprocess.run(
@@ -168,6 +181,11 @@ def assert_pytest_results(results: Results, document: dict[str, object]) -> None
         assert latency.value == pytest.approx(mean * 1e9, rel=1e-12)
         assert latency.lower_value == pytest.approx(max(mean - stddev, 0) * 1e9, rel=1e-12)
         assert latency.upper_value == pytest.approx((mean + stddev) * 1e9, rel=1e-12)
+        # stats.data: seconds per iteration of each round -> nanoseconds, one per round.
+        assert latency.samples is not None
+        assert len(latency.samples) == stats["rounds"] == len(stats["data"]) >= 2
+        assert latency.samples == pytest.approx([t * 1e9 for t in stats["data"]], rel=1e-12)
+        assert statistics.fmean(latency.samples) == pytest.approx(latency.value, rel=1e-9)
 
 
 def test_python_pytest_reads_real_benchmark_json(pytest_benchmark_file: str) -> None:
@@ -184,6 +202,69 @@ def test_python_pytest_json_mixed_into_pytest_report(pytest_benchmark_stdout: st
     expected = first_json_object(text, '{\n    "machine_info"')
     for adapter in ("auto", "python_pytest"):
         assert_pytest_results(parse_results(text, adapter=adapter), expected)
+
+
+def test_python_pytest_json_has_rounds_without_save_data_but_saved_runs_need_it(
+    tmp_path: Path,
+) -> None:
+    # Which flag makes `data` appear: --benchmark-json always writes it; the storage files of
+    # --benchmark-save have it only with --benchmark-save-data.
+    for name, extra in (("plain", ()), ("with_data", ("--benchmark-save-data",))):
+        directory = tmp_path / name
+        storage = directory / "storage"
+        run_pytest_benchmark(
+            directory,
+            str(directory / "out.json"),
+            f"--benchmark-save={name}",
+            f"--benchmark-storage=file://{storage}",
+            *extra,
+        )
+        exported = (directory / "out.json").read_text()
+        assert all("data" in e["stats"] for e in json.loads(exported)["benchmarks"])
+        assert all(m["latency"].samples for m in parse_results(exported).values())
+        [saved] = storage.rglob(f"*_{name}.json")
+        saved_document = json.loads(saved.read_text())
+        saved_results = parse_results(saved.read_text())
+        assert sorted(saved_results) == sorted(TINY_NAMES)
+        if extra:
+            assert all("data" in e["stats"] for e in saved_document["benchmarks"])
+            assert all(m["latency"].samples for m in saved_results.values())
+        else:
+            assert not any("data" in e["stats"] for e in saved_document["benchmarks"])
+            assert all(m["latency"].samples is None for m in saved_results.values())
+
+
+def test_python_pytest_real_run_over_the_sample_limit_keeps_its_values(tmp_path: Path) -> None:
+    # Fast functions run many rounds; here a real run is made to run one more than a metric
+    # keeps. The run is not refused: value and bounds stay, the samples go, a warning says so.
+    out = tmp_path / "out.json"
+    run_pytest_benchmark(tmp_path, str(out), f"--benchmark-min-rounds={MAX_SAMPLES_PER_METRIC + 1}")
+    document = json.loads(out.read_text())
+    assert all(e["stats"]["rounds"] > MAX_SAMPLES_PER_METRIC for e in document["benchmarks"])
+    with pytest.warns(AdapterWarning, match="more than the 10,000 a metric keeps") as caught:
+        results = parse_results(out.read_text())
+    assert len(caught) == len(TINY_NAMES)
+    for entry in document["benchmarks"]:
+        latency = results[entry["fullname"]]["latency"]
+        assert latency.value == pytest.approx(entry["stats"]["mean"] * 1e9, rel=1e-12)
+        assert latency.samples is None
+
+
+def test_python_pytest_more_rounds_than_a_metric_keeps_drop_the_samples_only() -> None:
+    rounds = [1e-06] * (MAX_SAMPLES_PER_METRIC + 1)
+    document = {
+        "machine_info": {},
+        "benchmarks": [
+            {"fullname": "t.py::fast", "stats": {"mean": 1e-06, "stddev": 0.0, "data": rounds}}
+        ],
+    }
+    with pytest.warns(AdapterWarning) as caught:
+        results = parse_results(json.dumps(document))
+    assert results == {"t.py::fast": {"latency": MetricValue(1000.0, 1000.0, 1000.0)}}
+    assert str(caught[0].message) == (
+        "results from stdout: benchmark 't.py::fast' measure 'latency': 10,001 samples, more "
+        "than the 10,000 a metric keeps; posting its value and bounds without samples"
+    )
 
 
 def test_python_pytest_converts_seconds_to_nanoseconds_exactly() -> None:
@@ -236,6 +317,9 @@ def assert_hyperfine_results(results: Results, document: dict[str, object]) -> N
         assert latency.value == pytest.approx(mean * 1e9, rel=1e-12)
         assert latency.lower_value == pytest.approx(max(mean - stddev, 0) * 1e9, rel=1e-12)
         assert latency.upper_value == pytest.approx((mean + stddev) * 1e9, rel=1e-12)
+        # times: seconds, one per run -> nanoseconds.
+        assert latency.samples == pytest.approx([t * 1e9 for t in entry["times"]], rel=1e-12)
+        assert len(latency.samples) == len(entry["times"])
 
 
 def test_shell_hyperfine_reads_real_export_json(tmp_path: Path) -> None:
@@ -254,8 +338,18 @@ def test_shell_hyperfine_single_run_has_no_bounds(tmp_path: Path) -> None:
     document = json.loads(out.read_text())
     assert document["results"][0]["stddev"] is None
     latency = parse_results(out.read_text())["true"]["latency"]
-    assert latency == MetricValue(pytest.approx(document["results"][0]["mean"] * 1e9, rel=1e-12))
+    assert latency.value == pytest.approx(document["results"][0]["mean"] * 1e9, rel=1e-12)
     assert (latency.lower_value, latency.upper_value) == (None, None)
+    assert latency.samples == pytest.approx([document["results"][0]["times"][0] * 1e9])
+
+
+def test_shell_hyperfine_samples_are_every_run(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    run_hyperfine("--runs", "5", "--export-json", str(out), "true")
+    document = json.loads(out.read_text())
+    latency = parse_results(out.read_text(), adapter="shell_hyperfine")["true"]["latency"]
+    assert latency.samples is not None and len(latency.samples) == 5
+    assert latency.samples == pytest.approx([t * 1e9 for t in document["results"][0]["times"]])
 
 
 def test_shell_hyperfine_export_to_stdout_reads_the_last_snapshot() -> None:
@@ -283,10 +377,41 @@ def test_cpp_google_repetitions_use_mean_and_stddev_aggregates() -> None:
     assert copy["latency"].value == mean
     assert copy["latency"].lower_value == pytest.approx(mean - stddev, rel=1e-15)
     assert copy["latency"].upper_value == pytest.approx(mean + stddev, rel=1e-15)
-    assert copy["throughput"] == MetricValue(17920320.0, 17886708.0, 17953932.0)
+    assert copy["throughput"] == MetricValue(
+        17920320.0, 17886708.0, 17953932.0, samples=(17890680.0, 17951750.0, 17918530.0)
+    )
     assert copy["bytes_per_second"].value == 1.1467016966666666e09
     assert copy["bytes_per_second"].lower_value == pytest.approx(1.1467016966666666e09 - 1.95678e06)
     assert results["BM_Serialize"] == {"latency": MetricValue(7.8912345678901236e02)}
+
+
+def test_cpp_google_repetitions_give_each_repetition_as_a_sample() -> None:
+    document = json.loads(read("google_benchmark_json_format.json"))
+    rows = [
+        b
+        for b in document["benchmarks"]
+        if b["run_name"] == "BM_StringCopy/64/repeats:3" and b["run_type"] == "iteration"
+    ]
+    assert len(rows) == 3
+    for keep_aggregates in (True, False):
+        if not keep_aggregates:
+            document["benchmarks"] = [
+                b for b in document["benchmarks"] if b["run_type"] == "iteration"
+            ]
+        copy = parse_results(json.dumps(document))["BM_StringCopy/64/repeats:3"]
+        assert copy["latency"].samples == tuple(r["real_time"] for r in rows)
+        assert copy["throughput"].samples == tuple(r["items_per_second"] for r in rows)
+        assert copy["bytes_per_second"].samples == tuple(r["bytes_per_second"] for r in rows)
+        # One run is a single value, no samples.
+        assert parse_results(json.dumps(document))["BM_Serialize"]["latency"].samples is None
+
+
+def test_cpp_google_aggregates_only_output_has_no_samples() -> None:
+    document = json.loads(read("google_benchmark_json_format.json"))
+    document["benchmarks"] = [b for b in document["benchmarks"] if b["run_type"] == "aggregate"]
+    copy = parse_results(json.dumps(document))["BM_StringCopy/64/repeats:3"]
+    assert copy["latency"].value == 5.6101407170781896e01
+    assert all(metric.samples is None for metric in copy.values())
 
 
 def test_cpp_google_repetitions_without_aggregates_use_mean_and_stdev() -> None:
@@ -380,7 +505,26 @@ def test_go_bench_repeated_runs_give_mean_and_stdev() -> None:
     assert latency.value == 1421.9
     assert latency.lower_value == pytest.approx(1421.9 - stdev, rel=1e-12)
     assert latency.upper_value == pytest.approx(1421.9 + stdev, rel=1e-12)
-    assert results["BenchmarkEncode/format=gob-48"]["latency"].value == 3087.5
+    assert latency.samples == tuple(float(t) for t in times)
+    gob = results["BenchmarkEncode/format=gob-48"]["latency"]
+    assert gob.value == 3087.5
+    assert gob.samples == (
+        3075.0,
+        3065.0,
+        3059.0,
+        3065.0,
+        3060.0,
+        3081.0,
+        3186.0,
+        3135.0,
+        3087.0,
+        3062.0,
+    )
+
+
+def test_go_bench_one_line_per_benchmark_gives_no_samples() -> None:
+    results = ADAPTERS["go_bench"](read("go_bench_flate_benchmem.txt"))
+    assert all(m.samples is None for measures in results.values() for m in measures.values())
 
 
 def test_go_bench_ignores_verbose_names_and_other_lines() -> None:
@@ -397,6 +541,16 @@ def test_go_bench_ignores_verbose_names_and_other_lines() -> None:
 
 
 # --- Criterion.rs (documented output) --------------------------------------------------------
+
+
+def test_rust_criterion_text_has_no_samples() -> None:
+    for fixture in (
+        "criterion_getting_started.txt",
+        "criterion_command_line_output.txt",
+        "criterion_throughput_elements.txt",
+    ):
+        results = parse_results(read(fixture), adapter="rust_criterion")
+        assert all(m.samples is None for measures in results.values() for m in measures.values())
 
 
 def test_rust_criterion_reads_time_lines() -> None:
@@ -479,6 +633,85 @@ def test_json_reads_the_bencher_metric_format_reference_example() -> None:
         "/bin/sh -c ./my_build_script.sh": {"build-time": MetricValue(87.0)},
         "my_binary": {"file-size": MetricValue(42.0)},
     }
+
+
+def test_json_samples_extension_is_read_as_given() -> None:
+    text = json.dumps(
+        {
+            "parse": {"latency": {"value": 2.0, "samples": [1.0, 2.0, 3.0]}},
+            "build": {"size-delta": {"value": 0.0, "samples": [-1.5, 1.5]}},  # any sign off-list
+            "none": {"latency": {"value": 1.0, "samples": None}},
+            "empty": {"latency": {"value": 1.0, "samples": []}},
+        }
+    )
+    assert parse_results(text) == {
+        "parse": {"latency": MetricValue(2.0, samples=(1.0, 2.0, 3.0))},
+        "build": {"size-delta": MetricValue(0.0, samples=(-1.5, 1.5))},
+        "none": {"latency": MetricValue(1.0)},
+        "empty": {"latency": MetricValue(1.0)},
+    }
+
+
+@pytest.mark.parametrize(
+    ("samples", "reason"),
+    [
+        (
+            "[1.0, NaN]",
+            "benchmark 'a' measure 'latency': samples[1] must be a finite number, got nan",
+        ),
+        (
+            "[Infinity]",
+            "benchmark 'a' measure 'latency': samples[0] must be a finite number, got inf",
+        ),
+        ("[1.0, 2.0, -3.0]", "benchmark 'a' measure 'latency': samples[2] is negative (-3.0)"),
+        (
+            '[1, "2"]',
+            "not Bencher Metric Format JSON: samples[1] in benchmark 'a' measure 'latency' must be a number, got string",
+        ),
+        (
+            "5",
+            "not Bencher Metric Format JSON: key 'samples' in benchmark 'a' measure 'latency' must be an array, got number",
+        ),
+        (
+            "[" + ", ".join(["1"] * (MAX_SAMPLES_PER_METRIC + 1)) + "]",
+            "benchmark 'a' measure 'latency': samples has 10,001 values; at most 10,000 are kept per metric (send a summary, or fewer rounds)",
+        ),
+    ],
+    ids=["nan", "inf", "negative", "string", "not-an-array", "over-the-limit"],
+)
+def test_json_bad_samples_are_refused(samples: str, reason: str) -> None:
+    text = '{"a": {"latency": {"value": 1.0, "samples": ' + samples + "}}}"
+    for adapter in ("auto", "json"):
+        raises(text, f"results from stdout: {reason}", adapter=adapter)
+
+
+def test_json_samples_over_the_report_limit_are_refused() -> None:
+    per_metric = [1.0] * MAX_SAMPLES_PER_METRIC
+    count = MAX_SAMPLES_PER_REPORT // MAX_SAMPLES_PER_METRIC + 1
+    text = json.dumps(
+        {f"b{i}": {"latency": {"value": 1.0, "samples": per_metric}} for i in range(count)}
+    )
+    raises(
+        text,
+        "results from stdout: the results carry 510,000 samples in all, more than the 500,000 a "
+        "report keeps",
+    )
+
+
+def test_harness_samples_over_the_report_limit_are_dropped_with_a_warning() -> None:
+    text = "".join(f"BenchmarkB{i}-8  1000  {n} ns/op\n" for i in range(2) for n in range(1, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_results(text)["BenchmarkB0-8"]["latency"].samples == (1.0, 2.0, 3.0)
+    # The rule every harness adapter applies, through the builder they share.
+    builder = ResultsBuilder(adapter="go_bench", source="stdout", samples_over_limit="drop")
+    per_metric = tuple(float(n) for n in range(1, MAX_SAMPLES_PER_METRIC + 1))
+    count = MAX_SAMPLES_PER_REPORT // MAX_SAMPLES_PER_METRIC + 1
+    for index in range(count):
+        builder.add(f"b{index}", "latency", MetricValue(5000.5, samples=per_metric))
+    with pytest.warns(AdapterWarning, match="510,000 samples in all"):
+        results = builder.build()
+    assert results == {f"b{i}": {"latency": MetricValue(5000.5)} for i in range(count)}
 
 
 # --- auto detection and mixed output ---------------------------------------------------------
@@ -750,7 +983,7 @@ def test_non_finite_and_negative_numbers_are_refused(text: str, adapter: str, re
         (
             '{"a": {"latency": {"value": 1, "lower": 0}}}',
             "json",
-            "not Bencher Metric Format JSON: benchmark 'a' measure 'latency' has unknown key 'lower' (expected value, lower_value, upper_value)",
+            "not Bencher Metric Format JSON: benchmark 'a' measure 'latency' has unknown key 'lower' (expected value, lower_value, upper_value, samples)",
         ),
         (
             '{"a": {"latency": {"value": true}}}',

@@ -8,11 +8,16 @@ carry any other lowercase slug.
 Unless a tool reports something else, ``latency`` is the mean with mean ± one standard
 deviation as lower and upper values (Bencher's default). Each adapter module says exactly what
 it reads: `_json`, `_pytest`, `_hyperfine`, `_google`, `_go`, `_criterion`.
+
+``MetricValue.samples`` carries the raw per-round / per-run values where the tool reports them
+(pytest-benchmark ``stats.data``, hyperfine ``times``, Google Benchmark repetitions, repeated
+``go test -count`` lines, driftwatch JSON's ``samples``), checked by ``core.limits``. A harness
+that ran more rounds than a metric keeps loses the samples, not the run: `AdapterWarning`.
 """
 
 from __future__ import annotations
 
-from ._exceptions import AdapterError
+from ._exceptions import AdapterError, AdapterWarning
 from ._model import (
     ALLOCS_PER_OP,
     BYTES_PER_OP,
@@ -32,6 +37,7 @@ __all__ = [
     "LATENCY",
     "THROUGHPUT",
     "AdapterError",
+    "AdapterWarning",
     "MetricValue",
     "Results",
     "parse_results",

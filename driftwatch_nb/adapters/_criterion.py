@@ -5,7 +5,8 @@ of Criterion's confidence interval (95% by default) as lower and upper values, e
 line shows, converted from ps/ns/us/µs/ms/s to nanoseconds. A name too long for its column is
 printed on the line before, and is taken from there. A ``thrpt: [...]`` line right after gives
 ``throughput`` (``elem/s`` units, as operations per second) or ``bytes_per_second``
-(``B/s``, ``KiB/s``... binary, ``KB/s``... decimal). Every other line is ignored.
+(``B/s``, ``KiB/s``... binary, ``KB/s``... decimal). Every other line is ignored. The text
+output carries no raw samples, so these metrics have none.
 """
 
 from __future__ import annotations

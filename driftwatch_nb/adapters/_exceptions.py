@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from driftwatch_nb.core.errors import InvalidFile
 
-__all__ = ["AdapterError"]
+__all__ = ["AdapterError", "AdapterWarning"]
 
 
 class AdapterError(InvalidFile):
@@ -23,3 +23,8 @@ class AdapterError(InvalidFile):
 
     def __reduce__(self) -> tuple[type[AdapterError], tuple[str, str]]:
         return (type(self), (self.source, self.reason))
+
+
+class AdapterWarning(UserWarning):
+    """Results were read, but something the harness reported is left out (e.g. samples over
+    ``core.limits.MAX_SAMPLES_PER_METRIC``); the message names the benchmark and why."""

@@ -9,7 +9,8 @@ their full name, ``-8`` GOMAXPROCS suffix included, as Bencher does. Units read:
 * ``B/op`` -> ``bytes_per_op`` and ``allocs/op`` -> ``allocs_per_op`` (``-benchmem``)
 
 Other units (custom ``b.ReportMetric`` ones) are skipped. One line per benchmark gives the value
-alone; repeated lines (``-count=N``) give the mean ± sample standard deviation.
+alone; repeated lines (``-count=N``) give the mean ± sample standard deviation, and each line's
+value as the samples (one line is itself an average over ``b.N`` iterations: no samples).
 """
 
 from __future__ import annotations
@@ -62,10 +63,10 @@ def scan(text: str, *, source: str = "stdout") -> ResultsBuilder:
             name, pairs = parsed
             for measure, amount in pairs:
                 samples.setdefault(name, {}).setdefault(measure, []).append(amount)
-    builder = ResultsBuilder(adapter=NAME, source=source)
+    builder = ResultsBuilder(adapter=NAME, source=source, samples_over_limit="drop")
     for name, measures in samples.items():
         for measure, amounts in measures.items():
-            builder.add(name, measure, summarize(amounts))
+            builder.add(name, measure, summarize(amounts, keep_samples=True))
     return builder
 
 

@@ -8,13 +8,17 @@ Benchmarks are named by ``run_name`` (``name`` in old versions), and ``latency``
   aggregate rows, the mean ± sample standard deviation of the repetitions.
 * ``items_per_second`` becomes ``throughput`` and ``bytes_per_second`` becomes
   ``bytes_per_second``, with the same rules.
+* Samples: with several repetitions, each repetition's iteration row gives one sample
+  (``real_time`` in nanoseconds, and the counters' per-repetition values); a single run, or
+  ``--benchmark_report_aggregates_only`` (no iteration rows), gives none.
 
 Rows that report an error or a skip, and other aggregates (median, cv, BigO, RMS), are ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import cast
 
@@ -58,20 +62,31 @@ def _metrics(
 ) -> Iterator[tuple[str, MetricValue]]:
     """Yield (measure, metric) for one run name from its iteration and aggregate rows."""
     mean, stddev = aggregates.get("mean"), aggregates.get("stddev")
+
+    def samples(read: Callable[[Row], Decimal]) -> tuple[float, ...] | None:
+        return tuple(float(read(r)) for r in rows) if len(rows) > 1 else None
+
     if mean is not None:
         deviation = None if stddev is None else _real_time(reader, stddev)
-        yield LATENCY, spread(_real_time(reader, mean), deviation)
+        latency = spread(_real_time(reader, mean), deviation)
+        yield LATENCY, replace(latency, samples=samples(lambda r: _real_time(reader, r)))
         for counter, measure in _COUNTERS.items():
             if counter in mean:
                 deviation = None
                 if stddev is not None and counter in stddev:
                     deviation = _counter(reader, stddev, counter)
-                yield measure, spread(_counter(reader, mean, counter), deviation)
+                metric = spread(_counter(reader, mean, counter), deviation)
+                if all(counter in r for r in rows):
+                    metric = replace(
+                        metric, samples=samples(lambda r, c=counter: _counter(reader, r, c))
+                    )
+                yield measure, metric
     elif rows:
-        yield LATENCY, summarize([_real_time(reader, r) for r in rows])
+        yield LATENCY, summarize([_real_time(reader, r) for r in rows], keep_samples=True)
         for counter, measure in _COUNTERS.items():
             if all(counter in r for r in rows):
-                yield measure, summarize([_counter(reader, r, counter) for r in rows])
+                amounts = [_counter(reader, r, counter) for r in rows]
+                yield measure, summarize(amounts, keep_samples=True)
 
 
 def _convert(document: object, source: str) -> Results:
@@ -93,7 +108,7 @@ def _convert(document: object, source: str) -> Results:
         else:
             iterations[run_name].append(row)
 
-    builder = ResultsBuilder(adapter=NAME, source=source)
+    builder = ResultsBuilder(adapter=NAME, source=source, samples_over_limit="drop")
     for run_name, rows in iterations.items():
         for measure, metric in _metrics(reader, rows, aggregates.get(run_name, {})):
             builder.add(run_name, measure, metric)

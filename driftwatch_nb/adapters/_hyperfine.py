@@ -2,11 +2,13 @@
 
 Each entry of ``results`` becomes one benchmark named by its ``command``. ``latency`` is
 ``mean`` converted from seconds to nanoseconds with ``mean ± stddev`` as lower and upper values,
-as Bencher does by default; a single run has ``"stddev": null`` and so no bounds.
+as Bencher does by default; a single run has ``"stddev": null`` and so no bounds. ``times``
+(seconds, one per run) becomes the samples, in nanoseconds.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 from ._model import LATENCY, Results
@@ -29,7 +31,7 @@ def _convert(document: object, source: str) -> Results:
     reader = JsonReader(label=LABEL, source=source)
     reader.check(document, "an object", "the document")
     entries = reader.field(cast(dict[str, object], document), "results", "an array")
-    builder = ResultsBuilder(adapter=NAME, source=source)
+    builder = ResultsBuilder(adapter=NAME, source=source, samples_over_limit="drop")
     for index, entry in enumerate(cast(list[object], entries)):
         reader.check(entry, "an object", f"result {index}")
         entry = cast(dict[str, object], entry)
@@ -39,7 +41,9 @@ def _convert(document: object, source: str) -> Results:
         stddev = None
         if entry.get("stddev") is not None:
             stddev = to_ns(reader.number(entry, "stddev", where), "s")
-        builder.add(command, LATENCY, spread(mean, stddev))
+        times = reader.numbers(entry, "times", where)
+        samples = None if times is None else tuple(float(to_ns(t, "s")) for t in times)
+        builder.add(command, LATENCY, replace(spread(mean, stddev), samples=samples))
     return builder.build()
 
 

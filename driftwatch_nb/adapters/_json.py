@@ -4,6 +4,12 @@
 numbers are taken as they are (``latency`` is expected in nanoseconds), measure slugs must be
 lowercase ``[a-z0-9_-]+``, and unknown keys in a metric are refused so that a typo such as
 ``"lower"`` is not silently dropped.
+
+driftwatch extension: a metric may also carry ``"samples": [1.0, 2.0, ...]``, the raw
+per-iteration values in the measure's unit (``latency``: nanoseconds). They must be finite
+numbers, not negative for the built-in measures, at most ``MAX_SAMPLES_PER_METRIC`` (10,000) per
+metric and ``MAX_SAMPLES_PER_REPORT`` (500,000) in all; anything else is refused. Bencher itself
+does not read the key.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ __all__ = ["FORMAT", "parse"]
 NAME = "json"
 LABEL = "Bencher Metric Format JSON"
 
-_KEYS = ("value", "lower_value", "upper_value")
+_KEYS = ("value", "lower_value", "upper_value", "samples")
 
 
 def _looks_like(document: object) -> bool:
@@ -54,14 +60,24 @@ def _convert(document: object, source: str) -> Results:
             if unknown:
                 raise reader.error(
                     f"{what} has unknown key {unknown[0]!r} (expected value, lower_value, "
-                    "upper_value)"
+                    "upper_value, samples)"
                 )
             value = reader.number(metric, "value", what)
             lower, upper = (
                 None if metric.get(key) is None else float(reader.number(metric, key, what))
                 for key in ("lower_value", "upper_value")
             )
-            builder.add(benchmark, measure, MetricValue(float(value), lower, upper))
+            samples = reader.numbers(metric, "samples", what)
+            builder.add(
+                benchmark,
+                measure,
+                MetricValue(
+                    float(value),
+                    lower,
+                    upper,
+                    samples=None if samples is None else tuple(float(s) for s in samples),
+                ),
+            )
     return builder.build()
 
 

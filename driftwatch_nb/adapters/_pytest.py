@@ -4,10 +4,17 @@ Each entry of ``benchmarks`` becomes one benchmark named by its ``fullname`` (``
 as Bencher names it). ``latency`` is ``stats.mean`` converted from seconds to nanoseconds, with
 ``mean ± stats.stddev`` as lower and upper values (Bencher's default ``--average mean``). The
 ``ops`` figure is not reported separately: it is ``1 / mean`` and would only duplicate latency.
+
+``stats.data`` (seconds per iteration of each round) becomes the samples, in nanoseconds.
+pytest-benchmark always writes it to ``--benchmark-json`` files; the files ``--benchmark-save``
+and ``--benchmark-autosave`` keep have it only with ``--benchmark-save-data``. More than
+``MAX_SAMPLES_PER_METRIC`` rounds (fast functions run many) keep value and bounds, without
+samples, with an ``AdapterWarning``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 from ._model import LATENCY, Results
@@ -30,7 +37,7 @@ def _convert(document: object, source: str) -> Results:
     reader = JsonReader(label=LABEL, source=source)
     reader.check(document, "an object", "the document")
     entries = reader.field(cast(dict[str, object], document), "benchmarks", "an array")
-    builder = ResultsBuilder(adapter=NAME, source=source)
+    builder = ResultsBuilder(adapter=NAME, source=source, samples_over_limit="drop")
     for index, entry in enumerate(cast(list[object], entries)):
         reader.check(entry, "an object", f"benchmark {index}")
         entry = cast(dict[str, object], entry)
@@ -41,7 +48,9 @@ def _convert(document: object, source: str) -> Results:
         where = f"the 'stats' object of benchmark {name!r}"
         mean = to_ns(reader.number(stats, "mean", where), "s")
         stddev = to_ns(reader.number(stats, "stddev", where), "s")
-        builder.add(name, LATENCY, spread(mean, stddev))
+        rounds = reader.numbers(stats, "data", where)
+        samples = None if rounds is None else tuple(float(to_ns(r, "s")) for r in rounds)
+        builder.add(name, LATENCY, replace(spread(mean, stddev), samples=samples))
     return builder.build()
 
 

@@ -6,15 +6,23 @@ import json
 import math
 import re
 import statistics
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import cast
+from typing import Literal, cast
 
 from driftwatch_nb.core.errors import InvalidInput
-from driftwatch_nb.core.limits import check_measure, check_name
+from driftwatch_nb.core.limits import (
+    MAX_SAMPLES_PER_METRIC,
+    MAX_SAMPLES_PER_REPORT,
+    check_measure,
+    check_name,
+    check_samples,
+)
+from driftwatch_nb.core.measures import BUILTIN_MEASURES
 
-from ._exceptions import AdapterError
+from ._exceptions import AdapterError, AdapterWarning
 from ._model import MetricValue, Results
 
 # Powers of ten from each time unit to nanoseconds. Numbers are read as decimals (JSON too) and
@@ -63,14 +71,19 @@ def spread(center: Decimal, deviation: Decimal | None) -> MetricValue:
     return MetricValue(float(center), float(lower), float(center + deviation))
 
 
-def summarize(samples: Sequence[Decimal]) -> MetricValue:
-    """Return the mean ± sample standard deviation of repeated runs (no bounds for one run)."""
+def summarize(samples: Sequence[Decimal], *, keep_samples: bool = False) -> MetricValue:
+    """Return the mean ± sample standard deviation of repeated runs (no bounds for one run).
+
+    With `keep_samples`, several runs are also kept as the metric's samples (one run is only
+    its own value, and gives none).
+    """
+    kept = tuple(float(s) for s in samples) if keep_samples and len(samples) > 1 else None
     for sample in samples:
         if not sample.is_finite():
-            return MetricValue(float(sample))
+            return MetricValue(float(sample), samples=kept)
     if len(samples) == 1:
         return MetricValue(float(samples[0]))
-    return spread(statistics.mean(samples), statistics.stdev(samples))
+    return replace(spread(statistics.mean(samples), statistics.stdev(samples)), samples=kept)
 
 
 def terminal_lines(text: str) -> list[str]:
@@ -98,11 +111,24 @@ def json_type(value: object) -> str:
 
 
 class ResultsBuilder:
-    """Collects metrics for one source and validates each as it is added."""
+    """Collects metrics for one source and validates each as it is added.
 
-    def __init__(self, *, adapter: str, source: str) -> None:
+    Samples are checked with ``core.limits.check_samples`` (finite; not negative for the
+    built-in measures). Too many of them is refused when the input named them explicitly
+    (`samples_over_limit="refuse"`, driftwatch JSON); a harness that simply ran many rounds
+    (`"drop"`) keeps its value and bounds, loses the samples, and an `AdapterWarning` says so.
+    """
+
+    def __init__(
+        self,
+        *,
+        adapter: str,
+        source: str,
+        samples_over_limit: Literal["refuse", "drop"] = "refuse",
+    ) -> None:
         self.adapter = adapter
         self.source = source
+        self.samples_over_limit = samples_over_limit
         self._results: Results = {}
 
     def __bool__(self) -> bool:
@@ -145,12 +171,54 @@ class ResultsBuilder:
                 self.source,
                 f"benchmark {benchmark!r} measure {measure!r}: upper_value is below value",
             )
+        if metric.samples is not None:
+            metric = self._checked_samples(benchmark, measure, metric)
         measures[measure] = metric
+
+    def _checked_samples(self, benchmark: str, measure: str, metric: MetricValue) -> MetricValue:
+        assert metric.samples is not None
+        where = f"benchmark {benchmark!r} measure {measure!r}: "
+        if not metric.samples:
+            return replace(metric, samples=None)
+        if len(metric.samples) > MAX_SAMPLES_PER_METRIC and self.samples_over_limit == "drop":
+            self._warn(
+                f"{where}{len(metric.samples):,} samples, more than the "
+                f"{MAX_SAMPLES_PER_METRIC:,} a metric keeps; posting its value and bounds "
+                "without samples"
+            )
+            return replace(metric, samples=None)
+        try:
+            values = check_samples(
+                metric.samples, non_negative=measure in BUILTIN_MEASURES, where=where
+            )
+        except InvalidInput as exc:
+            raise AdapterError(self.source, exc.message) from None
+        return replace(metric, samples=tuple(values))
+
+    def _warn(self, message: str) -> None:
+        warnings.warn(f"results from {self.source}: {message}", AdapterWarning, stacklevel=4)
 
     def build(self) -> Results:
         """Return the results, refusing to return none at all."""
         if not self._results:
             raise AdapterError(self.source, f"the {self.adapter} results contain no benchmarks")
+        total = sum(
+            len(metric.samples or ())
+            for measures in self._results.values()
+            for metric in measures.values()
+        )
+        if total > MAX_SAMPLES_PER_REPORT:
+            message = (
+                f"the results carry {total:,} samples in all, more than the "
+                f"{MAX_SAMPLES_PER_REPORT:,} a report keeps"
+            )
+            if self.samples_over_limit == "refuse":
+                raise AdapterError(self.source, message)
+            self._warn(f"{message}; posting values and bounds without samples")
+            return {
+                benchmark: {m: replace(v, samples=None) for m, v in measures.items()}
+                for benchmark, measures in self._results.items()
+            }
         return self._results
 
 
@@ -188,6 +256,19 @@ class JsonReader:
     def number(self, obj: dict[str, object], key: str, where: str = "") -> Decimal:
         """Return ``obj[key]`` as an exact `Decimal`; it must be a JSON number."""
         return decimal(cast(Decimal, self.field(obj, key, "a number", where)))
+
+    def numbers(self, obj: dict[str, object], key: str, where: str = "") -> list[Decimal] | None:
+        """Return ``obj[key]``, an array of JSON numbers, as exact `Decimal`s; ``None`` when the
+        key is missing or null."""
+        if obj.get(key) is None:
+            return None
+        values = cast(list[object], self.field(obj, key, "an array", where))
+        number = self._KINDS["a number"]
+        for index, value in enumerate(values):
+            if not number(value):
+                what = f"{key}[{index}] in {where}" if where else f"{key}[{index}]"
+                raise self.error(f"{what} must be a number, got {json_type(value)}")
+        return [decimal(cast(Decimal, value)) for value in values]
 
 
 @dataclass(frozen=True)

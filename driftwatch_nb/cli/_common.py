@@ -6,12 +6,28 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from driftwatch_nb.core.commands import abort
 
 if TYPE_CHECKING:
+    from driftwatch_nb._types import Metric
     from driftwatch_nb.client import Client
+
+
+def metric_json(metric: Metric, *, sample_count: int | None = None) -> dict[str, Any]:
+    """A metric as JSON output shows it: the numbers, and how many samples it carries (when
+    known) rather than the samples themselves, which can be thousands."""
+    shown: dict[str, Any] = {
+        "benchmark": metric.benchmark,
+        "measure": metric.measure,
+        "value": metric.value,
+        "lower_value": metric.lower_value,
+        "upper_value": metric.upper_value,
+    }
+    if sample_count is not None:
+        shown["sample_count"] = sample_count
+    return shown
 
 
 def connection_options() -> argparse.ArgumentParser:

@@ -9,19 +9,25 @@ flamegraph that fails to upload does not undo the report, and the exit code says
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from driftwatch_nb._config import git_commit, resolve
-from driftwatch_nb.cli._common import connection_options, make_client, print_table, user_errors
+from driftwatch_nb.cli._common import (
+    connection_options,
+    make_client,
+    metric_json,
+    print_table,
+    user_errors,
+)
 from driftwatch_nb.core.commands import EXIT_ERROR, EXIT_USAGE, abort, error_line, info
 from driftwatch_nb.core.limits import check_name, check_slug
 from driftwatch_nb.core.measures import format_bytes, format_spread
@@ -77,7 +83,9 @@ examples:
 
 adapters (--adapter): auto (default: detects the others), json (driftwatch / Bencher Metric
   Format), python_pytest (pytest-benchmark JSON), shell_hyperfine (hyperfine --export-json),
-  cpp_google (Google Benchmark JSON), go_bench (go test -bench), rust_criterion (cargo bench)
+  cpp_google (Google Benchmark JSON), go_bench (go test -bench), rust_criterion (cargo bench).
+  Raw samples (pytest-benchmark rounds, hyperfine runs, Google Benchmark repetitions, go test
+  -count lines, JSON "samples") are posted too, and counted in the --format json summary.
 
 output: COMMAND's stdout and stderr reach the terminal as it runs; the summary goes to stderr
   (human), or to stdout as JSON with --format json (COMMAND's stdout then goes to stderr, so
@@ -322,7 +330,7 @@ def _run(args: argparse.Namespace) -> int:
             end_time=end,
         )
     uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, args)
-    _summarize_run(client, report, uploaded, failed, args)
+    _summarize_run(client, report, results, uploaded, failed, args)
     return EXIT_ERROR if failed else 0
 
 
@@ -389,7 +397,7 @@ def _run_command(command: list[str], *, shell: bool, echo: IO[str]) -> tuple[int
 
 
 def _parse(args: argparse.Namespace, stdout: str) -> Results:
-    from driftwatch_nb.adapters import parse_results
+    from driftwatch_nb.adapters import AdapterWarning, parse_results
 
     if args.file is not None:
         try:
@@ -403,8 +411,17 @@ def _parse(args: argparse.Namespace, stdout: str) -> Results:
         source = str(args.file)
     else:
         text, source = stdout, "stdout" if args.command else "stdin"
-    with user_errors():
-        return parse_results(text, adapter=args.adapter, source=source)
+    with user_errors(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AdapterWarning)
+        results = parse_results(text, adapter=args.adapter, source=source)
+    for warning in caught:
+        if issubclass(warning.category, AdapterWarning):
+            info(f"driftwatch: warning: {warning.message}")
+        else:  # not ours: let it go on as it would have
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return results
 
 
 def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
@@ -434,18 +451,24 @@ def _names(names: Any) -> str:
     return shown or "none"
 
 
-def _results_json(results: Results) -> dict[str, dict[str, dict[str, float | None]]]:
+def _results_json(results: Results) -> dict[str, dict[str, dict[str, float | int | None]]]:
     return {
         benchmark: {
             measure: {
                 "value": value.value,
                 "lower_value": value.lower_value,
                 "upper_value": value.upper_value,
+                "sample_count": len(value.samples or ()),
             }
             for measure, value in measures.items()
         }
         for benchmark, measures in results.items()
     }
+
+
+def _sample_count(results: Results, benchmark: str, measure: str) -> int:
+    posted = results.get(benchmark, {}).get(measure)
+    return len(posted.samples or ()) if posted is not None else 0
 
 
 def _print_plan(
@@ -592,6 +615,7 @@ def _dashboard_url(client: Client, project: str) -> str:
 def _summarize_run(
     client: Client,
     report: Any,
+    results: Results,
     uploaded: list[dict[str, Any]],
     failed: list[dict[str, Any]],
     args: argparse.Namespace,
@@ -605,7 +629,11 @@ def _summarize_run(
             "git_hash": report.git_hash,
             "start_time": report.start_time.isoformat(),
             "end_time": report.end_time.isoformat(),
-            "metrics": [dataclasses.asdict(m) for m in report.metrics],
+            # The samples posted are counted, not printed: there can be thousands.
+            "metrics": [
+                metric_json(m, sample_count=_sample_count(results, m.benchmark, m.measure))
+                for m in report.metrics
+            ],
             "flamegraphs": uploaded,
             "failed": failed,
             "url": _dashboard_url(client, report.project),

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 import sys
 from typing import Any
 
-from driftwatch_nb.cli._common import connection_options, make_client, print_table, user_errors
+from driftwatch_nb.cli._common import (
+    connection_options,
+    make_client,
+    metric_json,
+    print_table,
+    user_errors,
+)
 from driftwatch_nb.core.commands import EXIT_USAGE, abort, info
 
 MAX_REPORTS = 100
@@ -191,7 +196,7 @@ def _as_json(report: Any) -> dict[str, Any]:
         "testbed": report.testbed,
         "git_hash": report.git_hash,
         "adapter": report.adapter,
-        "metrics": [dataclasses.asdict(m) for m in report.metrics],
+        "metrics": [metric_json(m) for m in report.metrics],
         "flamegraphs": [
             {
                 "id": f.id,

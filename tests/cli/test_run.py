@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -395,3 +396,110 @@ def test_the_summary_formats_latency_like_every_other_surface(
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stderr.splitlines() if line.startswith("parse ")]
     assert row.split() == ["parse", "1", "µs"]  # as the dashboard and %%driftwatch print it
+
+
+# --- raw samples ---------------------------------------------------------------------------------
+
+
+def test_pytest_benchmark_rounds_are_posted_as_samples_and_counted_in_the_summary(
+    live_server: LiveServer, env: dict[str, str], workdir: Path
+) -> None:
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--file", "results.json", "--format", "json",
+        "--", *benchmark_command_pytest(), env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    exported = json.loads((workdir / "results.json").read_text())
+    rounds = {b["fullname"]: b["stats"]["data"] for b in exported["benchmarks"]}
+    summary = json_output(result.stdout)
+    # The summary counts the samples; the arrays stay out of it.
+    assert {m["benchmark"]: m["sample_count"] for m in summary["metrics"]} == {
+        name: len(data) for name, data in rounds.items()
+    }
+    assert all("samples" not in m for m in summary["metrics"])
+
+    client = Client(live_server.url, live_server.token)
+    report = client.report(summary["report"], samples=True)
+    for metric in report.metrics:
+        assert metric.samples == pytest.approx([t * 1e9 for t in rounds[metric.benchmark]])
+    listed = driftwatch("reports", "-p", "demo", "--format", "json", env=env, cwd=workdir)
+    assert listed.returncode == 0, listed.stderr
+    [shown] = json.loads(listed.stdout)
+    assert all("samples" not in m for m in shown["metrics"])
+
+
+def test_dry_run_shows_a_sample_count_per_metric(workdir: Path) -> None:
+    bmf = '{"parse": {"latency": {"value": 2.0, "samples": [1.0, 2.0, 3.0]}}, "x": {"n": {"value": 1}}}'
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--dry-run", "--format", "json",
+        env=clean_env(), cwd=workdir, input=bmf,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    plan = json_output(result.stdout)["report"]["results"]
+    assert plan == {
+        "parse": {
+            "latency": {"value": 2.0, "lower_value": None, "upper_value": None, "sample_count": 3}
+        },
+        "x": {"n": {"value": 1.0, "lower_value": None, "upper_value": None, "sample_count": 0}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("samples", "reason"),
+    [
+        ("[1.0, NaN]", "samples[1] must be a finite number, got nan"),
+        ("[Infinity, 1.0]", "samples[0] must be a finite number, got inf"),
+        ("[1.0, -2.0]", "samples[1] is negative (-2.0)"),
+        (
+            "[" + ", ".join(["1.5"] * 10**6) + "]",
+            "samples has 1,000,000 values; at most 10,000 are kept per metric",
+        ),
+    ],
+    ids=["nan", "inf", "negative", "a-million"],
+)
+def test_bad_samples_are_refused_and_nothing_is_sent(
+    live_server: LiveServer, env: dict[str, str], workdir: Path, samples: str, reason: str
+) -> None:
+    before = counts(live_server.engine)
+    (workdir / "bad.json").write_text(
+        '{"fine": {"latency": {"value": 1.0}}, '
+        '"parse": {"latency": {"value": 5.0, "samples": ' + samples + "}}}"
+    )
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--file", "bad.json", "--flamegraph", "a.svg",
+        "--", sys.executable, "-c", "", env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 1
+    (line,) = error_lines(result.stderr)
+    assert line.startswith(
+        "driftwatch: error: results from bad.json: benchmark 'parse' measure 'latency': "
+    )
+    assert reason in line
+    assert counts(live_server.engine) == before
+    assert Client(live_server.url, live_server.token).reports("demo").total_count == 0
+    assert live_server.stored_files() == []
+
+
+def test_a_harness_over_the_sample_limit_posts_without_samples_and_says_so(
+    live_server: LiveServer, env: dict[str, str], workdir: Path
+) -> None:
+    lines = "".join(f"BenchmarkFast-8  1000  {1 + i % 7} ns/op\n" for i in range(10_001))
+    (workdir / "go.txt").write_text("goos: linux\n" + lines + "PASS\n")
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--file", "go.txt", "--format", "json",
+        "--", sys.executable, "-c", "", env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (
+        "driftwatch: warning: results from go.txt: benchmark 'BenchmarkFast-8' measure "
+        "'latency': 10,001 samples, more than the 10,000 a metric keeps; posting its value and "
+        "bounds without samples"
+    ) in result.stderr
+    [metric] = json_output(result.stdout)["metrics"]
+    assert metric["sample_count"] == 0 and metric["value"] > 0
+    [posted] = (
+        Client(live_server.url, live_server.token)
+        .report(json_output(result.stdout)["report"], samples=True)
+        .metrics
+    )
+    assert posted.samples is None

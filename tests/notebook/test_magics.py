@@ -78,6 +78,31 @@ def test_run_times_the_cell_and_posts_a_latency_report(
     assert magics.last_report_id == result.report_id
 
 
+def test_run_posts_the_per_loop_time_of_each_repeat_as_samples(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    result = shell.run_cell_magic(
+        "driftwatch", "run -p nb -b main --name squares -n 5 -r 4 -o", BUSY_CELL
+    )
+    assert result.samples == tuple(run * 1e9 for run in result.timings.runs)
+    assert len(result.samples) == 4 and all(sample > 0 for sample in result.samples)
+
+    client = Client(live_server.url, live_server.token)
+    [metric] = client.report(result.report_id, samples=True).metrics
+    assert metric.samples == result.samples
+    assert (metric.lower_value, metric.upper_value) == (min(result.samples), max(result.samples))
+    [posted] = client.reports("nb", samples=True).to_pandas(samples=True)["samples"]
+    assert posted == list(result.samples)
+
+
+def test_more_repeats_than_a_metric_keeps_samples_are_refused_before_timing(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    with pytest.raises(UsageError, match="-r/--repeat must be at most 10,000"):
+        shell.run_cell_magic("driftwatch", "run -p nb -b main -n 1 -r 10001", "pass")
+    assert count(live_server, "reports") == 0
+
+
 def test_calibration_picks_loops_like_timeit(
     shell: InteractiveShell, magics: DriftwatchMagics
 ) -> None:
