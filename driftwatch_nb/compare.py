@@ -151,8 +151,9 @@ class Comparison:
     ``verdict``: ``faster``/``slower`` (latency), ``better``/``worse`` (other measures),
     ``no change`` or ``inconclusive``; ``outcome`` the same as ``improvement``/``regression``/
     ``no change``/``inconclusive`` for machines; ``reason`` says why it is inconclusive (or what
-    decided it). ``change`` is ``median(head) / median(base) - 1`` (of the values when there are
-    no samples), ``ci`` the bootstrap interval of that ratio minus one.
+    decided it). ``*_value`` are the reports' values, ``*_median`` the samples' medians (None
+    without samples); ``change`` is ``head_median / base_median - 1`` (of the values when there
+    are no samples), ``ci`` the bootstrap interval of that ratio minus one.
     """
 
     benchmark: str
@@ -162,6 +163,8 @@ class Comparison:
     reason: str
     base_value: float | None
     head_value: float | None
+    base_median: float | None
+    head_median: float | None
     change: float | None
     ci: tuple[float, float] | None
     p_value: float | None
@@ -183,6 +186,8 @@ class Comparison:
             "reason": self.reason,
             "base_value": self.base_value,
             "head_value": self.head_value,
+            "base_median": self.base_median,
+            "head_median": self.head_median,
             "change": self.change,
             "ci_low": self.ci[0] if self.ci else None,
             "ci_high": self.ci[1] if self.ci else None,
@@ -228,6 +233,7 @@ def compare_samples(
         change: float | None = None,
         ci: tuple[float, float] | None = None,
         p_value: float | None = None,
+        medians: tuple[float, float] | None = None,
     ) -> Comparison:
         if change is None and base_value and head_value is not None:
             change = head_value / base_value - 1
@@ -239,6 +245,8 @@ def compare_samples(
             reason=reason,
             base_value=base_value,
             head_value=head_value,
+            base_median=medians[0] if medians else None,
+            head_median=medians[1] if medians else None,
             change=change,
             ci=ci,
             p_value=p_value,
@@ -267,20 +275,24 @@ def compare_samples(
     test = mann_whitney_u(head, base)
     low, high = bootstrap_ratio_ci(base, head, seed=f"{seed}:{benchmark}:{measure}")
     ci = (low - 1, high - 1)
-    known = dict(change=change, ci=ci, p_value=test.p_value)
+    medians = (base_median, head_median)
     level = f"{CONFIDENCE:.0%} CI"
     threshold = f"±{min_change:.1%}"
+
+    def tested(verdict: str, outcome: str, reason: str) -> Comparison:
+        return result(
+            verdict, outcome, reason, change=change, ci=ci, p_value=test.p_value, medians=medians
+        )
+
     if ci[0] > -min_change and ci[1] < min_change:
-        return result("no change", "no change", f"{level} within {threshold}", **known)  # type: ignore[arg-type]
+        return tested("no change", "no change", f"{level} within {threshold}")
     beyond = ci[0] > min_change or ci[1] < -min_change
     if test.p_value < alpha and beyond:
-        rose = ci[0] > 0
-        good = rose == way.higher_is_better
-        return result(
+        good = (ci[0] > 0) == way.higher_is_better
+        return tested(
             better if good else worse,
             "improvement" if good else "regression",
             f"p = {test.p_value:.2g}, {level} beyond {threshold}",
-            **known,  # type: ignore[arg-type]
         )
     if beyond:
         reason = (
@@ -288,4 +300,4 @@ def compare_samples(
         )
     else:
         reason = f"the {level} straddles the {threshold} threshold"
-    return result("inconclusive", "inconclusive", reason, **known)  # type: ignore[arg-type]
+    return tested("inconclusive", "inconclusive", reason)
