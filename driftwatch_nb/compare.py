@@ -277,7 +277,7 @@ def compare_samples(
     ci = (low - 1, high - 1)
     medians = (base_median, head_median)
     level = f"{CONFIDENCE:.0%} CI"
-    threshold = f"±{min_change:.1%}"
+    threshold = f"±{min_change * 100:.1f} %"
 
     def tested(verdict: str, outcome: str, reason: str) -> Comparison:
         return result(

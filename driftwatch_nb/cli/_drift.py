@@ -685,6 +685,7 @@ def _print_comparisons(
     info(f"base: {_describe(base)}\nhead: {_describe(head)}")
     rows = [_row(c) for c in comparisons]
     print_table(HEADERS, rows)
+    sys.stdout.flush()  # the table before the notes when both go to one terminal
     for comparison in comparisons:
         if comparison.outcome == "inconclusive":
             info(
