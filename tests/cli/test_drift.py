@@ -138,8 +138,12 @@ def test_without_the_flag_a_regression_is_reported_and_the_run_passes(
             client.create_report(
                 "demo", "main", {"parse": {"latency": LEVEL * 1.3}}, git_hash=f"{index:x}" * 40
             )
-    result = run_slow(env, drifting, 1.3, git_hash="f" * 40)
+    # $GITHUB_STEP_SUMMARY alone changes nothing: the summary goes where --summary says.
+    step_summary = drifting / "step-summary.md"
+    github = {**env, "GITHUB_STEP_SUMMARY": str(step_summary)}
+    result = run_slow(github, drifting, 1.3, git_hash="f" * 40)
     assert result.returncode == 0, result.stderr
+    assert not step_summary.exists()
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("REGRESSION")]
     assert line.startswith("REGRESSION parse: +30.0 % (1.5 ms -> 1.95 ms), confirmed, p < 0.001")
     assert line.endswith("since 0000000")
