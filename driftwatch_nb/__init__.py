@@ -27,7 +27,17 @@ from driftwatch_nb.core.errors import (
 )
 
 if TYPE_CHECKING:
-    from driftwatch_nb._types import Flamegraph, Metric, Project, Report, ReportList
+    from driftwatch_nb._types import (
+        Alert,
+        AlertPage,
+        Detection,
+        Flamegraph,
+        History,
+        Metric,
+        Project,
+        Report,
+        ReportList,
+    )
     from driftwatch_nb.client import Client
     from driftwatch_nb.core.svg import SvgValidationError
     from driftwatch_nb.widget import FlamegraphViewer
@@ -35,7 +45,11 @@ if TYPE_CHECKING:
 __version__ = VERSION
 
 _LAZY = {
+    "Alert": "driftwatch_nb._types",
+    "AlertPage": "driftwatch_nb._types",
     "Client": "driftwatch_nb.client",
+    "Detection": "driftwatch_nb._types",
+    "History": "driftwatch_nb._types",
     "Flamegraph": "driftwatch_nb._types",
     "FlamegraphViewer": "driftwatch_nb.widget",
     "Metric": "driftwatch_nb._types",
@@ -46,14 +60,18 @@ _LAZY = {
 }
 
 __all__ = [
+    "Alert",
+    "AlertPage",
     "ApiError",
     "AuthenticationError",
     "Client",
     "ConfigurationError",
     "ConnectionFailed",
+    "Detection",
     "DriftwatchError",
     "Flamegraph",
     "FlamegraphViewer",
+    "History",
     "InvalidInput",
     "Metric",
     "NotFoundError",

@@ -108,6 +108,8 @@ class Report:
     flamegraphs: tuple[Flamegraph, ...] = ()
     with_samples: bool = False
     """Whether the metrics' samples were fetched (``Client.report(..., samples=True)``)."""
+    alerts: tuple[Alert, ...] = ()
+    """The alerts this report raised or updated (filled by ``Client.create_report``)."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, with_samples: bool = False) -> Report:
@@ -124,6 +126,7 @@ class Report:
             metrics=tuple(Metric.from_json(item) for item in data.get("metrics", [])),
             flamegraphs=tuple(Flamegraph.from_json(item) for item in data.get("flamegraphs", [])),
             with_samples=with_samples,
+            alerts=tuple(Alert.from_json(item) for item in data.get("alerts") or []),
         )
 
     def metric_rows(self, *, samples: bool = False) -> Iterator[dict[str, Any]]:
@@ -201,5 +204,317 @@ class ReportList(Sequence[Report]):
         rows = [row for report in self.reports for row in report.metric_rows(samples=samples)]
         columns = [*TIDY_COLUMNS, "samples"] if samples else list(TIDY_COLUMNS)
         frame = pd.DataFrame(rows, columns=columns)
+        frame["time"] = pd.to_datetime(frame["time"], utc=True)
+        return frame
+
+
+# -- drift ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alert:
+    """A detected change in one series (project, branch, testbed, benchmark, measure).
+
+    ``direction`` is ``REGRESSION`` or ``IMPROVEMENT`` (by the measure's direction),
+    ``confidence`` ``CONFIRMED`` or ``SUSPECTED`` (the newest report(s) look shifted, the evidence
+    is not enough yet), ``status`` ``ACTIVE``, ``ACKNOWLEDGED`` or ``DISMISSED``. ``change`` is
+    ``value / baseline_value - 1``.
+    """
+
+    id: str
+    benchmark: str
+    measure: str
+    direction: str
+    change: float
+    baseline_value: float
+    value: float
+    p_value: float
+    confidence: str
+    status: str
+    branch: str
+    testbed: str
+    report_id: str
+    change_report_id: str
+    change_git_hash: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def is_regression(self) -> bool:
+        return self.direction == "REGRESSION"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confidence == "CONFIRMED"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Alert:
+        change_report = data["changeReport"]
+        return cls(
+            id=data["id"],
+            benchmark=data["benchmark"]["name"],
+            measure=data["measure"],
+            direction=data["direction"],
+            change=data["change"],
+            baseline_value=data["baselineValue"],
+            value=data["value"],
+            p_value=data["pValue"],
+            confidence=data["confidence"],
+            status=data["status"],
+            branch=data["branch"]["name"],
+            testbed=data["testbed"]["name"],
+            report_id=data["report"]["id"],
+            change_report_id=change_report["id"],
+            change_git_hash=change_report.get("gitHash"),
+            created_at=dt.datetime.fromisoformat(data["createdAt"]),
+            updated_at=dt.datetime.fromisoformat(data["updatedAt"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (snake_case keys, ISO times), as the CLI prints it."""
+        return {
+            "id": self.id,
+            "benchmark": self.benchmark,
+            "measure": self.measure,
+            "direction": self.direction,
+            "change": self.change,
+            "baseline_value": self.baseline_value,
+            "value": self.value,
+            "p_value": self.p_value,
+            "confidence": self.confidence,
+            "status": self.status,
+            "branch": self.branch,
+            "testbed": self.testbed,
+            "report": self.report_id,
+            "change_report": self.change_report_id,
+            "change_git_hash": self.change_git_hash,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+ALERT_COLUMNS = (
+    "id",
+    "benchmark",
+    "measure",
+    "direction",
+    "change",
+    "baseline_value",
+    "value",
+    "p_value",
+    "confidence",
+    "status",
+    "branch",
+    "testbed",
+    "report",
+    "change_report",
+    "change_git_hash",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertPage(Sequence[Alert]):
+    """A page of alerts, most recently updated first; ``total_count`` counts every match."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    total_count: int = 0
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.alerts[index]
+
+    def __len__(self) -> int:
+        return len(self.alerts)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per alert."""
+        import pandas as pd
+
+        frame = pd.DataFrame([a.to_json() for a in self.alerts], columns=list(ALERT_COLUMNS))
+        for column in ("created_at", "updated_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        return frame
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasureDirection:
+    """Whether higher is better for a measure; ``known`` is False when it is only assumed."""
+
+    measure: str
+    higher_is_better: bool
+    known: bool = True
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MeasureDirection:
+        return cls(
+            measure=data["measure"],
+            higher_is_better=data["higherIsBetter"],
+            known=data.get("known", True),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DetectionRule:
+    """Detection knobs of a whole project (``benchmark`` None) or of one benchmark; a None knob
+    inherits (the project's rule, then the server's default)."""
+
+    benchmark: str | None
+    min_change: float | None
+    sensitivity: float | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DetectionRule:
+        return cls(
+            benchmark=data.get("benchmark"),
+            min_change=data.get("minChange"),
+            sensitivity=data.get("sensitivity"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Detection:
+    """A project's detection rules, measure directions, and the server's defaults."""
+
+    rules: tuple[DetectionRule, ...]
+    directions: tuple[MeasureDirection, ...]
+    default_min_change: float
+    default_sensitivity: float
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Detection:
+        return cls(
+            rules=tuple(DetectionRule.from_json(r) for r in data["rules"]),
+            directions=tuple(MeasureDirection.from_json(d) for d in data["directions"]),
+            default_min_change=data["defaultMinChange"],
+            default_sensitivity=data["defaultSensitivity"],
+        )
+
+    def rule(self, benchmark: str | None = None) -> DetectionRule | None:
+        """The rule of ``benchmark`` (None: the project's), if one is set."""
+        return next((r for r in self.rules if r.benchmark == benchmark), None)
+
+    def overrides(self) -> dict[str, bool]:
+        """``measure -> higher_is_better`` as ``core.measures.direction`` takes them."""
+        return {d.measure: d.higher_is_better for d in self.directions}
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryPoint:
+    """One report's value in a series."""
+
+    report_id: str
+    time: dt.datetime
+    git_hash: str | None
+    value: float
+    lower_value: float | None = None
+    upper_value: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePoint:
+    """Where a series changed level: ``index`` is the first point at the new level."""
+
+    index: int
+    report_id: str
+    git_hash: str | None
+    direction: str
+    change: float
+    before: float
+    after: float
+    p_value: float
+
+
+HISTORY_COLUMNS = (
+    "report",
+    "time",
+    "git_hash",
+    "branch",
+    "testbed",
+    "benchmark",
+    "measure",
+    "value",
+    "lower",
+    "upper",
+    "change_point",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class History(Sequence[HistoryPoint]):
+    """One series, oldest point first, with its change points; ``to_pandas()`` gives one row per
+    point (``change_point`` is True on the first point of each new level)."""
+
+    benchmark: str
+    measure: str
+    branch: str
+    testbed: str
+    direction: MeasureDirection
+    points: list[HistoryPoint] = field(default_factory=list)
+    change_points: list[ChangePoint] = field(default_factory=list)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.points[index]
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> History:
+        return cls(
+            benchmark=data["benchmark"]["name"],
+            measure=data["measure"],
+            branch=data["branch"]["name"],
+            testbed=data["testbed"]["name"],
+            direction=MeasureDirection.from_json(data["direction"]),
+            points=[
+                HistoryPoint(
+                    report_id=p["report"]["id"],
+                    time=dt.datetime.fromisoformat(p["report"]["startTime"]),
+                    git_hash=p["report"].get("gitHash"),
+                    value=p["value"],
+                    lower_value=p.get("lowerValue"),
+                    upper_value=p.get("upperValue"),
+                )
+                for p in data["points"]
+            ],
+            change_points=[
+                ChangePoint(
+                    index=c["index"],
+                    report_id=c["report"]["id"],
+                    git_hash=c["report"].get("gitHash"),
+                    direction=c["direction"],
+                    change=c["change"],
+                    before=c["before"],
+                    after=c["after"],
+                    p_value=c["pValue"],
+                )
+                for c in data["changePoints"]
+            ],
+        )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """report, time, git_hash, branch, testbed, benchmark, measure, value, lower, upper,
+        change_point."""
+        import pandas as pd
+
+        starts = {c.index for c in self.change_points}
+        rows = [
+            {
+                "report": p.report_id,
+                "time": p.time,
+                "git_hash": p.git_hash,
+                "branch": self.branch,
+                "testbed": self.testbed,
+                "benchmark": self.benchmark,
+                "measure": self.measure,
+                "value": p.value,
+                "lower": p.lower_value,
+                "upper": p.upper_value,
+                "change_point": index in starts,
+            }
+            for index, p in enumerate(self.points)
+        ]
+        frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
         frame["time"] = pd.to_datetime(frame["time"], utc=True)
         return frame

@@ -16,7 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from driftwatch_nb._config import load_config
-from driftwatch_nb._types import Flamegraph, Project, Report, ReportList, UploadUrl
+from driftwatch_nb._types import (
+    Alert,
+    AlertPage,
+    Detection,
+    DetectionRule,
+    Flamegraph,
+    History,
+    MeasureDirection,
+    Project,
+    Report,
+    ReportList,
+    UploadUrl,
+)
 from driftwatch_nb.core.errors import (
     ApiError,
     AuthenticationError,
@@ -154,7 +166,8 @@ class Client:
         Samples (raw values in the measure's unit) are checked here before anything is sent,
         by the rules the server applies (``core.limits.check_samples``: finite, not negative
         for the built-in measures, at most 10,000 per metric and 500,000 per report); a
-        refusal is ``InvalidInput`` naming the benchmark, the measure and the field.
+        refusal is ``InvalidInput`` naming the benchmark, the measure and the field. The
+        returned report carries the ``alerts`` it raised.
         """
         measure_inputs = [
             (
@@ -241,6 +254,132 @@ class Client:
     def delete_report(self, report_id: str) -> None:
         """Delete a report with its metrics and flamegraph files."""
         self._execute(operation("DeleteReport"), {"id": report_id})
+
+    def report_samples(self, report_id: str) -> Report:
+        """One report with the raw samples of its metrics (``Metric.samples``), no flamegraphs."""
+        data = self._execute(operation("ReportSamples"), {"id": report_id}, idempotent=True)
+        return Report.from_json(data["report"])
+
+    def latest_report_id(
+        self, project: str, *, branch: str, testbed: str | None = None, scan: int = 500
+    ) -> str | None:
+        """The id of the newest report of ``branch`` (on ``testbed``, if given), or None; looks
+        at most ``scan`` reports back for one on that testbed."""
+        page_size = 1 if testbed is None else 100
+        for offset in range(0, scan, page_size):
+            data = self._execute(
+                operation("LatestReports"),
+                {"slug": project, "branch": branch, "first": page_size, "offset": offset},
+                idempotent=True,
+            )
+            page = data["project"]["reports"]
+            for node in page["nodes"]:
+                if testbed is None or node["testbed"]["name"] == testbed:
+                    return node["id"]
+            if not page["hasMore"]:
+                break
+        return None
+
+    # -- drift ----------------------------------------------------------------------------
+
+    def alerts(
+        self,
+        project: str,
+        status: str | None = "ACTIVE",
+        branch: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> AlertPage:
+        """A project's alerts, most recently updated first. ``status`` is ``ACTIVE``,
+        ``ACKNOWLEDGED``, ``DISMISSED`` or None for all; ``.to_pandas()`` gives one row each."""
+        data = self._execute(
+            operation("Alerts"),
+            {
+                "slug": project,
+                "status": status.upper() if status else None,
+                "branch": branch,
+                "first": limit,
+                "offset": offset,
+            },
+            idempotent=True,
+        )
+        page = data["project"]["alerts"]
+        return AlertPage(
+            alerts=[Alert.from_json(item) for item in page["nodes"]],
+            total_count=page["totalCount"],
+        )
+
+    def update_alert(self, alert_id: str, status: str) -> Alert:
+        """Acknowledge (``ACKNOWLEDGED``), dismiss (``DISMISSED``) or re-open (``ACTIVE``)."""
+        data = self._execute(
+            operation("UpdateAlert"),
+            {"id": alert_id, "status": status.upper()},
+            idempotent=True,  # setting a status twice is the same as once
+        )
+        return Alert.from_json(data["updateAlert"])
+
+    def history(
+        self,
+        project: str,
+        benchmark: str,
+        measure: str = "latency",
+        branch: str | None = None,
+        testbed: str | None = None,
+        last: int = 500,
+    ) -> History:
+        """One benchmark's series, oldest first, with its change points; ``.to_pandas()`` gives
+        one row per point. Without ``branch``: ``main`` if the project has it; without
+        ``testbed``: the newest report's."""
+        data = self._execute(
+            operation("History"),
+            {
+                "slug": project,
+                "benchmark": benchmark,
+                "measure": measure,
+                "branch": branch,
+                "testbed": testbed,
+                "last": last,
+            },
+            idempotent=True,
+        )
+        return History.from_json(data["project"]["history"])
+
+    def detection(self, project: str) -> Detection:
+        """The project's detection rules, measure directions and the defaults."""
+        data = self._execute(operation("Detection"), {"slug": project}, idempotent=True)
+        return Detection.from_json(data["project"]["detection"])
+
+    def set_detection_rule(
+        self,
+        project: str,
+        benchmark: str | None = None,
+        min_change: float | None = None,
+        sensitivity: float | None = None,
+    ) -> DetectionRule:
+        """Set the knobs of the project (``benchmark`` None) or of one benchmark. A None knob is
+        cleared (it inherits again): pass both to keep both."""
+        data = self._execute(
+            operation("SetDetectionRule"),
+            {
+                "projectSlug": project,
+                "benchmark": benchmark,
+                "minChange": min_change,
+                "sensitivity": sensitivity,
+            },
+            idempotent=True,
+        )
+        return DetectionRule.from_json(data["setDetectionRule"])
+
+    def set_measure_direction(
+        self, project: str, measure: str, higher_is_better: bool
+    ) -> MeasureDirection:
+        """Say whether higher is better for one of the project's measures."""
+        data = self._execute(
+            operation("SetMeasureDirection"),
+            {"projectSlug": project, "measure": measure, "higherIsBetter": higher_is_better},
+            idempotent=True,
+        )
+        return MeasureDirection.from_json(data["setMeasureDirection"])
 
     # -- flamegraphs ----------------------------------------------------------------------
 

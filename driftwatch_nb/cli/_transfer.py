@@ -28,7 +28,14 @@ from driftwatch_nb.cli._common import (
     print_table,
     user_errors,
 )
-from driftwatch_nb.core.commands import EXIT_ERROR, EXIT_USAGE, abort, error_line, info
+from driftwatch_nb.core.commands import (
+    EXIT_ERROR,
+    EXIT_REGRESSION,
+    EXIT_USAGE,
+    abort,
+    error_line,
+    info,
+)
 from driftwatch_nb.core.limits import check_name, check_slug
 from driftwatch_nb.core.measures import format_bytes, format_spread
 
@@ -80,6 +87,17 @@ examples:
       driftwatch run -p demo -b main --file out.txt --flamegraph cpu.svg
   driftwatch run -p demo -b main --dry-run -- python bench.py    check all, send nothing
   driftwatch run -p demo -b main --format json -q -- python bench.py | jq .report
+  driftwatch run -p demo -b main --fail-on-alert --summary "$GITHUB_STEP_SUMMARY" -- python bench.py
+
+drift: the server judges every series the report touches against its history. Each alert it
+  raised or updated is one line on stderr (unless -q), e.g.
+    REGRESSION parse: +12.4 % (31.2 ms -> 35.1 ms), confirmed, p < 0.001, since abc1234
+  SUSPECTED alerts say "suspected: not enough evidence yet" (the newest report looks shifted;
+  the reports that follow confirm it or dismiss it). --fail-on-alert exits 3 on an active
+  CONFIRMED REGRESSION; --fail-on-alert=any on any active alert (suspected ones and
+  improvements too). --format markdown prints a short markdown report on stdout and
+  --summary FILE appends the same to FILE (for $GITHUB_STEP_SUMMARY or a PR comment).
+  See also `driftwatch alerts` and `driftwatch detection`.
 
 adapters (--adapter): auto (default: detects the others), json (driftwatch / Bencher Metric
   Format), python_pytest (pytest-benchmark JSON), shell_hyperfine (hyperfine --export-json),
@@ -92,8 +110,10 @@ output: COMMAND's stdout and stderr reach the terminal as it runs; the summary g
   stdout holds only the JSON). An upload progress bar is drawn when stderr is a terminal.
 
 exit codes: 0 report posted with every flamegraph; 1 error (nothing was posted, or the report
-  was posted but a flamegraph upload failed after retries: the summary names it); 2 usage;
-  127 COMMAND not found; otherwise COMMAND's own exit code (no report is posted).
+  was posted but a flamegraph upload failed after retries, or the summary could not be
+  written: the output names it); 2 usage; 3 regression detected (only with --fail-on-alert;
+  an error, 1, wins over it); 127 COMMAND not found; otherwise COMMAND's own exit code (no
+  report is posted).
 
 environment:
   DRIFTWATCH_URL, DRIFTWATCH_TOKEN                      server and token (or `driftwatch login`)
@@ -211,12 +231,27 @@ def register(commands: Any) -> None:
     )
     output.add_argument(
         "--format",
-        choices=("human", "json"),
+        choices=("human", "json", "markdown"),
         default="human",
-        help="summary: human (stderr, default) or json (stdout)",
+        help="summary: human (stderr, default), json or markdown (stdout)",
+    )
+    output.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help='append the markdown summary to FILE (e.g. "$GITHUB_STEP_SUMMARY")',
     )
     output.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar and no human summary"
+    )
+    output.add_argument(
+        "--fail-on-alert",
+        nargs="?",
+        const="confirmed",
+        default=None,
+        metavar="LEVEL",
+        help="exit 3 when the report raised an active confirmed regression; "
+        "--fail-on-alert=any: any active alert",
     )
     run.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(handler=_run)
@@ -250,9 +285,17 @@ def register(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from driftwatch_nb.cli._drift import FAIL_LEVELS
+
     command = list(args.command)
+    if args.fail_on_alert is not None and args.fail_on_alert not in FAIL_LEVELS:
+        # `--fail-on-alert python bench.py`: the flag took the command's first word.
+        command.insert(0, args.fail_on_alert)
+        args.fail_on_alert = "confirmed"
     if command and command[0] == "--":
         command = command[1:]
+    if args.summary is not None and (args.summary.is_dir() or not args.summary.parent.is_dir()):
+        abort(f"--summary {args.summary}: not a file in an existing directory", EXIT_USAGE)
     config = resolve(project=args.project, branch=args.branch, testbed=args.testbed)
     if not config.project:
         abort("no project: pass -p PROJECT or set DRIFTWATCH_PROJECT", EXIT_USAGE)
@@ -296,8 +339,8 @@ def _run(args: argparse.Namespace) -> int:
         )
     start = dt.datetime.now(dt.UTC)
     if command:
-        # With --format json, stdout carries only the summary.
-        echo = sys.stderr if args.format == "json" else sys.stdout
+        # With --format json or markdown, stdout carries only the summary.
+        echo = sys.stderr if args.format != "human" else sys.stdout
         returncode, stdout = _run_command(command, shell=shell, echo=echo)
     else:
         returncode, stdout = 0, "" if args.file is not None else sys.stdin.read()
@@ -331,7 +374,39 @@ def _run(args: argparse.Namespace) -> int:
         )
     uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, args)
     _summarize_run(client, report, results, uploaded, failed, args)
-    return EXIT_ERROR if failed else 0
+    return _drift_outcome(client, report, args, failed=bool(failed))
+
+
+def _drift_outcome(client: Client, report: Any, args: argparse.Namespace, *, failed: bool) -> int:
+    """The alert lines, the markdown summary, and the exit code they lead to."""
+    from driftwatch_nb.cli._drift import (
+        failing_alerts,
+        print_alert_lines,
+        run_markdown,
+        write_summary,
+    )
+
+    if not args.quiet:
+        print_alert_lines(report.alerts)
+    if args.format == "markdown" or args.summary is not None:
+        markdown = run_markdown(report, _dashboard_url(client, report.project))
+        if args.format == "markdown":
+            print(markdown, end="", flush=True)
+        if args.summary is not None:
+            write_summary(args.summary, markdown)
+    if failed:
+        return EXIT_ERROR
+    failing = failing_alerts(report.alerts, args.fail_on_alert)
+    if failing:
+        which = "confirmed regression" if args.fail_on_alert == "confirmed" else "alert"
+        plural = "s" if len(failing) > 1 else ""
+        names = ", ".join(sorted({a.benchmark for a in failing}))
+        info(
+            f"driftwatch: {len(failing)} {which}{plural} ({names}): exit {EXIT_REGRESSION} "
+            f"(--fail-on-alert{'=any' if args.fail_on_alert == 'any' else ''})"
+        )
+        return EXIT_REGRESSION
+    return 0
 
 
 def _needs_shell(command: str) -> bool:
@@ -636,10 +711,11 @@ def _summarize_run(
             ],
             "flamegraphs": uploaded,
             "failed": failed,
+            "alerts": [alert.to_json() for alert in report.alerts],
             "url": _dashboard_url(client, report.project),
         }
         print(json.dumps(summary, indent=2))
-    elif not args.quiet:
+    elif args.format == "human" and not args.quiet:
         hash_note = f", commit {report.git_hash[:10]}" if report.git_hash else ""
         info(
             f"\nreport {report.id}\n  {report.project} / {report.branch} on testbed "

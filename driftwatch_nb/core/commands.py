@@ -1,8 +1,9 @@
 """The contract of every ``driftwatch`` command, the client's and the server's alike: one exit
 path, messages to stderr, codes that mean one thing, and how commands are found.
 
-Exit codes: 0 success, 1 runtime or user error, 2 usage error. A benchmark command that fails
-passes its own exit code on.
+Exit codes: 0 success, 1 runtime or user error, 2 usage error, 3 regression detected (only
+when asked for: ``driftwatch run --fail-on-alert``, ``driftwatch compare --fail-on-regression``).
+A benchmark command that fails passes its own exit code on.
 
 Commands outside the client package (the server's ``serve``, ``db``, ``admin``, ``demo``) are
 found through the entry-point group ``COMMANDS_ENTRY_POINT_GROUP``: each entry point names a
@@ -22,6 +23,8 @@ COMMANDS_ENTRY_POINT_GROUP = "driftwatch.commands"
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_REGRESSION = 3
+"""A regression was detected and the command was asked to fail on one."""
 
 
 class CommandError(DriftwatchError):
