@@ -484,6 +484,7 @@ class HistoryPoint:
     """One report's value in a series."""
 
     report: Report
+    """The report (a ``Report`` or a row with the same attributes)."""
     value: float
     lower_value: float | None
     upper_value: float | None
@@ -552,10 +553,14 @@ def history(
         )
     )
     rows.reverse()
+    # Plain rows, not ORM objects: a thousand Report instances cost more than the query.
+    report_columns = [getattr(Report, name) for name in Report.model_fields]
     reports = {
         row.id: row
-        for row in session.exec(
-            select(Report).where(Report.id.in_([r.report_id for r in rows]))  # type: ignore[attr-defined]
+        for row in session.execute(
+            sa.select(*report_columns).where(
+                Report.id.in_([r.report_id for r in rows])  # type: ignore[attr-defined]
+            )
         )
     }
     points = [
