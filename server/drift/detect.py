@@ -16,16 +16,20 @@ candidate positions. The merge pass re-tests every candidate between its neighbo
 ``offline_alpha``, with medians at least ``min_change`` apart, and drops the weakest until all
 pass. Consecutive change points of one sign with a trend between them are one creep.
 
-Online: the newest ``k`` points (``k`` = 1..16 then a few longer tails up to ``window``) are
-compared with the reference: the points since the last change point (``last_change_index``, as
-the caller alerted on it) or the last ``window`` points. Tail values are winsorised around the
-reference median, so a spike weighs at most ``clip`` noise sds. ALERT needs a tail of at least
-``confirm`` points, a Bonferroni-adjusted p-value (over the tail lengths tried) at the series'
-level, and a median change of at least ``min_change``. The series' level is
-``min(alpha / family_size, max_series_rate)``: ``alpha`` is the chance that a report with
-``family_size`` flat series raises any alert, and ``max_series_rate`` caps the false-alert rate of
-a single series per report (a series is reported on many times). SUSPECTED: no ALERT, but the
-newest one or two points are beyond that level (or beyond 1 % and backed by their own samples).
+Online: the newest ``k`` points (``k`` = 1..16 then 24, 32, ... 192) are compared with the
+reference: the points since the last change point (``last_change_index``, as the caller
+alerted on it), capped at ``window``. Two tests per tail: the mean of the tail's deviations from
+the reference median winsorised at ``clip`` noise sds (a spike weighs little), and from 5 points
+on the tail median (robust to spikes without capping a large shift); both are t tests whose
+degrees of freedom come from the history's length and autocorrelation. ALERT needs a
+Bonferroni-adjusted p-value (over all the tests) at the series' level, a median change of at
+least ``min_change``, at least ``confirm`` points after the change (placed by least L1 cost)
+and ``min_history`` points of history. The series' level is
+``min(alpha / family_size, max_series_rate)`` (times ``sensitivity``): ``alpha`` is the chance
+that a report with ``family_size`` flat series raises any alert, and ``max_series_rate`` caps one
+series' false-alert rate per report (a series is reported on many times). SUSPECTED: no ALERT,
+but the newest one or two points are beyond that level (raw shift), a confirmed-looking shift is
+carried by too few points, or the newest run is beyond 1 % and its own samples agree.
 """
 
 from __future__ import annotations
@@ -220,7 +224,7 @@ def _noise(pieces: Sequence[np.ndarray], clip: float) -> tuple[float, float, flo
         mad_sd = float(np.abs(r).sum()) / r.size * 1.2533
     if mad_sd <= 0.0:
         return 0.0, 0.0, 0.0, 1.0
-    w = np.clip(r, -clip * mad_sd, clip * mad_sd)
+    w = np.minimum(np.maximum(r, -clip * mad_sd), clip * mad_sd)
     w_sd = math.sqrt(float(np.dot(w, w)) / w.size)
     phi = winsorized_lag1(r, mad_sd, clip)
     # A variance from m AR(1) residuals carries about m (1 - phi^2) / (1 + phi^2) dof (with the
@@ -465,20 +469,30 @@ def _tails(
         k = int(ks[i])
         ref = x[start : n - k]
         mu = median(ref)
-        pieces = [ref]
-        if ref.size < 30:
-            if prev.size:
-                pieces.append(prev)
-            if k >= 3:
-                pieces.append(rev[:k])
-        mad, wsd, phi, df = _noise(pieces, clip)
+        if shared and ref.size >= 30:
+            # A long tail: its own reference scale; phi and df of the shared reference (which
+            # contains this one: an upper bound on phi when a change hides in between).
+            r = ref / abs(mu) - math.copysign(1.0, mu) if mu != 0.0 else ref - mu
+            mad = robust_scale(r)
+            w = np.minimum(np.maximum(r, -clip * mad), clip * mad)
+            wsd = max(math.sqrt(float(np.dot(w, w)) / w.size), 1e-3 * mad)
+            phi, df = float(t.phi[0]), float(t.df[0])
+        else:
+            pieces = [ref]
+            if ref.size < 30:
+                if prev.size:
+                    pieces.append(prev)
+                if k >= 3:
+                    pieces.append(rev[:k])
+            mad, wsd, phi, df = _noise(pieces, clip)
         mad = _floor_scale(mad * abs(mu), mu)
         t.mu[i] = mu
         t.mad[i] = mad
         t.wsd[i] = _floor_scale(wsd * abs(mu), mu)
         t.phi[i] = phi
         t.df[i] = df
-        t.clipped[i] = float(np.clip(rev[:k] - mu, -clip * mad, clip * mad).sum()) / k
+        d = rev[:k] - mu
+        t.clipped[i] = float(np.minimum(np.maximum(d, -clip * mad), clip * mad).sum()) / k
     # Tail medians: the short ones from one sorted, +inf-padded matrix.
     ns = min(kshort, m)
     idx = np.arange(ns)
