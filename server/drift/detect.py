@@ -71,6 +71,10 @@ _SHORT_TAILS = tuple(range(1, 17))
 _LONG_TAILS = (24, 32, 48, 64, 96, 128, 192)
 # From this tail length on, the tail median is tested too.
 _MEDIAN_TAIL = 5
+# One-sided level of the trend test that makes a same-way change the continuation of a creep.
+_TREND_P = 0.05
+# Two same-way changes further apart than this are separate changes, whatever lies between.
+_CREEP_SPAN = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,14 +299,23 @@ def _refine_split(seg: np.ndarray, t: int, min_segment: int, reach: int = 8) -> 
     return best_t
 
 
-def _trend_continues(seg: np.ndarray, direction: float, clip: float) -> bool:
+def _trend_continues(
+    seg: np.ndarray, direction: float, clip: float, min_drift: float = 0.0
+) -> bool:
     """Whether ``seg`` (the points between two change points) has a trend in ``direction``
-    (one-sided t test on the OLS slope at 5 %, residuals winsorised, AR(1)-widened variance)."""
+    (one-sided t test on the OLS slope at 5 %, residuals winsorised, AR(1)-widened variance)
+    that moves it by at least ``min_drift`` (relative) over its length."""
     m = seg.size
     if m < 3:
         return True  # too short to be a plateau: two changes in a row go the same way
+    if m > _CREEP_SPAN:
+        return False
     tt = np.arange(m, dtype=np.float64) - (m - 1) / 2.0
     sxx = float(np.dot(tt, tt))
+    med = median(seg)
+    spread = robust_scale(seg)
+    if spread > 0.0:  # spikes must not make the slope
+        seg = np.minimum(np.maximum(seg, med - clip * spread), med + clip * spread)
     slope = float(np.dot(tt, seg - seg.mean())) / sxx
     resid = seg - seg.mean() - slope * tt
     mad = robust_scale(resid)
@@ -310,15 +323,20 @@ def _trend_continues(seg: np.ndarray, direction: float, clip: float) -> bool:
         return slope * direction > 0.0
     w = np.clip(resid, -clip * mad, clip * mad)
     sd = math.sqrt(float(np.dot(w, w)) / max(m - 2, 1))
-    phi = winsorized_lag1(resid, mad)
+    # The point estimate of phi (not its upper bound): a short segment would never trend.
+    phi = max(winsorized_lag1(resid, mad) - 1.0 / math.sqrt(m), 0.0)
     se = sd / math.sqrt(sxx) * math.sqrt((1.0 + phi) / (1.0 - phi))
     if se <= 0.0:
         return slope * direction > 0.0
+    if abs(slope) * m < min_drift * abs(med):
+        return False
     p_one = 0.5 * float(t_two_sided_p(slope / se, m - 2)) if slope * direction > 0 else 1.0
-    return p_one <= 0.05
+    return p_one <= _TREND_P
 
 
-def _merge_creeps(x: np.ndarray, cps: list[ChangePoint], clip: float) -> list[ChangePoint]:
+def _merge_creeps(
+    x: np.ndarray, cps: list[ChangePoint], clip: float, min_drift: float
+) -> list[ChangePoint]:
     """Consecutive change points of the same sign whose in-between segment still trends that
     way are one slow change (a creep fitted as a staircase): keep the first index, and the
     level after the last."""
@@ -327,7 +345,7 @@ def _merge_creeps(x: np.ndarray, cps: list[ChangePoint], clip: float) -> list[Ch
         if out:
             prev = out[-1]
             if (cp.change > 0) == (prev.change > 0) and _trend_continues(
-                x[prev.index : cp.index], cp.change, clip
+                x[prev.index : cp.index], cp.change, clip, min_drift
             ):
                 out[-1] = ChangePoint(
                     prev.index,
@@ -408,7 +426,7 @@ def detect_change_points(
                 )
                 for cp, r in zip(cps, results, strict=True)
             ]
-            return _merge_creeps(x, found, settings.clip)
+            return _merge_creeps(x, found, settings.clip, settings.min_change / 2.0)
         del cps[max(failing)[2]]
     return []
 
@@ -589,6 +607,9 @@ def evaluate(
         idx = start + lo_i + int(np.argmin(costs))
         before, after = median(x[start:idx]), median(x[idx:])
         cp = ChangePoint(idx, before, after, _relative(after, before), p_adj)
+        if abs(cp.change) < settings.min_change:
+            # Placed exactly, the change is too small to be worth an alert.
+            return Verdict(State.NONE, None, p_adj, level)
         if n - idx < settings.confirm or n < settings.min_history:
             # The shift is carried by fewer than `confirm` points, or the history is too
             # short to know its noise (autocorrelation): not confirmed yet.
@@ -597,7 +618,7 @@ def evaluate(
         if start > lo and start - lo >= 3:
             prev_change = _relative(median(x[start:idx]), median(x[max(lo, start - 30) : start]))
             extends = (prev_change > 0) == (cp.change > 0) and _trend_continues(
-                x[start:idx], cp.change, settings.clip
+                x[start:idx], cp.change, settings.clip, settings.min_change / 2.0
             )
         return Verdict(State.ALERT, cp, p_adj, level, extends)
 
