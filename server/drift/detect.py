@@ -14,7 +14,8 @@ within 8 points; it is a candidate when the two pieces differ in a robust two-sa
 (winsorised means, AR(1)-widened variance) at 10x ``offline_alpha`` after Bonferroni over the
 candidate positions. The merge pass re-tests every candidate between its neighbours, at
 ``offline_alpha``, with medians at least ``min_change`` apart, and drops the weakest until all
-pass. Consecutive change points of one sign with a trend between them are one creep.
+pass. Consecutive change points of one sign with a trend between them, or fewer than
+3 ``min_segment`` points apart, are one creep.
 
 Online: the newest ``k`` points (``k`` = 1..16 then 24, 32, ... 192) are compared with the
 reference: the points since the last change point (``last_change_index``, as the caller
@@ -335,17 +336,18 @@ def _trend_continues(
 
 
 def _merge_creeps(
-    x: np.ndarray, cps: list[ChangePoint], clip: float, min_drift: float
+    x: np.ndarray, cps: list[ChangePoint], clip: float, min_drift: float, short: int
 ) -> list[ChangePoint]:
     """Consecutive change points of the same sign whose in-between segment still trends that
-    way are one slow change (a creep fitted as a staircase): keep the first index, and the
-    level after the last."""
+    way, or is shorter than ``short``, are one slow change (a creep fitted as a staircase):
+    keep the first index, and the level after the last."""
     out: list[ChangePoint] = []
     for cp in cps:
         if out:
             prev = out[-1]
-            if (cp.change > 0) == (prev.change > 0) and _trend_continues(
-                x[prev.index : cp.index], cp.change, clip, min_drift
+            between = x[prev.index : cp.index]
+            if (cp.change > 0) == (prev.change > 0) and (
+                between.size < short or _trend_continues(between, cp.change, clip, min_drift)
             ):
                 out[-1] = ChangePoint(
                     prev.index,
@@ -426,7 +428,9 @@ def detect_change_points(
                 )
                 for cp, r in zip(cps, results, strict=True)
             ]
-            return _merge_creeps(x, found, settings.clip, settings.min_change / 2.0)
+            return _merge_creeps(
+                x, found, settings.clip, settings.min_change / 2.0, 3 * settings.min_segment
+            )
         del cps[max(failing)[2]]
     return []
 
@@ -617,8 +621,11 @@ def evaluate(
         extends = False
         if start > lo and start - lo >= 3:
             prev_change = _relative(median(x[start:idx]), median(x[max(lo, start - 30) : start]))
-            extends = (prev_change > 0) == (cp.change > 0) and _trend_continues(
-                x[start:idx], cp.change, settings.clip, settings.min_change / 2.0
+            extends = (prev_change > 0) == (cp.change > 0) and (
+                idx - start < 3 * settings.min_segment
+                or _trend_continues(
+                    x[start:idx], cp.change, settings.clip, settings.min_change / 2.0
+                )
             )
         return Verdict(State.ALERT, cp, p_adj, level, extends)
 
