@@ -14,18 +14,23 @@ within 8 points; it is a candidate when the two pieces differ in a robust two-sa
 (winsorised means, AR(1)-widened variance) at 10x ``offline_alpha`` after Bonferroni over the
 candidate positions. The merge pass re-tests every candidate between its neighbours, at
 ``offline_alpha``, with medians at least ``min_change`` apart, and drops the weakest until all
-pass. Consecutive change points of one sign with a trend between them are one creep.
+pass. Consecutive change points of one sign with a trend between them, or fewer than
+3 ``min_segment`` points apart, are one creep.
 
-Online: the newest ``k`` points (``k`` = 1..16 then a few longer tails up to ``window``) are
-compared with the reference: the points since the last change point (``last_change_index``, as
-the caller alerted on it) or the last ``window`` points. Tail values are winsorised around the
-reference median, so a spike weighs at most ``clip`` noise sds. ALERT needs a tail of at least
-``confirm`` points, a Bonferroni-adjusted p-value (over the tail lengths tried) at the series'
-level, and a median change of at least ``min_change``. The series' level is
-``min(alpha / family_size, max_series_rate)``: ``alpha`` is the chance that a report with
-``family_size`` flat series raises any alert, and ``max_series_rate`` caps the false-alert rate of
-a single series per report (a series is reported on many times). SUSPECTED: no ALERT, but the
-newest one or two points are beyond that level (or beyond 1 % and backed by their own samples).
+Online: the newest ``k`` points (``k`` = 1..16 then 24, 32, ... 192) are compared with the
+reference: the points since the last change point (``last_change_index``, as the caller
+alerted on it), capped at ``window``. Two tests per tail: the mean of the tail's deviations from
+the reference median winsorised at ``clip`` noise sds (a spike weighs little), and from 5 points
+on the tail median (robust to spikes without capping a large shift); both are t tests whose
+degrees of freedom come from the history's length and autocorrelation. ALERT needs a
+Bonferroni-adjusted p-value (over all the tests) at the series' level, a median change of at
+least ``min_change``, at least ``confirm`` points after the change (placed by least L1 cost)
+and ``min_history`` points of history. The series' level is
+``min(alpha / family_size, max_series_rate)`` (times ``sensitivity``): ``alpha`` is the chance
+that a report with ``family_size`` flat series raises any alert, and ``max_series_rate`` caps one
+series' false-alert rate per report (a series is reported on many times). SUSPECTED: no ALERT,
+but the newest one or two points are beyond that level (raw shift), a confirmed-looking shift is
+carried by too few points, or the newest run is beyond 1 % and its own samples agree.
 """
 
 from __future__ import annotations
@@ -67,6 +72,10 @@ _SHORT_TAILS = tuple(range(1, 17))
 _LONG_TAILS = (24, 32, 48, 64, 96, 128, 192)
 # From this tail length on, the tail median is tested too.
 _MEDIAN_TAIL = 5
+# One-sided level of the trend test that makes a same-way change the continuation of a creep.
+_TREND_P = 0.05
+# Two same-way changes further apart than this are separate changes, whatever lies between.
+_CREEP_SPAN = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +229,7 @@ def _noise(pieces: Sequence[np.ndarray], clip: float) -> tuple[float, float, flo
         mad_sd = float(np.abs(r).sum()) / r.size * 1.2533
     if mad_sd <= 0.0:
         return 0.0, 0.0, 0.0, 1.0
-    w = np.clip(r, -clip * mad_sd, clip * mad_sd)
+    w = np.minimum(np.maximum(r, -clip * mad_sd), clip * mad_sd)
     w_sd = math.sqrt(float(np.dot(w, w)) / w.size)
     phi = winsorized_lag1(r, mad_sd, clip)
     # A variance from m AR(1) residuals carries about m (1 - phi^2) / (1 + phi^2) dof (with the
@@ -291,14 +300,23 @@ def _refine_split(seg: np.ndarray, t: int, min_segment: int, reach: int = 8) -> 
     return best_t
 
 
-def _trend_continues(seg: np.ndarray, direction: float, clip: float) -> bool:
+def _trend_continues(
+    seg: np.ndarray, direction: float, clip: float, min_drift: float = 0.0
+) -> bool:
     """Whether ``seg`` (the points between two change points) has a trend in ``direction``
-    (one-sided t test on the OLS slope at 5 %, residuals winsorised, AR(1)-widened variance)."""
+    (one-sided t test on the OLS slope at 5 %, residuals winsorised, AR(1)-widened variance)
+    that moves it by at least ``min_drift`` (relative) over its length."""
     m = seg.size
     if m < 3:
         return True  # too short to be a plateau: two changes in a row go the same way
+    if m > _CREEP_SPAN:
+        return False
     tt = np.arange(m, dtype=np.float64) - (m - 1) / 2.0
     sxx = float(np.dot(tt, tt))
+    med = median(seg)
+    spread = robust_scale(seg)
+    if spread > 0.0:  # spikes must not make the slope
+        seg = np.minimum(np.maximum(seg, med - clip * spread), med + clip * spread)
     slope = float(np.dot(tt, seg - seg.mean())) / sxx
     resid = seg - seg.mean() - slope * tt
     mad = robust_scale(resid)
@@ -306,24 +324,30 @@ def _trend_continues(seg: np.ndarray, direction: float, clip: float) -> bool:
         return slope * direction > 0.0
     w = np.clip(resid, -clip * mad, clip * mad)
     sd = math.sqrt(float(np.dot(w, w)) / max(m - 2, 1))
-    phi = winsorized_lag1(resid, mad)
+    # The point estimate of phi (not its upper bound): a short segment would never trend.
+    phi = max(winsorized_lag1(resid, mad) - 1.0 / math.sqrt(m), 0.0)
     se = sd / math.sqrt(sxx) * math.sqrt((1.0 + phi) / (1.0 - phi))
     if se <= 0.0:
         return slope * direction > 0.0
+    if abs(slope) * m < min_drift * abs(med):
+        return False
     p_one = 0.5 * float(t_two_sided_p(slope / se, m - 2)) if slope * direction > 0 else 1.0
-    return p_one <= 0.05
+    return p_one <= _TREND_P
 
 
-def _merge_creeps(x: np.ndarray, cps: list[ChangePoint], clip: float) -> list[ChangePoint]:
+def _merge_creeps(
+    x: np.ndarray, cps: list[ChangePoint], clip: float, min_drift: float, short: int
+) -> list[ChangePoint]:
     """Consecutive change points of the same sign whose in-between segment still trends that
-    way are one slow change (a creep fitted as a staircase): keep the first index, and the
-    level after the last."""
+    way, or is shorter than ``short``, are one slow change (a creep fitted as a staircase):
+    keep the first index, and the level after the last."""
     out: list[ChangePoint] = []
     for cp in cps:
         if out:
             prev = out[-1]
-            if (cp.change > 0) == (prev.change > 0) and _trend_continues(
-                x[prev.index : cp.index], cp.change, clip
+            between = x[prev.index : cp.index]
+            if (cp.change > 0) == (prev.change > 0) and (
+                between.size < short or _trend_continues(between, cp.change, clip, min_drift)
             ):
                 out[-1] = ChangePoint(
                     prev.index,
@@ -404,7 +428,9 @@ def detect_change_points(
                 )
                 for cp, r in zip(cps, results, strict=True)
             ]
-            return _merge_creeps(x, found, settings.clip)
+            return _merge_creeps(
+                x, found, settings.clip, settings.min_change / 2.0, 3 * settings.min_segment
+            )
         del cps[max(failing)[2]]
     return []
 
@@ -465,20 +491,30 @@ def _tails(
         k = int(ks[i])
         ref = x[start : n - k]
         mu = median(ref)
-        pieces = [ref]
-        if ref.size < 30:
-            if prev.size:
-                pieces.append(prev)
-            if k >= 3:
-                pieces.append(rev[:k])
-        mad, wsd, phi, df = _noise(pieces, clip)
+        if shared and ref.size >= 30:
+            # A long tail: its own reference scale; phi and df of the shared reference (which
+            # contains this one: an upper bound on phi when a change hides in between).
+            r = ref / abs(mu) - math.copysign(1.0, mu) if mu != 0.0 else ref - mu
+            mad = robust_scale(r)
+            w = np.minimum(np.maximum(r, -clip * mad), clip * mad)
+            wsd = max(math.sqrt(float(np.dot(w, w)) / w.size), 1e-3 * mad)
+            phi, df = float(t.phi[0]), float(t.df[0])
+        else:
+            pieces = [ref]
+            if ref.size < 30:
+                if prev.size:
+                    pieces.append(prev)
+                if k >= 3:
+                    pieces.append(rev[:k])
+            mad, wsd, phi, df = _noise(pieces, clip)
         mad = _floor_scale(mad * abs(mu), mu)
         t.mu[i] = mu
         t.mad[i] = mad
         t.wsd[i] = _floor_scale(wsd * abs(mu), mu)
         t.phi[i] = phi
         t.df[i] = df
-        t.clipped[i] = float(np.clip(rev[:k] - mu, -clip * mad, clip * mad).sum()) / k
+        d = rev[:k] - mu
+        t.clipped[i] = float(np.minimum(np.maximum(d, -clip * mad), clip * mad).sum()) / k
     # Tail medians: the short ones from one sorted, +inf-padded matrix.
     ns = min(kshort, m)
     idx = np.arange(ns)
@@ -575,6 +611,9 @@ def evaluate(
         idx = start + lo_i + int(np.argmin(costs))
         before, after = median(x[start:idx]), median(x[idx:])
         cp = ChangePoint(idx, before, after, _relative(after, before), p_adj)
+        if abs(cp.change) < settings.min_change:
+            # Placed exactly, the change is too small to be worth an alert.
+            return Verdict(State.NONE, None, p_adj, level)
         if n - idx < settings.confirm or n < settings.min_history:
             # The shift is carried by fewer than `confirm` points, or the history is too
             # short to know its noise (autocorrelation): not confirmed yet.
@@ -582,8 +621,11 @@ def evaluate(
         extends = False
         if start > lo and start - lo >= 3:
             prev_change = _relative(median(x[start:idx]), median(x[max(lo, start - 30) : start]))
-            extends = (prev_change > 0) == (cp.change > 0) and _trend_continues(
-                x[start:idx], cp.change, settings.clip
+            extends = (prev_change > 0) == (cp.change > 0) and (
+                idx - start < 3 * settings.min_segment
+                or _trend_continues(
+                    x[start:idx], cp.change, settings.clip, settings.min_change / 2.0
+                )
             )
         return Verdict(State.ALERT, cp, p_adj, level, extends)
 

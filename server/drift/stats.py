@@ -64,7 +64,8 @@ def winsorized_lag1(residuals: np.ndarray, scale: float, clip: float = 3.0) -> f
     n = residuals.size
     if n < 8 or scale <= 0.0:
         return 0.0
-    w = np.clip(residuals - median(residuals), -clip * scale, clip * scale)
+    lim = clip * scale
+    w = np.minimum(np.maximum(residuals - median(residuals), -lim), lim)
     w = w - w.sum() / n
     den = float(np.dot(w, w))
     if den <= 0.0:
