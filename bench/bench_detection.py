@@ -143,7 +143,9 @@ def generate(seed: int, per_kind: dict[str, int]) -> list[History]:
                     level[c2:] *= 1 + s2
                     changes += [Change(c1, s1), Change(c2, s2)]
                 elif scenario == "creep":
-                    length = min(int(rng.integers(20, 41)), n - 31)  # short histories: shorter creeps
+                    length = min(
+                        int(rng.integers(20, 41)), n - 31
+                    )  # short histories: shorter creeps
                     size = rng.choice((0.10, 0.20)) * rng.choice((-1.0, 1.0))
                     c = int(rng.integers(20, n - length - 10))
                     ramp = np.clip((np.arange(n) - c + 1) / length, 0.0, 1.0)

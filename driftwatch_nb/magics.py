@@ -20,7 +20,9 @@ from IPython.display import display
 
 from driftwatch_nb._config import ClientConfig, resolve
 from driftwatch_nb.core.limits import MAX_SAMPLES_PER_METRIC
+from driftwatch_nb.core.measures import format_change, format_duration_ns
 from driftwatch_nb.timing import Timings, make_timer, measure
+from driftwatch_nb.verdict import Verdict, judge
 
 CONFIG_KEYS = ("project", "branch", "testbed", "url", "token")
 
@@ -37,6 +39,10 @@ class RunResult:
     flamegraph_id: str | None = None
     flamegraph_svg: bytes | None = field(default=None, repr=False)
     dry_run: bool = False
+    verdict: Verdict | None = None
+    """How this run compares with the baseline branch's recent runs (``driftwatch_nb.verdict``)."""
+    alerts: tuple[Any, ...] = ()
+    """The alerts the report raised for this benchmark (``driftwatch_nb.Alert``)."""
 
     @property
     def samples(self) -> tuple[float, ...]:
@@ -44,7 +50,8 @@ class RunResult:
         return self.timings.samples_ns
 
     def __repr__(self) -> str:
-        return f"<driftwatch {self.benchmark}: {self.timings.summary()}{self._where()}>"
+        verdict = f" [{self.verdict.text}]" if self.verdict else ""
+        return f"<driftwatch {self.benchmark}: {self.timings.summary()}{self._where()}{verdict}>"
 
     def _where(self) -> str:
         if self.dry_run:
@@ -54,7 +61,13 @@ class RunResult:
         return ""
 
     def _repr_html_(self) -> str:
-        rows = [
+        rows = []
+        if self.verdict is not None:
+            rows.append(("verdict", self.verdict.text))
+            rows.append(("history", self.verdict.sparkline))
+        for alert in self.alerts:
+            rows.append(("alert", _alert_line(alert)))
+        rows += [
             ("benchmark", self.benchmark),
             ("latency", self.timings.summary()),
             (
@@ -74,6 +87,15 @@ class RunResult:
             for key, value in rows
         )
         return f"<table class='driftwatch-run'>{cells}</table>"
+
+
+def _alert_line(alert: Any) -> str:
+    """``REGRESSION confirmed: +12.4 % (31.2 ms -> 35.1 ms) since abc1234``."""
+    since = f" since {alert.change_git_hash[:7]}" if alert.change_git_hash else ""
+    return (
+        f"{alert.direction} {alert.confidence.lower()}: {format_change(alert.change)} "
+        f"({format_duration_ns(alert.baseline_value)} -> {format_duration_ns(alert.value)}){since}"
+    )
 
 
 @magics_class
@@ -201,6 +223,8 @@ class DriftwatchMagics(Magics):
         )
         if not args.dry_run:
             self._post(result, start=start, end=end)
+            if result.report_id:
+                result.verdict = self._verdict(result, baseline=args.baseline)
         if not args.output:  # with -o the returned object is shown instead, once
             display(result)
         if svg is not None:
@@ -233,6 +257,7 @@ class DriftwatchMagics(Magics):
         except DriftwatchError as exc:
             raise UsageError(f"driftwatch: the report was not posted: {exc}") from None
         result.report_id = report.id
+        result.alerts = tuple(a for a in report.alerts if a.benchmark == result.benchmark)
         self.last_report_id, self.last_project = report.id, report.project
         if result.flamegraph_svg is None:
             return
@@ -248,6 +273,30 @@ class DriftwatchMagics(Magics):
             print(f"driftwatch: report {report.id} saved, but the flamegraph upload failed: {exc}")
             return
         result.flamegraph_id = flamegraph.id
+
+    def _verdict(self, result: RunResult, *, baseline: str | None) -> Verdict:
+        """This run against the baseline branch's recent runs of the same cell and testbed."""
+        from driftwatch_nb import DriftwatchError, NotFoundError
+
+        assert result.project is not None
+        testbed = self.settings(use_git=False).testbed
+        try:
+            history = self.client().history(
+                result.project, result.benchmark, branch=baseline, testbed=testbed, last=60
+            )
+        except NotFoundError:
+            where = baseline or "the baseline branch"
+            return judge(result.timings.mean * 1e9, (), baseline_branch=where)
+        except DriftwatchError as exc:
+            return Verdict(
+                kind="inconclusive",
+                text=f"inconclusive: the history could not be read ({exc})",
+                baseline_branch=baseline or "",
+                baseline=(),
+                value=result.timings.mean * 1e9,
+            )
+        runs = [p.value for p in history.points if p.report_id != result.report_id]
+        return judge(result.timings.mean * 1e9, runs, baseline_branch=history.branch)
 
     def _viewer(self, result: RunResult) -> Any:
         from driftwatch_nb.widget import FlamegraphViewer
@@ -313,6 +362,11 @@ class DriftwatchMagics(Magics):
 @magic_arguments()
 @argument("-p", "--project", help="project slug (default: %%driftwatch config, DRIFTWATCH_PROJECT)")
 @argument("-b", "--branch", help="branch (default: config, DRIFTWATCH_BRANCH, or the git branch)")
+@argument(
+    "--baseline",
+    metavar="BRANCH",
+    help="branch whose history the run is judged against (default: main, else the newest)",
+)
 @argument("--name", help="benchmark name (default: derived from the cell's first line)")
 @argument("-n", "--number", type=int, help="loops per repeat (default: calibrated like %%timeit)")
 @argument("-r", "--repeat", type=int, default=7, help="repeats (default 7)")

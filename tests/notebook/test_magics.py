@@ -210,3 +210,27 @@ def test_upload_attaches_files_to_the_last_report(
     shell.run_line_magic("driftwatch_upload", f"{good} --benchmark squares")
     report = Client(live_server.url, live_server.token).report(result.report_id)
     assert [(f.file_name, f.benchmark) for f in report.flamegraphs] == [("cpu.svg", "squares")]
+
+
+def test_the_cell_is_judged_against_its_history_on_the_baseline_branch(
+    shell: InteractiveShell, magics: DriftwatchMagics
+) -> None:
+    shell.run_line_magic("driftwatch", "config project=nb branch=main")
+    shell.user_ns["time"] = __import__("time")
+    line = "run -o --name sleepy -n 1 -r 3"
+    first = shell.run_cell_magic("driftwatch", line, "time.sleep(0.004)")
+    assert first.verdict.kind == "inconclusive" and "main has 0 runs" in first.verdict.text
+    for _ in range(7):
+        shell.run_cell_magic("driftwatch", line, "time.sleep(0.004)")
+    # Unchanged code: never "slower" (run-to-run noise is the yardstick, not the repeats).
+    same = shell.run_cell_magic("driftwatch", line, "time.sleep(0.004)")
+    assert same.verdict.kind in {"no change", "inconclusive"}, same.verdict.text
+    assert len(same.verdict.baseline) == 8 and "→" in same.verdict.sparkline
+    # From another branch, against main's history: three times the work is slower.
+    shell.run_line_magic("driftwatch", "config branch=feature")
+    slow = shell.run_cell_magic("driftwatch", line + " --baseline main", "time.sleep(0.012)")
+    assert slow.verdict.kind == "slower", slow.verdict.text
+    assert "% slower than main (p" in slow.verdict.text
+    html = slow._repr_html_()
+    assert html.index("verdict") < html.index("latency")  # said first, above the timings
+    assert "slower than main" in repr(slow)
