@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from driftwatch_nb._types import Flamegraph, Metric, Project, Report, ReportList
     from driftwatch_nb.client import Client
     from driftwatch_nb.core.svg import SvgValidationError
+    from driftwatch_nb.history_widget import HistoryViewer
     from driftwatch_nb.widget import FlamegraphViewer
 
 __version__ = VERSION
@@ -38,6 +39,7 @@ _LAZY = {
     "Client": "driftwatch_nb.client",
     "Flamegraph": "driftwatch_nb._types",
     "FlamegraphViewer": "driftwatch_nb.widget",
+    "HistoryViewer": "driftwatch_nb.history_widget",
     "Metric": "driftwatch_nb._types",
     "Project": "driftwatch_nb._types",
     "Report": "driftwatch_nb._types",
@@ -54,6 +56,7 @@ __all__ = [
     "DriftwatchError",
     "Flamegraph",
     "FlamegraphViewer",
+    "HistoryViewer",
     "InvalidInput",
     "Metric",
     "NotFoundError",
