@@ -1693,7 +1693,10 @@ function render({ model, el: host }) {
       model.send({ type: "flamegraph_urls", ids });
     });
   }
-  async function open(picked) {
+  async function open(selection) {
+    const picked = [...selection].sort(
+      (a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime)
+    );
     sync("selected", picked.map((p) => p.point.reportId));
     for (const v of viewers) v.destroy();
     viewers = [];

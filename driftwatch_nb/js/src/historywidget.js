@@ -70,8 +70,12 @@ export function render({ model, el: host }) {
     });
   }
 
-  /** @param {Picked[]} picked */
-  async function open(picked) {
+  /** @param {Picked[]} selection */
+  async function open(selection) {
+    // Older point on the left, as in the chart.
+    const picked = [...selection].sort(
+      (a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime),
+    );
     sync("selected", picked.map((p) => p.point.reportId));
     for (const v of viewers) v.destroy();
     viewers = [];

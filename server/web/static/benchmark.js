@@ -20,7 +20,9 @@ if (chartHost && data) {
   const chart = mountHistoryChart(chartHost, {
     series,
     height: 320,
-    onSelect(picked) {
+    onSelect(selection) {
+      // Older point on the left, as in the chart.
+      const picked = [...selection].sort((a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime));
       const withFlamegraph = picked.filter((p) => p.flamegraph);
       if (compare) {
         compare.hidden = picked.length === 0;
