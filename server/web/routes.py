@@ -210,25 +210,30 @@ def build_dashboard_router() -> APIRouter:
         if not data or data.get("project") is None:
             return _not_found(request, slug, user)
         project = data["project"]
+        # One row per series: each benchmark's latency on each branch that has it (on the
+        # branch's newest testbed). A branch without the benchmark answers NOT_FOUND: skipped.
         rows = []
+        branches = sorted(
+            (b["name"] for b in project["branches"]), key=lambda name: (name != "main", name)
+        )
         for bench in sorted(project["benchmarks"], key=lambda b: b["name"]):
-            found, _ = await _query(
-                request,
-                user,
-                HISTORY_QUERY,
-                {
-                    "slug": slug,
-                    "benchmark": bench["name"],
-                    "measure": "latency",
-                    "branch": None,
-                    "testbed": None,
-                    "last": SPARKLINE_POINTS,
-                },
-            )
-            history = ((found or {}).get("project") or {}).get("history")
-            if not history or not history["points"]:
-                continue
-            rows.append(_series_row(series_from_history(history)))
+            for branch in branches:
+                found, _ = await _query(
+                    request,
+                    user,
+                    HISTORY_QUERY,
+                    {
+                        "slug": slug,
+                        "benchmark": bench["name"],
+                        "measure": "latency",
+                        "branch": branch,
+                        "testbed": None,
+                        "last": SPARKLINE_POINTS,
+                    },
+                )
+                history = ((found or {}).get("project") or {}).get("history")
+                if history and history["points"]:
+                    rows.append(_series_row(series_from_history(history)))
         context = {
             "project": project,
             "tab": "benchmarks",

@@ -179,11 +179,20 @@ def test_the_benchmark_page_draws_the_chart_with_the_change_point(
     from playwright.sync_api import expect
 
     seeded = seed(live_server)
+    with Client(live_server.url, live_server.token) as alice:  # a second branch, one report
+        alice.create_report("demo", "feature", {BENCH: {"latency": 900_000.0}}, testbed="ci")
     sign_in(page, live_server.url, live_server.token)
     page.goto(f"{live_server.url}/workspaces/demo/benchmarks")
     rows = page.get_by_test_id("benchmark-row")
-    expect(rows).to_have_count(2)
-    row = page.locator(f"[data-testid=benchmark-row][data-benchmark='{BENCH}']")
+    # One row per series: parse.records on main and on feature, steady.bench on main.
+    expect(rows).to_have_count(3)
+    branches = rows.evaluate_all("rs => rs.map(r => [r.dataset.benchmark, r.dataset.branch])")
+    assert branches == [[BENCH, "main"], [BENCH, "feature"], ["steady.bench", "main"]]
+    feature = page.locator(
+        f"[data-testid=benchmark-row][data-benchmark='{BENCH}'][data-branch=feature]"
+    )
+    expect(feature.get_by_test_id("latest")).to_have_text("900 µs")
+    row = page.locator(f"[data-testid=benchmark-row][data-benchmark='{BENCH}'][data-branch=main]")
     latest = row.get_by_test_id("latest").inner_text()
     assert latest.endswith(" ms") and 1.4 < float(latest.split()[0]) < 1.6, latest
     assert re.fullmatch(r"\+(4[5-9]|5[0-5])\.\d %", row.get_by_test_id("change").inner_text())
