@@ -241,9 +241,15 @@ def test_a_failing_url_source_is_reported_to_the_browser(caplog: pytest.LogCaptu
 
 def test_sparkline_points_fill_the_box() -> None:
     assert sparkline_points([]) == ""
+    # A step fills the box.
     points = [
         tuple(map(float, p.split(",")))
         for p in sparkline_points([1, 2, 3], width=100, height=20).split()
     ]
     assert points == [(0.0, 18.0), (50.0, 10.0), (100.0, 2.0)]
-    assert len(sparkline_points([5, 5]).split()) == 2  # a flat series is a flat line
+    # Flat or 1 % noise stays near the middle instead of being stretched over the box.
+    noisy = [
+        float(p.split(",")[1]) for p in sparkline_points([100, 101, 99, 100], height=20).split()
+    ]
+    assert all(7 <= y <= 13 for y in noisy), noisy
+    assert len(sparkline_points([5, 5]).split()) == 2
