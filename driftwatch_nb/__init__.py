@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     )
     from driftwatch_nb.client import Client
     from driftwatch_nb.core.svg import SvgValidationError
+    from driftwatch_nb.history_widget import HistoryViewer
     from driftwatch_nb.widget import FlamegraphViewer
 
 __version__ = VERSION
@@ -52,6 +53,7 @@ _LAZY = {
     "History": "driftwatch_nb._types",
     "Flamegraph": "driftwatch_nb._types",
     "FlamegraphViewer": "driftwatch_nb.widget",
+    "HistoryViewer": "driftwatch_nb.history_widget",
     "Metric": "driftwatch_nb._types",
     "Project": "driftwatch_nb._types",
     "Report": "driftwatch_nb._types",
@@ -72,6 +74,7 @@ __all__ = [
     "Flamegraph",
     "FlamegraphViewer",
     "History",
+    "HistoryViewer",
     "InvalidInput",
     "Metric",
     "NotFoundError",

@@ -1,19 +1,26 @@
 """``driftwatch demo``: the whole product on embedded defaults, with real data in it.
 
-Starts the server (SQLite + local storage in the data directory), seeds the ``demo`` project
-by really running a benchmark with a real profile through ``driftwatch run``, starts
-JupyterLab on ``notebooks/`` wired to the server, and prints where to look. Ctrl-C stops all.
+Starts the server (SQLite + local storage in a data directory of its own, ``.driftwatch-demo/``
+in the current directory: never your real one), seeds the ``demo`` project with a history that
+contains a real regression, starts JupyterLab on ``notebooks/`` wired to the server, and prints
+where to look. Ctrl-C stops all.
+
+The history: the demo workload (``driftwatch_nb.demo_workload``) really runs, through the public
+``driftwatch run`` command, at a series of fake commits (``--hash``); from one commit on its
+``word_count`` does four times the work (``DRIFTWATCH_DEMO_SLOW=1``), so the detector raises an
+alert and the benchmark's chart shows the change point. Later runs reuse the data directory, its
+token and its history (delete ``.driftwatch-demo/`` to start over).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +29,19 @@ from driftwatch_nb.core.commands import abort, info
 
 DEMO_PROJECT = "demo"
 DEMO_BRANCH = "main"
+DEMO_DATA_DIR = ".driftwatch-demo"
+TOKEN_FILE = "demo-token"
+# The seeded history: BASELINE commits, then SLOW commits with the planted regression. The
+# detector alerts once a series has 20 points with 3 at the new level; the chart's offline
+# detection wants 5 on each side of a change point.
+BASELINE_COMMITS = 16
+SLOW_COMMITS = 5
+# A small workload, timed with few loops: each commit takes about a second.
+# The fastest of 7 repeats: a busy machine slows repeats down, never speeds them up.
+WORKLOAD_ARGS = [
+    "--repeat", "7", "--number", "2", "--records", "400", "--profile-runs", "5",
+    "--statistic", "min",
+]  # fmt: skip
 
 
 def register(commands: Any) -> None:
@@ -35,6 +55,11 @@ def register(commands: Any) -> None:
     demo.add_argument("--port", type=int, help="server port (default: DRIFTWATCH_PORT or 8787)")
     demo.add_argument("--jupyter-port", type=int, default=8888, help="JupyterLab port (8888)")
     demo.add_argument("--no-jupyter", action="store_true", help="do not start JupyterLab")
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"the demo's own data directory (default: ./{DEMO_DATA_DIR})",
+    )
     demo.add_argument(
         "--exit-after-seed",
         action="store_true",
@@ -52,27 +77,37 @@ def _demo(args: argparse.Namespace) -> int:
     from driftwatch_server.cli._server import _prepared_engine, _server_modules
 
     config, db, _ = _server_modules()
-    settings = config.Settings(**({"port": args.port} if args.port else {}))
+    data_dir = (args.data_dir or Path.cwd() / DEMO_DATA_DIR).resolve()
+    # Its own data directory and database, whatever DRIFTWATCH_DATA_DIR/DATABASE_URL say: the
+    # demo never writes into the user's real data.
+    overrides: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": f"sqlite:///{data_dir / 'driftwatch.db'}",
+        "storage_backend": "local",
+    }
+    if args.port:
+        overrides["port"] = args.port
+    settings = config.Settings(**overrides)
     if not _port_free(settings.host, settings.port):
         abort(
             f"port {settings.port} on {settings.host} is in use (another driftwatch?); "
             "stop it or pass --port"
         )
     engine = _prepared_engine(settings)
-    from driftwatch_server.auth import ensure_admin, issue_token, user_named
-
-    with db.session_scope(engine) as session:
-        ensure_admin(session)
-        admin = user_named(session, "admin")
-        assert admin is not None  # ensure_admin made it, or it was there
-        token = issue_token(session, user=admin, label="driftwatch demo")
+    token = _demo_token(engine, db, data_dir / TOKEN_FILE)
     engine.dispose()
 
     server = _start_server(settings)
     url = settings.resolved_public_url
-    env = {**os.environ, "DRIFTWATCH_URL": url, "DRIFTWATCH_TOKEN": token}
+    env = {
+        **os.environ,
+        "DRIFTWATCH_URL": url,
+        "DRIFTWATCH_TOKEN": token,
+        "DRIFTWATCH_DATA_DIR": str(data_dir),
+    }
+    env.pop("DRIFTWATCH_DEMO_SLOW", None)
     try:
-        _seed(url, token, env)
+        _seed(url, token, env, workdir=data_dir / "seed")
         jupyter, jupyter_url = (None, None)
         if not args.no_jupyter and not args.exit_after_seed:
             jupyter, jupyter_url = _start_jupyter(env, args.jupyter_port)
@@ -110,27 +145,86 @@ def _start_server(settings: Any) -> Any:
     return server
 
 
-def _seed(url: str, token: str, env: dict[str, str]) -> None:
-    """Create the demo project and post a real report with a real profile, both through the
-    public ``driftwatch`` command, as a user would."""
-    # An existing project (an earlier demo) is fine: the new report joins its history.
+def _demo_token(engine: Any, db: Any, token_file: Path) -> str:
+    """The demo's API token: the one kept in the data directory when it is still valid, else a
+    new one for ``admin`` (written there, mode 0600)."""
+    from driftwatch_server.auth import ensure_admin, issue_token, user_for_token, user_named
+
+    with db.session_scope(engine) as session:
+        if token_file.is_file():
+            kept = token_file.read_text().strip()
+            if kept and user_for_token(session, kept) is not None:
+                return kept
+        ensure_admin(session)
+        admin = user_named(session, "admin")
+        assert admin is not None  # ensure_admin made it, or it was there
+        token = issue_token(session, user=admin, label="driftwatch demo")
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    return token
+
+
+def _fake_commit(index: int) -> str:
+    return hashlib.sha1(f"driftwatch demo commit {index}".encode()).hexdigest()
+
+
+def _has_reports(url: str, token: str) -> bool:
+    import httpx
+
+    query = 'query { project(slug: "demo") { reports(first: 1) { totalCount } } }'
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    project = (response.json().get("data") or {}).get("project")
+    return bool(project and project["reports"]["totalCount"])
+
+
+def _seed(url: str, token: str, env: dict[str, str], *, workdir: Path) -> None:
+    """Create the demo project and post its history through the public ``driftwatch`` command,
+    as a user would: the demo workload at BASELINE_COMMITS fake commits, then at SLOW_COMMITS
+    with the planted ``word_count`` regression, each with a real profile."""
+    # An existing project (an earlier demo) is fine.
     subprocess.run(
         [sys.executable, "-m", "driftwatch_nb.cli", "projects", "create", DEMO_PROJECT,
          "--name", "Demo"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
     )  # fmt: skip
-    workdir = Path(tempfile.mkdtemp(prefix="driftwatch-demo-"))
-    profile = workdir / "demo-pipeline.svg"
-    command = [
-        sys.executable, "-m", "driftwatch_nb.cli", "run",
-        "-p", DEMO_PROJECT, "-b", DEMO_BRANCH, "--testbed", "demo-machine",
-        "--flamegraph", str(profile),
-        "--", sys.executable, "-m", "driftwatch_nb.demo_workload", "--profile", str(profile),
-    ]  # fmt: skip
-    info("seeding: " + " ".join(["driftwatch", *command[3:]]))
-    result = subprocess.run(command, env=env, stdout=sys.stderr, check=False)
-    if result.returncode != 0:
-        abort(f"seeding the demo report failed (exit code {result.returncode})")
+    if _has_reports(url, token):
+        info(f"the demo project already has its history (delete {workdir.parent} to reseed)")
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    total = BASELINE_COMMITS + SLOW_COMMITS
+    info(
+        f"seeding: the demo workload at {total} fake commits through `driftwatch run`; "
+        f"word_count gets 4x slower at commit {BASELINE_COMMITS + 1}"
+    )
+    started = time.monotonic()
+    for index in range(total):
+        slow = index >= BASELINE_COMMITS
+        profile = workdir / f"demo-pipeline-{index:02d}.svg"
+        command = [
+            sys.executable, "-m", "driftwatch_nb.cli", "run",
+            "-p", DEMO_PROJECT, "-b", DEMO_BRANCH, "--testbed", "demo-machine",
+            "--hash", _fake_commit(index), "--flamegraph", str(profile), "--quiet",
+            "--", sys.executable, "-m", "driftwatch_nb.demo_workload", *WORKLOAD_ARGS,
+            "--profile", str(profile),
+        ]  # fmt: skip
+        run_env = {**env, "DRIFTWATCH_DEMO_SLOW": "1"} if slow else env
+        result = subprocess.run(
+            command, env=run_env, stdout=subprocess.DEVNULL, stderr=sys.stderr, check=False
+        )
+        if result.returncode != 0:
+            abort(f"seeding demo commit {index + 1} failed (exit code {result.returncode})")
+        info(
+            f"  commit {index + 1:>2}/{total} {_fake_commit(index)[:10]}"
+            + ("  (word_count 4x slower)" if slow else "")
+        )
+    info(f"seeded in {time.monotonic() - started:.0f} s")
 
 
 def _start_jupyter(env: dict[str, str], port: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -158,6 +252,8 @@ def _print_where_to_look(url: str, token: str, jupyter_url: str | None, *, data_
         "",
         "driftwatch demo is running",
         f"  dashboard   {url}/workspaces/{DEMO_PROJECT}   (sign in with the token below)",
+        f"  alerts      {url}/workspaces/{DEMO_PROJECT}/alerts",
+        f"  regression  {url}/workspaces/{DEMO_PROJECT}/benchmarks/demo.word_count",
         f"  GraphQL     {url}/graphql",
         f"  token       {token}",
     ]

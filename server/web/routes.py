@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from driftwatch_nb.core.graphql import operation
+from driftwatch_nb.core.history import series_from_history, sparkline_points
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
@@ -44,7 +45,16 @@ TEMPLATES.env.filters.update(
 PROJECTS_QUERY = operation("ProjectsPage")
 WORKSPACE_QUERY = operation("WorkspacePage")
 FLAMEGRAPH_URL_QUERY = operation("FlamegraphUrl")
+ALERTS_QUERY = operation("AlertsPage")
+UPDATE_ALERT = operation("UpdateAlert")
+BENCHMARKS_QUERY = operation("BenchmarksPage")
+BENCHMARK_QUERY = operation("BenchmarkPage")
+HISTORY_QUERY = operation("History")
 PAGE_SIZE = 20
+ALERTS_SHOWN = 50
+SPARKLINE_POINTS = 30
+BENCHMARK_HISTORY = 500
+ALERT_ACTIONS = {"acknowledge": "ACKNOWLEDGED", "dismiss": "DISMISSED", "reopen": "ACTIVE"}
 
 
 def content_security_policy(storage_origin: str | None) -> str:
@@ -140,11 +150,140 @@ def build_dashboard_router() -> APIRouter:
             report["table"] = fmt.metric_table(report["metrics"])
         context = {
             "project": project,
+            "tab": "reports",
+            "active_count": project["active"]["totalCount"],
             "reports": reports,
             "branch": branch or "",
             "page": page,
         }
         return _page(request, "workspace.html", context, user=user)
+
+    @router.get("/workspaces/{slug}/alerts", response_class=HTMLResponse)
+    async def alerts_tab(request: Request, slug: str) -> Response:
+        user = _session_user(request)
+        if user is None:
+            return _to_login(f"/workspaces/{quote(slug, safe='')}/alerts")
+        data, _ = await _query(request, user, ALERTS_QUERY, {"slug": slug, "first": ALERTS_SHOWN})
+        if not data or data.get("project") is None:
+            return _not_found(request, slug, user)
+        project = data["project"]
+        context = {
+            "project": project,
+            "tab": "alerts",
+            "active_count": project["active"]["totalCount"],
+            "groups": [
+                ("active", "Active", project["active"]),
+                ("acknowledged", "Acknowledged", project["acknowledged"]),
+                ("dismissed", "Dismissed", project["dismissed"]),
+            ],
+        }
+        return _page(request, "alerts.html", context, user=user)
+
+    @router.post("/workspaces/{slug}/alerts/{alert_id}")
+    async def update_alert(
+        request: Request, slug: str, alert_id: str, action: str = Form(default="")
+    ) -> Response:
+        """Acknowledge, dismiss or re-open an alert: a same-origin form (Origin/Referer checked,
+        the session cookie is SameSite=Strict) by the alert's owner; anyone else gets a 404."""
+        if not _same_origin(request):
+            return _cross_site_refused(request)
+        user = _session_user(request)
+        if user is None:
+            return _to_login(f"/workspaces/{quote(slug, safe='')}/alerts")
+        status = ALERT_ACTIONS.get(action)
+        if status is None:
+            return PlainTextResponse(f"unknown action {action!r}", status_code=400)
+        data, codes = await _query(request, user, UPDATE_ALERT, {"id": alert_id, "status": status})
+        updated = (data or {}).get("updateAlert")
+        if not updated or updated["projectSlug"] != slug:
+            # Another user's alert (or none) is NOT_FOUND in GraphQL: the same 404 as a page.
+            return _not_found(request, slug, user)
+        target = f"/workspaces/{quote(slug, safe='')}/alerts#alert-{quote(alert_id, safe='')}"
+        return RedirectResponse(target, status_code=303)
+
+    @router.get("/workspaces/{slug}/benchmarks", response_class=HTMLResponse)
+    async def benchmarks_tab(request: Request, slug: str) -> Response:
+        user = _session_user(request)
+        if user is None:
+            return _to_login(f"/workspaces/{quote(slug, safe='')}/benchmarks")
+        data, _ = await _query(request, user, BENCHMARKS_QUERY, {"slug": slug})
+        if not data or data.get("project") is None:
+            return _not_found(request, slug, user)
+        project = data["project"]
+        # One row per series: each benchmark's latency on each branch that has it (on the
+        # branch's newest testbed). A branch without the benchmark answers NOT_FOUND: skipped.
+        rows = []
+        branches = sorted(
+            (b["name"] for b in project["branches"]), key=lambda name: (name != "main", name)
+        )
+        for bench in sorted(project["benchmarks"], key=lambda b: b["name"]):
+            for branch in branches:
+                found, _ = await _query(
+                    request,
+                    user,
+                    HISTORY_QUERY,
+                    {
+                        "slug": slug,
+                        "benchmark": bench["name"],
+                        "measure": "latency",
+                        "branch": branch,
+                        "testbed": None,
+                        "last": SPARKLINE_POINTS,
+                    },
+                )
+                history = ((found or {}).get("project") or {}).get("history")
+                if history and history["points"]:
+                    rows.append(_series_row(series_from_history(history)))
+        context = {
+            "project": project,
+            "tab": "benchmarks",
+            "active_count": project["active"]["totalCount"],
+            "rows": rows,
+        }
+        return _page(request, "benchmarks.html", context, user=user)
+
+    @router.get("/workspaces/{slug}/benchmarks/{benchmark:path}", response_class=HTMLResponse)
+    async def benchmark_page(
+        request: Request,
+        slug: str,
+        benchmark: str,
+        measure: str = "latency",
+        branch: str | None = None,
+        page: int = 1,
+    ) -> Response:
+        user = _session_user(request)
+        if user is None:
+            path = f"/workspaces/{quote(slug, safe='')}/benchmarks/{quote(benchmark, safe='')}"
+            return _to_login(path)
+        variables = {
+            "slug": slug,
+            "benchmark": benchmark,
+            "measure": measure,
+            "branch": branch or None,
+            "last": BENCHMARK_HISTORY,
+        }
+        data, _ = await _query(request, user, BENCHMARK_QUERY, variables)
+        project = (data or {}).get("project")
+        if not project or not project.get("history"):
+            return _not_found(request, slug, user, benchmark=benchmark)
+        series = series_from_history(project["history"])
+        page = max(1, page)
+        newest_first = list(reversed(series["points"]))
+        shown = newest_first[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        context = {
+            "project": project,
+            "tab": "benchmarks",
+            "active_count": project["active"]["totalCount"],
+            "series": series,
+            "row": _series_row(series),
+            "points": shown,
+            "page": page,
+            "has_more": page * PAGE_SIZE < len(newest_first),
+            "measure": measure,
+            "branch": branch or "",
+            "change_reports": {cp["reportId"]: cp for cp in series["changePoints"]},
+        }
+        return _page(request, "benchmark.html", context, user=user)
 
     @router.get("/api/flamegraphs/{flamegraph_id}/url")
     async def fresh_flamegraph_url(request: Request, flamegraph_id: str) -> Response:
@@ -158,6 +297,34 @@ def build_dashboard_router() -> APIRouter:
         return JSONResponse({"url": data["flamegraphUrl"]}, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+def _to_login(path: str) -> Response:
+    return RedirectResponse(f"/login?next={quote(path, safe='')}", status_code=303)
+
+
+def _not_found(
+    request: Request, slug: str, user: User, *, benchmark: str | None = None
+) -> Response:
+    context = {"slug": slug, "benchmark": benchmark}
+    return _page(request, "not_found.html", context, user=user, status_code=404)
+
+
+def _series_row(series: dict[str, Any]) -> dict[str, Any]:
+    """A Benchmarks-tab row: latest value, change vs the previous segment, sparkline."""
+    points = series["points"]
+    last_change = series["changePoints"][-1] if series["changePoints"] else None
+    values = [p["value"] for p in points[-SPARKLINE_POINTS:]]
+    return {
+        "benchmark": series["benchmark"],
+        "measure": series["measure"],
+        "branch": series["branch"],
+        "testbed": series["testbed"],
+        "latest": points[-1]["value"] if points else None,
+        "count": len(points),
+        "change": last_change,
+        "sparkline": sparkline_points(values),
+    }
 
 
 def _safe_next(target: str) -> str:

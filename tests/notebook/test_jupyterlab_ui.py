@@ -465,3 +465,76 @@ def test_scripted_svg_is_shown_but_never_executes(
     # The kernel saw the viewer ready; still nothing ran after that round trip.
     rerun_state_cell(page, page.locator(".jp-CodeCell").nth(1), [["scripted.svg", "ready", ""]])
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+HISTORY_BENCH = "parse.records"
+HISTORY_STATE_CELL = """\
+import json
+print("DW-HISTORY " + json.dumps([history.status, history.selected]))
+"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_history_viewer_shows_the_change_point_and_opens_a_points_flamegraph(
+    live_server: LiveServer, lab: Lab, page: Page
+) -> None:
+    import datetime as dt
+    import random
+
+    from driftwatch_nb.core.flamegraph import render_flamegraph
+
+    # A history with a 50 % step at report 30, its flamegraph on the first slow report.
+    rng = random.Random(3)
+    start = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    with Client(live_server.url, live_server.token) as client:
+        ids = []
+        for i in range(36):
+            value = (1e6 if i < 30 else 1.5e6) * (1 + rng.gauss(0, 0.01))
+            report = client.create_report(
+                PROJECT,
+                BRANCH,
+                {HISTORY_BENCH: {"latency": value}},
+                git_hash=f"{i:02d}".ljust(40, "b"),
+                start_time=start + dt.timedelta(hours=i),
+            )
+            ids.append(report.id)
+        svg = render_flamegraph({"main;parse;tokenize": 30, "main;parse;build": 10})
+        client.attach_flamegraph(ids[30], svg, file_name="slow.svg", benchmark=HISTORY_BENCH)
+    write_notebook(
+        lab.root / "history.ipynb",
+        "from driftwatch_nb import HistoryViewer\n"
+        f"history = HistoryViewer.from_history({PROJECT!r}, {HISTORY_BENCH!r})\n"
+        "history",
+        HISTORY_STATE_CELL,
+    )
+    open_and_run_all(page, lab, "history.ipynb")
+    chart = page.get_by_test_id("history-chart")
+    expect(chart).to_be_visible(timeout=SLOW_MS)
+    expect(chart.get_by_test_id("history-point")).to_have_count(36)
+    marker = chart.get_by_test_id("change-point")
+    expect(marker).to_have_count(1)
+    expect(marker).to_have_attribute("data-report-id", ids[30])
+    slow_point = chart.locator(f"[data-testid=history-point][data-report-id='{ids[30]}']")
+    assert float(marker.get_attribute("x1")) == pytest.approx(
+        float(slow_point.get_attribute("cx")), abs=0.01
+    )
+
+    slow_point.hover()
+    expect(page.get_by_test_id("history-tip")).to_contain_text("click: flamegraph")
+    slow_point.click()
+    opened = page.get_by_test_id("history-flamegraph")
+    expect(opened).to_have_count(1)
+    expect(opened).to_have_attribute("data-report-id", ids[30])
+    viewer = opened.get_by_test_id("dw-viewer")
+    expect(viewer).to_have_attribute("data-status", "ready", timeout=STEP_MS)
+    expect(frame(viewer, "tokenize")).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-history-viewer.png"), full_page=True)
+
+    # The kernel heard the selection back.
+    state = page.locator(".jp-CodeCell").nth(1)
+    state.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    expect(state.locator(".jp-OutputArea-output")).to_have_text(
+        "DW-HISTORY " + json.dumps(["opened 1", [ids[30]]]), timeout=STEP_MS
+    )

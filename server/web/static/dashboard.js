@@ -1,47 +1,101 @@
 // Opens a report's flamegraph in the shared viewer module (the notebook widget's own code).
+// `openFlamegraphs` shows one flamegraph, or two side by side (the benchmark page's chart
+// opens the selected points' flamegraphs through it).
 import { mountViewer } from "/static/viewer.js";
 
-const dialog = document.getElementById("viewer-dialog");
+const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("viewer-dialog"));
 const host = document.getElementById("viewer-host");
 const title = document.getElementById("viewer-title");
 const context = document.getElementById("viewer-context");
-let handle = null;
+let handles = [];
 
-async function freshUrl(button) {
-  const response = await fetch(`/api/flamegraphs/${encodeURIComponent(button.dataset.id)}/url`, {
+async function freshUrl(id) {
+  const response = await fetch(`/api/flamegraphs/${encodeURIComponent(id)}/url`, {
     credentials: "same-origin",
   });
   if (!response.ok) throw new Error(`could not renew the link (HTTP ${response.status})`);
   const { url } = await response.json();
-  // The next opening starts from the fresh link instead of failing on the expired one again.
-  button.dataset.url = url;
   return url;
 }
 
 function close() {
-  if (handle) handle.destroy();
-  handle = null;
-  host.replaceChildren();
-  if (dialog.open) dialog.close();
+  for (const handle of handles) handle.destroy();
+  handles = [];
+  host?.replaceChildren();
+  if (dialog?.open) dialog.close();
+}
+
+/**
+ * Show flamegraphs in the dialog: `[{id, url?, fileName, context}]`, one or two (side by side).
+ * A missing or expired URL is renewed through `/api/flamegraphs/{id}/url`.
+ */
+export async function openFlamegraphs(items, onUrl) {
+  if (!dialog || !host || !items.length) return;
+  close();
+  title.textContent = items.map((i) => i.fileName).join("  vs  ");
+  if (context) context.textContent = items.map((i) => i.context || "").join("  |  ");
+  dialog.showModal();
+  host.classList.toggle("compare-two", items.length > 1);
+  for (const item of items) {
+    const cell = document.createElement("div");
+    cell.className = "viewer-cell";
+    cell.dataset.testid = "viewer-cell";
+    if (items.length > 1) {
+      const label = document.createElement("div");
+      label.className = "viewer-cell-label";
+      label.textContent = item.context || item.fileName;
+      cell.append(label);
+    }
+    const mount = document.createElement("div");
+    mount.className = "viewer-cell-mount";
+    cell.append(mount);
+    host.append(cell);
+    let url = item.url;
+    if (!url) {
+      try {
+        url = await freshUrl(item.id);
+        onUrl?.(item.id, url);
+      } catch (error) {
+        mount.textContent = `This flamegraph cannot be opened: ${error.message}`;
+        continue;
+      }
+    }
+    handles.push(
+      mountViewer(mount, {
+        url,
+        fileName: item.fileName,
+        refreshUrl: async () => {
+          const next = await freshUrl(item.id);
+          onUrl?.(item.id, next);
+          return next;
+        },
+      }),
+    );
+  }
 }
 
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-testid=open-flamegraph]");
   if (!button || !dialog) return;
-  close();
-  title.textContent = button.dataset.fileName;
-  if (context) context.textContent = button.dataset.context || "";
-  dialog.showModal();
-  handle = mountViewer(host, {
-    url: button.dataset.url,
-    fileName: button.dataset.fileName,
-    refreshUrl: () => freshUrl(button),
-  });
+  void openFlamegraphs(
+    [
+      {
+        id: button.dataset.id,
+        url: button.dataset.url,
+        fileName: button.dataset.fileName,
+        context: button.dataset.context,
+      },
+    ],
+    // The next opening starts from the fresh link instead of failing on the expired one again.
+    (_id, url) => {
+      button.dataset.url = url;
+    },
+  );
 });
 
 document.getElementById("viewer-close")?.addEventListener("click", close);
 dialog?.addEventListener("close", () => {
-  if (handle) close();
+  if (handles.length) close();
 });
 // Escape in the viewer's search box clears the search (the viewer handles that); it must not
 // also close the dialog. Capture phase: the viewer clears the box before the event bubbles.

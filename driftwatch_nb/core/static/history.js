@@ -1,0 +1,1798 @@
+// GENERATED FILE, do not edit: bundled by esbuild from driftwatch_nb/js/src/ (entry history-index.js).
+// Edit the sources there, then run `npm run build` in driftwatch_nb/js (see its README.md).
+//
+// driftwatch history chart: one ES module shared by the notebook's HistoryViewer (anywidget)
+// and the dashboard's benchmark pages.
+
+// src/chart.js
+var PALETTE = ["#1c7ed6", "#e8590c", "#2b8a3e", "#862e9c", "#c2255c", "#5c940d"];
+function seriesLabel(series) {
+  if (series.label) return series.label;
+  const parts = [series.benchmark];
+  if (series.branch) parts.push(series.branch);
+  if (series.testbed) parts.push(series.testbed);
+  return parts.join(" · ");
+}
+function timeOf(iso) {
+  return Date.parse(iso);
+}
+function linearScale(d0, d1, r0, r1) {
+  if (d0 === d1) {
+    return { d0: d0 - 1, d1: d1 + 1, r0, r1 };
+  }
+  return { d0, d1, r0, r1 };
+}
+function scaleAt(scale, value) {
+  return scale.r0 + (value - scale.d0) / (scale.d1 - scale.d0) * (scale.r1 - scale.r0);
+}
+function niceTicks(min, max, count = 5) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  if (min === max) return [min];
+  const raw = (max - min) / Math.max(1, count);
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks = [];
+  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : Number(t.toPrecision(12)));
+  }
+  return ticks;
+}
+var MINUTE = 6e4;
+var HOUR = 60 * MINUTE;
+var DAY = 24 * HOUR;
+var TIME_STEPS = [
+  MINUTE,
+  5 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+  14 * DAY,
+  30 * DAY,
+  90 * DAY,
+  365 * DAY
+];
+function timeTicks(t0, t1, count = 5) {
+  if (!Number.isFinite(t0) || !Number.isFinite(t1)) return [];
+  if (t0 === t1) return [t0];
+  const raw = (t1 - t0) / Math.max(1, count);
+  const step = TIME_STEPS.find((s) => s >= raw) ?? TIME_STEPS[TIME_STEPS.length - 1];
+  const ticks = [];
+  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) ticks.push(t);
+  return ticks;
+}
+function timeTickLabel(ms, step) {
+  const iso = new Date(ms).toISOString();
+  return step >= DAY ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+}
+function valueExtent(series) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const p of s.points) {
+      for (const v of [p.value, p.lower, p.upper]) {
+        if (typeof v === "number" && Number.isFinite(v)) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+    }
+  }
+  if (lo === Infinity) return [0, 1];
+  if (lo >= 0 && lo < hi && lo <= hi - lo) lo = 0;
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
+  return [lo === 0 ? 0 : lo - pad, hi + pad];
+}
+function timeExtent(series) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const p of s.points) {
+      const t = timeOf(p.startTime);
+      if (Number.isFinite(t)) {
+        lo = Math.min(lo, t);
+        hi = Math.max(hi, t);
+      }
+    }
+  }
+  return lo === Infinity ? [0, 1] : [lo, hi];
+}
+function segments(points, changePoints = []) {
+  const cuts = [...new Set(changePoints.map((c) => c.index))].filter((i) => i > 0 && i < points.length).sort((a, b) => a - b);
+  const bounds = [0, ...cuts, points.length];
+  const out = [];
+  for (let k = 0; k + 1 < bounds.length; k += 1) {
+    const start = bounds[k];
+    const end = bounds[k + 1];
+    if (end <= start) continue;
+    out.push({ start, end, level: median(points.slice(start, end).map((p) => p.value)) });
+  }
+  return out;
+}
+function median(values) {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function layoutChart(series, size) {
+  const margin = size.margin ?? { top: 12, right: 16, bottom: 28, left: 72 };
+  const [t0, t1] = timeExtent(series);
+  const [v0, v1] = valueExtent(series);
+  const x = linearScale(t0, t1, margin.left, size.width - margin.right);
+  const y = linearScale(v0, v1, size.height - margin.bottom, margin.top);
+  const yTicks = niceTicks(y.d0, y.d1, 5).filter((t) => t >= y.d0 && t <= y.d1);
+  const xTicks = timeTicks(t0, t1, Math.max(2, Math.floor(size.width / 160)));
+  const laid = series.map((s, si) => {
+    const points = s.points.map((p, index) => ({
+      series: si,
+      index,
+      x: scaleAt(x, timeOf(p.startTime)),
+      y: scaleAt(y, p.value),
+      yLower: typeof p.lower === "number" ? scaleAt(y, p.lower) : null,
+      yUpper: typeof p.upper === "number" ? scaleAt(y, p.upper) : null,
+      point: p
+    }));
+    const segs = segments(s.points, s.changePoints).map((g) => ({
+      x0: points[g.start].x,
+      x1: points[g.end - 1].x,
+      y: scaleAt(y, g.level),
+      level: g.level
+    }));
+    const changes = (s.changePoints ?? []).filter((c) => c.index >= 0 && c.index < points.length).map((c) => ({ x: points[c.index].x, index: c.index, change: c, point: s.points[c.index] }));
+    return {
+      series: si,
+      color: PALETTE[si % PALETTE.length],
+      label: seriesLabel(s),
+      points,
+      segments: segs,
+      changes
+    };
+  });
+  return { width: size.width, height: size.height, margin, x, y, yTicks, xTicks, series: laid };
+}
+function nearestPoint(layout, px, py, radius = 24) {
+  let best = null;
+  let bestScore = Infinity;
+  for (const s of layout.series) {
+    for (const p of s.points) {
+      const dx = Math.abs(p.x - px);
+      if (dx > radius) continue;
+      const score = dx * dx + 0.25 * (p.y - py) * (p.y - py);
+      if (score < bestScore) {
+        best = p;
+        bestScore = score;
+      }
+    }
+  }
+  return best;
+}
+var NS_UNITS = (
+  /** @type {const} */
+  [
+    [1e9, "s"],
+    [1e6, "ms"],
+    [1e3, "µs"],
+    [1, "ns"]
+  ]
+);
+function formatValue(value, measure) {
+  if (!Number.isFinite(value)) return "–";
+  if (measure === "latency") {
+    const abs = Math.abs(value);
+    const [factor, unit] = NS_UNITS.find(([f]) => abs >= f) ?? NS_UNITS[3];
+    return `${significant(value / factor)} ${unit}`;
+  }
+  const text = significant(value);
+  return measure === "throughput" ? `${text} ops/s` : text;
+}
+function significant(value) {
+  const abs = Math.abs(value);
+  if (abs >= 1e3) return Math.round(value).toLocaleString("en-US");
+  return Number(value.toPrecision(3)).toString();
+}
+function formatChange(change) {
+  if (!Number.isFinite(change)) return "–";
+  const sign = change > 0 ? "+" : change < 0 ? "−" : "±";
+  return `${sign}${Math.abs(change * 100).toFixed(1)} %`;
+}
+function flamegraphFor(point, benchmark) {
+  const all = point.flamegraphs ?? [];
+  return all.find((f) => f.benchmark === benchmark) ?? all[0] ?? null;
+}
+function nextSelection(current, clicked, add) {
+  const same = (a) => a.series === clicked.series && a.index === clicked.index;
+  if (!add) return [clicked];
+  if (current.some(same)) return current.filter((a) => !same(a));
+  return [...current.slice(0, 1), clicked];
+}
+
+// src/history.js
+var SVG_NS = "http://www.w3.org/2000/svg";
+var CSS = `
+.dw-history { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
+  position: relative; }
+.dw-history .dw-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; }
+.dw-history .dw-legend span { display: inline-flex; align-items: center; gap: 6px; }
+.dw-history .dw-legend i { width: 14px; height: 3px; border-radius: 2px; display: inline-block; }
+.dw-history svg { display: block; width: 100%; overflow: visible; cursor: crosshair; }
+.dw-history .dw-axis text { fill: #59636e; font-size: 11px; }
+.dw-history .dw-grid { stroke: #e6e8eb; }
+.dw-history .dw-change { stroke-width: 1.5; stroke-dasharray: 4 3; }
+.dw-history .dw-change.regression { stroke: #c92a2a; }
+.dw-history .dw-change.improvement { stroke: #2b8a3e; }
+.dw-history .dw-change-label { font-size: 11px; font-weight: 600; }
+.dw-history .dw-point.selected { stroke: #1f2328; stroke-width: 2.5; }
+.dw-history .dw-tip { position: absolute; pointer-events: none; background: #fff;
+  border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 8px; box-shadow: 0 4px 12px #0002;
+  font-size: 12px; max-width: 280px; z-index: 2; }
+.dw-history .dw-tip[hidden] { display: none; }
+.dw-history .dw-tip code { font-size: 11px; }
+.dw-history .dw-hint { color: #59636e; font-size: 12px; margin-top: 4px; }
+`;
+function svgEl(name, attrs) {
+  const el2 = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attrs)) el2.setAttribute(key, String(value));
+  return (
+    /** @type {SVGElement} */
+    el2
+  );
+}
+function mountHistoryChart(host, options) {
+  const root = document.createElement("div");
+  root.className = "dw-history";
+  root.dataset.testid = "history-chart";
+  const style = document.createElement("style");
+  style.textContent = CSS;
+  const legend = document.createElement("div");
+  legend.className = "dw-legend";
+  const svg = (
+    /** @type {SVGSVGElement} */
+    svgEl("svg", { role: "img" })
+  );
+  const tip = document.createElement("div");
+  tip.className = "dw-tip";
+  tip.dataset.testid = "history-tip";
+  tip.hidden = true;
+  const hint = document.createElement("div");
+  hint.className = "dw-hint";
+  hint.textContent = "Click a point to open its flamegraph; shift-click a second point to compare the two.";
+  root.append(style, legend, svg, tip, hint);
+  host.append(root);
+  let series = options.series;
+  const height = options.height ?? 320;
+  let selection = [];
+  let layout = null;
+  function width() {
+    return Math.max(320, Math.round(root.getBoundingClientRect().width) || 720);
+  }
+  function draw() {
+    const w = width();
+    layout = layoutChart(series, { width: w, height });
+    svg.setAttribute("viewBox", `0 0 ${w} ${height}`);
+    svg.setAttribute("height", String(height));
+    svg.setAttribute(
+      "aria-label",
+      `History of ${series.map((s) => s.benchmark).join(", ")}: ${series.reduce(
+        (n, s) => n + s.points.length,
+        0
+      )} points`
+    );
+    svg.replaceChildren();
+    legend.replaceChildren();
+    const { margin, y } = layout;
+    const measure = series[0]?.measure ?? "latency";
+    const axis = svgEl("g", { class: "dw-axis" });
+    for (const t of layout.yTicks) {
+      const py = y.r0 + (t - y.d0) / (y.d1 - y.d0) * (y.r1 - y.r0);
+      axis.append(svgEl("line", { class: "dw-grid", x1: margin.left, x2: w - margin.right, y1: py, y2: py }));
+      const label = svgEl("text", { x: margin.left - 6, y: py + 4, "text-anchor": "end" });
+      label.textContent = formatValue(t, measure);
+      axis.append(label);
+    }
+    const span = layout.x.d1 - layout.x.d0;
+    const step = layout.xTicks.length > 1 ? layout.xTicks[1] - layout.xTicks[0] : 864e5;
+    for (const t of layout.xTicks) {
+      const px = layout.x.r0 + (t - layout.x.d0) / span * (layout.x.r1 - layout.x.r0);
+      if (px < margin.left - 1 || px > w - margin.right + 1) continue;
+      const label = svgEl("text", { x: px, y: height - 8, "text-anchor": "middle" });
+      label.textContent = timeTickLabel(t, step);
+      axis.append(label);
+    }
+    svg.append(axis);
+    for (const s of layout.series) {
+      const data = series[s.series];
+      const g = svgEl("g", {
+        class: "dw-series",
+        "data-testid": "history-series",
+        "data-benchmark": data.benchmark,
+        "data-branch": data.branch ?? ""
+      });
+      const banded = s.points.filter((p) => p.yLower !== null && p.yUpper !== null);
+      if (banded.length > 1) {
+        const top = banded.map((p) => `${p.x},${p.yUpper}`);
+        const bottom = banded.map((p) => `${p.x},${p.yLower}`).reverse();
+        g.append(
+          svgEl("polygon", {
+            class: "dw-band",
+            "data-testid": "history-band",
+            points: [...top, ...bottom].join(" "),
+            fill: s.color,
+            "fill-opacity": 0.12,
+            stroke: "none"
+          })
+        );
+      }
+      if (s.points.length > 1) {
+        g.append(
+          svgEl("polyline", {
+            class: "dw-line",
+            points: s.points.map((p) => `${p.x},${p.y}`).join(" "),
+            fill: "none",
+            stroke: s.color,
+            "stroke-width": 1.25,
+            "stroke-opacity": 0.7
+          })
+        );
+      }
+      for (const seg of s.segments) {
+        g.append(
+          svgEl("line", {
+            class: "dw-segment",
+            "data-testid": "history-segment",
+            x1: seg.x0,
+            x2: seg.x1,
+            y1: seg.y,
+            y2: seg.y,
+            stroke: s.color,
+            "stroke-width": 3,
+            "stroke-linecap": "round"
+          })
+        );
+      }
+      for (const c of s.changes) {
+        const kind = (c.change.direction ?? "").toLowerCase();
+        const marker = svgEl("line", {
+          class: `dw-change ${kind}`,
+          "data-testid": "change-point",
+          "data-index": c.index,
+          "data-report-id": c.point.reportId,
+          "data-direction": c.change.direction ?? "",
+          x1: c.x,
+          x2: c.x,
+          y1: margin.top,
+          y2: height - margin.bottom
+        });
+        const title = svgEl("title", {});
+        title.textContent = `${formatChange(c.change.change)} at ${c.point.gitHash?.slice(0, 10) ?? c.point.reportId}`;
+        marker.append(title);
+        const label = svgEl("text", {
+          class: "dw-change-label",
+          x: Math.min(c.x + 4, w - margin.right - 40),
+          y: margin.top + 10,
+          fill: kind === "improvement" ? "#2b8a3e" : "#c92a2a"
+        });
+        label.textContent = formatChange(c.change.change);
+        g.append(marker, label);
+      }
+      for (const p of s.points) {
+        const selected = selection.some((a) => a.series === s.series && a.index === p.index);
+        g.append(
+          svgEl("circle", {
+            class: `dw-point${selected ? " selected" : ""}`,
+            "data-testid": "history-point",
+            "data-index": p.index,
+            "data-report-id": p.point.reportId,
+            cx: p.x,
+            cy: p.y,
+            r: selected ? 5 : 3.5,
+            fill: s.color
+          })
+        );
+      }
+      svg.append(g);
+      const item = document.createElement("span");
+      const swatch = document.createElement("i");
+      swatch.style.background = s.color;
+      item.append(swatch, document.createTextNode(s.label));
+      legend.append(item);
+    }
+  }
+  function pointerAt(event) {
+    if (!layout) return null;
+    const box = svg.getBoundingClientRect();
+    if (!box.width) return null;
+    const scale = layout.width / box.width;
+    return nearestPoint(
+      layout,
+      (event.clientX - box.left) * scale,
+      (event.clientY - box.top) * (layout.height / (box.height || layout.height))
+    );
+  }
+  function onMove(event) {
+    const hit = pointerAt(event);
+    if (!hit) {
+      tip.hidden = true;
+      return;
+    }
+    const data = series[hit.series];
+    const p = hit.point;
+    tip.replaceChildren();
+    const head = document.createElement("strong");
+    head.textContent = formatValue(p.value, data.measure);
+    const lines = [
+      head,
+      document.createTextNode(
+        typeof p.lower === "number" && typeof p.upper === "number" ? ` (${formatValue(p.lower, data.measure)} – ${formatValue(p.upper, data.measure)})` : ""
+      ),
+      document.createElement("br"),
+      document.createTextNode(`${data.benchmark}${data.branch ? ` · ${data.branch}` : ""}`),
+      document.createElement("br"),
+      document.createTextNode(new Date(Date.parse(p.startTime)).toISOString().replace("T", " ").slice(0, 19))
+    ];
+    if (p.gitHash) {
+      const code = document.createElement("code");
+      code.textContent = p.gitHash.slice(0, 10);
+      lines.push(document.createTextNode(" · "), code);
+    }
+    const fg = flamegraphFor(p, data.benchmark);
+    lines.push(document.createElement("br"), document.createTextNode(fg ? "click: flamegraph" : "no flamegraph"));
+    tip.append(...lines);
+    tip.hidden = false;
+    const box = root.getBoundingClientRect();
+    const left = Math.min(event.clientX - box.left + 12, box.width - 200);
+    tip.style.left = `${Math.max(0, left)}px`;
+    tip.style.top = `${event.clientY - box.top + 12}px`;
+  }
+  function onClick(event) {
+    const hit = pointerAt(event);
+    if (!hit) return;
+    selection = nextSelection(selection, { series: hit.series, index: hit.index }, event.shiftKey);
+    draw();
+    options.onSelect?.(picked());
+  }
+  function picked() {
+    return selection.map((a) => {
+      const seriesData = series[a.series];
+      const point = seriesData.points[a.index];
+      return {
+        ...a,
+        seriesData,
+        point,
+        flamegraph: flamegraphFor(point, seriesData.benchmark)
+      };
+    });
+  }
+  const onLeave = () => {
+    tip.hidden = true;
+  };
+  svg.addEventListener("mousemove", onMove);
+  svg.addEventListener("mouseleave", onLeave);
+  svg.addEventListener("click", onClick);
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => draw()) : null;
+  resize?.observe(root);
+  draw();
+  return {
+    /** @param {Series[]} next */
+    setSeries(next) {
+      series = next;
+      selection = [];
+      draw();
+    },
+    selection: picked,
+    destroy() {
+      resize?.disconnect();
+      svg.removeEventListener("mousemove", onMove);
+      svg.removeEventListener("mouseleave", onLeave);
+      svg.removeEventListener("click", onClick);
+      root.remove();
+    }
+  };
+}
+
+// src/dom.js
+var SHADOW_CSS = `
+.dw-viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none;
+  user-select: none; -webkit-user-select: none; }
+.dw-drag-cover { position: absolute; inset: 0; cursor: grabbing; }
+.dw-drag-cover[hidden] { display: none; }
+.dw-stage { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
+.dw-stage > svg { display: block; overflow: hidden; }
+.dw-fg g.dw-frame-hidden,
+.dw-fg.dw-zoomed .dw-frames > g:not(.dw-frame-in) { visibility: hidden; }
+.dw-fg g.dw-frame-parent { opacity: 0.55; }
+.dw-fg g.dw-frame-match > rect { fill: rgb(230, 0, 230); }
+.dw-fg g.dw-frame-hover > rect { stroke: #111; stroke-width: 1px; vector-effect: non-scaling-stroke; }
+.dw-fg g.dw-frame-focus > rect { stroke: #111; stroke-width: 1.5px; vector-effect: non-scaling-stroke; }
+.dw-fg text#search, .dw-fg text#ignorecase, .dw-fg text#unzoom, .dw-fg text#matched,
+.dw-fg text#details { display: none; }
+`;
+var ICONS = {
+  zoomIn: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14M5 7h4M7 5v4"/></svg>',
+  zoomOut: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14M5 7h4"/></svg>',
+  reset: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 8a5 5 0 1 0 1.6-3.7"/><path d="M3 2.5v3h3"/></svg>',
+  fullscreen: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10"/></svg>',
+  download: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M8 2.5v8M4.5 7 8 10.5 11.5 7M3 13.5h10"/></svg>',
+  search: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="7" cy="7" r="4.5"/><path d="M10.5 10.5 14 14"/></svg>'
+};
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== void 0) node.textContent = text;
+  return node;
+}
+function iconButton(testid, label, icon) {
+  const b = el("button", { type: "button", class: "dw-btn", "data-testid": testid, "aria-label": label, title: label });
+  b.innerHTML = icon;
+  return b;
+}
+function buildViewerDom(host, fileName) {
+  host.replaceChildren();
+  const root = el("div", {
+    class: "dw-viewer",
+    "data-testid": "dw-viewer",
+    "data-zoom": "1",
+    "data-frame-zoom": "1",
+    "data-status": "loading",
+    "data-fullscreen": "false",
+    tabindex: "0"
+  });
+  const toolbar = el("div", { class: "dw-toolbar", role: "toolbar", "aria-label": "Flamegraph tools" });
+  const zoomOutBtn = iconButton("dw-zoom-out", "Zoom out", ICONS.zoomOut);
+  const zoomInBtn = iconButton("dw-zoom-in", "Zoom in", ICONS.zoomIn);
+  const resetBtn = iconButton("dw-reset", "Reset zoom (double-click)", ICONS.reset);
+  const zoomLabel2 = el("span", { class: "dw-zoom-label", "data-testid": "dw-zoom-label" }, "100%");
+  const searchWrap = el("label", { class: "dw-search" });
+  searchWrap.innerHTML = ICONS.search;
+  const searchInput = el("input", {
+    type: "search",
+    "data-testid": "dw-search",
+    placeholder: "Search frames (regex)",
+    "aria-label": "Search frames by regular expression",
+    spellcheck: "false",
+    autocomplete: "off"
+  });
+  searchWrap.append(searchInput);
+  const searchError = el("span", { class: "dw-search-error", "data-testid": "dw-search-error", role: "alert" });
+  const matchedEl = el("span", { class: "dw-matched", "data-testid": "dw-matched", "aria-live": "polite" });
+  const spacer = el("span", { class: "dw-spacer" });
+  const nameEl = el("span", { class: "dw-file", "data-testid": "dw-file-name" }, fileName);
+  const downloadBtn = iconButton("dw-download", "Download SVG", ICONS.download);
+  const fullscreenBtn = iconButton("dw-fullscreen", "Full screen", ICONS.fullscreen);
+  const sep = () => el("span", { class: "dw-sep", "aria-hidden": "true" });
+  toolbar.append(
+    zoomOutBtn,
+    zoomInBtn,
+    resetBtn,
+    zoomLabel2,
+    sep(),
+    searchWrap,
+    matchedEl,
+    searchError,
+    spacer,
+    nameEl,
+    downloadBtn,
+    fullscreenBtn
+  );
+  const canvas = el("div", { class: "dw-canvas", "data-testid": "dw-canvas" });
+  const shadow = canvas.attachShadow({ mode: "open" });
+  const shadowStyle = document.createElement("style");
+  shadowStyle.textContent = SHADOW_CSS;
+  const viewport = el("div", { class: "dw-viewport", part: "viewport" });
+  const stage = el("div", { class: "dw-stage" });
+  const dragCover = el("div", { class: "dw-drag-cover", hidden: "" });
+  viewport.append(stage, dragCover);
+  shadow.append(shadowStyle, viewport);
+  const overlay = el("div", { class: "dw-overlay", "data-testid": "dw-loading" }, "Loading flamegraph…");
+  const errorEl = el("div", { class: "dw-error", "data-testid": "dw-error", role: "alert", hidden: "" });
+  const canvasWrap = el("div", { class: "dw-canvas-wrap" });
+  canvasWrap.append(canvas, overlay, errorEl);
+  const statusbar = el("div", { class: "dw-statusbar" });
+  const details = el("span", { class: "dw-details", "data-testid": "dw-details" });
+  const hint = el(
+    "span",
+    { class: "dw-hint" },
+    "Click a frame to zoom · wheel to zoom (Ctrl+wheel until focused) · drag to pan"
+  );
+  statusbar.append(details, hint);
+  root.append(toolbar, canvasWrap, statusbar);
+  host.append(root);
+  return {
+    root,
+    zoomInBtn,
+    zoomOutBtn,
+    resetBtn,
+    zoomLabel: zoomLabel2,
+    searchInput,
+    searchError,
+    matchedEl,
+    nameEl,
+    downloadBtn,
+    fullscreenBtn,
+    viewport,
+    stage,
+    dragCover,
+    overlay,
+    errorEl,
+    details
+  };
+}
+function downloadBytes(parent, bytes, fileName) {
+  const blob = new Blob([
+    /** @type {BlobPart} */
+    bytes
+  ], { type: "image/svg+xml" });
+  const href = URL.createObjectURL(blob);
+  const a = el("a", { href, download: fileName, hidden: "" });
+  parent.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 6e4);
+}
+
+// src/format.js
+var DEFAULT_FILE_NAME = "flamegraph.svg";
+var CHAR_WIDTH_EM = 0.59;
+var ViewerError = class extends Error {
+};
+function errorText(err) {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+function fileNameFromUrl(url, baseHref = globalThis.location?.href) {
+  try {
+    const path = new URL(url, baseHref).pathname;
+    const base = decodeURIComponent(path.split("/").pop() || "");
+    return base || DEFAULT_FILE_NAME;
+  } catch {
+    return DEFAULT_FILE_NAME;
+  }
+}
+function fitLabel(name, px, fontPx) {
+  const chars = Math.floor((px - 3) / (fontPx * CHAR_WIDTH_EM));
+  if (chars < 3) return "";
+  return name.length <= chars ? name : `${name.slice(0, chars - 2)}..`;
+}
+function round4(value) {
+  return String(Math.round(value * 1e4) / 1e4);
+}
+function zoomLabel(zoom) {
+  return `${Math.round(zoom * 100)}%`;
+}
+function formatPercent(percent) {
+  return `${percent.toFixed(2)}%`;
+}
+function frameDetails(t) {
+  return t.count !== null ? `${t.name} — ${t.count} ${t.unit} (${t.percent}%)` : t.name;
+}
+function describeHttpStatus(status, body) {
+  let detail = "";
+  if (body !== null) {
+    const head = body.slice(0, 4096);
+    try {
+      const json = JSON.parse(head);
+      const parts = [json.error, json.message].filter((p) => typeof p === "string" && p);
+      detail = parts.join(": ");
+    } catch {
+      detail = head.replace(/\s+/g, " ").trim().slice(0, 160);
+    }
+  }
+  return `HTTP ${status}${detail ? ` (${detail})` : ""}`;
+}
+
+// src/fetch.js
+var REFRESHABLE_STATUSES = /* @__PURE__ */ new Set([400, 401, 403]);
+async function describeHttpError(res) {
+  let body = null;
+  try {
+    body = await res.text();
+  } catch {
+  }
+  return describeHttpStatus(res.status, body);
+}
+async function acquireSvg(url, options) {
+  const doFetch = options.fetch ?? ((u, init) => fetch(u, init));
+  const isCurrent = options.isCurrent ?? (() => true);
+  const problems = [];
+  let current = url;
+  let refreshed = false;
+  for (; ; ) {
+    let res;
+    try {
+      res = await doFetch(current, { credentials: "omit" });
+    } catch (err) {
+      problems.push(`the network request failed (${errorText(err)})`);
+      break;
+    }
+    if (!isCurrent()) return null;
+    if (res.ok) {
+      const buf = new Uint8Array(await res.arrayBuffer());
+      return { text: new TextDecoder("utf-8").decode(buf), original: buf };
+    }
+    const status = res.status;
+    problems.push(`the storage answered ${await describeHttpError(res)}`);
+    if (REFRESHABLE_STATUSES.has(status) && !refreshed && options.refreshUrl) {
+      refreshed = true;
+      try {
+        const next = await options.refreshUrl();
+        if (!isCurrent()) return null;
+        if (typeof next !== "string" || !next) throw new Error("no URL was returned");
+        current = next;
+        continue;
+      } catch (err) {
+        problems.push(`refreshing the signed URL failed (${errorText(err)})`);
+      }
+    }
+    break;
+  }
+  if (options.fallbackBytes) {
+    try {
+      const text = await options.fallbackBytes();
+      if (!isCurrent()) return null;
+      if (typeof text === "string" && text) return { text, original: new TextEncoder().encode(text) };
+      problems.push("the kernel has no copy of the file");
+    } catch (err) {
+      problems.push(`asking the kernel for the file failed (${errorText(err)})`);
+    }
+  }
+  throw new ViewerError(`Could not load ${options.fileName}: ${problems.join("; ")}.`);
+}
+
+// src/fullscreen.js
+function createFullscreen(root, button) {
+  const isFallback = () => root.classList.contains("dw-fs-fallback");
+  const isOn = () => document.fullscreenElement === root || isFallback();
+  function sync() {
+    const on = isOn();
+    root.dataset.fullscreen = String(on);
+    button.setAttribute("aria-pressed", String(on));
+    button.title = on ? "Exit full screen" : "Full screen";
+  }
+  async function toggle() {
+    if (isFallback()) {
+      root.classList.remove("dw-fs-fallback");
+    } else if (document.fullscreenElement === root) {
+      try {
+        await document.exitFullscreen();
+      } catch {
+      }
+    } else {
+      try {
+        if (!root.requestFullscreen) throw new Error("no Fullscreen API");
+        await root.requestFullscreen();
+      } catch {
+        root.classList.add("dw-fs-fallback");
+      }
+    }
+    sync();
+  }
+  function exit() {
+    if (document.fullscreenElement === root) document.exitFullscreen().catch(() => {
+    });
+  }
+  return { toggle, sync, isOn, isFallback, exit };
+}
+
+// src/frames.js
+var TITLE_RE = /^([\s\S]*?) \(([\d,.]+) ([^,()]+), ([\d.]+)%\)$/;
+var TITLE_SUFFIX_RE = /^([\s\S]*?) \([^()]*\)$/;
+var PERCENT_HOLDER_WIDTH = 1180;
+function parseFrameTitle(title) {
+  const text = (title || "").trim();
+  const m = TITLE_RE.exec(text);
+  if (m) return { name: m[1], count: m[2], unit: m[3], percent: m[4] };
+  const s = TITLE_SUFFIX_RE.exec(text);
+  return { name: s ? s[1] : text, count: null, unit: null, percent: null };
+}
+function firstChildNamed(g, name) {
+  for (let c = g.firstElementChild; c; c = c.nextElementSibling) {
+    if (c.localName === name) return c;
+  }
+  return null;
+}
+function attrOf(rect, g, name) {
+  const v = rect.getAttribute(name);
+  return (v === null ? g.getAttribute(name) : v) ?? "";
+}
+function attr(node, name) {
+  return node?.getAttribute(name) || "";
+}
+function ownerSvg(el2) {
+  return (
+    /** @type {SVGElement} */
+    el2.ownerSVGElement ?? null
+  );
+}
+function indexFrames(svg) {
+  const groups = svg.getElementsByTagName("g");
+  const els = [];
+  const rects = [];
+  const texts = [];
+  const titles = [];
+  const xs = [];
+  const ws = [];
+  const ys = [];
+  const sx = [];
+  const sw = [];
+  let haveSamples = true;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i];
+    const title = firstChildNamed(g, "title");
+    const rect = title && firstChildNamed(g, "rect");
+    if (!title || !rect) continue;
+    const w = parseFloat(attr(rect, "width"));
+    const x = parseFloat(rect.getAttribute("x") || "0");
+    if (!Number.isFinite(w) || !Number.isFinite(x)) continue;
+    els.push(g);
+    rects.push(rect);
+    texts.push(firstChildNamed(g, "text"));
+    titles.push(title);
+    xs.push(x);
+    ws.push(w);
+    ys.push(parseFloat(rect.getAttribute("y") || "0"));
+    if (haveSamples) {
+      const fx = parseFloat(attrOf(rect, g, "fg:x"));
+      const fw = parseFloat(attrOf(rect, g, "fg:w"));
+      if (Number.isFinite(fx) && Number.isFinite(fw)) {
+        sx.push(fx);
+        sw.push(fw);
+      } else {
+        haveSamples = false;
+      }
+    }
+  }
+  const n = els.length;
+  if (!n) return null;
+  const holder = (
+    /** @type {Element} */
+    els[0].parentNode
+  );
+  let grouped = true;
+  for (let i = 1; i < n && grouped; i++) grouped = els[i].parentNode === holder;
+  if (grouped) {
+    let count = 0;
+    for (let c = holder.firstElementChild; c; c = c.nextElementSibling) count += Number(c.localName === "g");
+    grouped = count === n;
+  }
+  let root = 0;
+  for (let i = 1; i < n; i++) if (ws[i] > ws[root]) root = i;
+  const percent = attr(rects[root], "width").trim().endsWith("%");
+  let pxPerUnit = 1;
+  if (percent) {
+    const frameSvg = ownerSvg(rects[root]);
+    const holderWidth = parseFloat(attr(frameSvg, "width"));
+    const isAbs = frameSvg && !attr(frameSvg, "width").includes("%");
+    pxPerUnit = (isAbs && holderWidth > 0 ? holderWidth : PERCENT_HOLDER_WIDTH) / 100;
+  }
+  let textDx = percent ? 0.25 : 3;
+  const t0 = texts[root];
+  if (t0) {
+    const tx = parseFloat(attr(t0, "x"));
+    if (Number.isFinite(tx) && tx >= xs[root]) textDx = tx - xs[root];
+  }
+  let totalSamples = 0;
+  if (haveSamples) {
+    const holderTotal = parseFloat(attr(ownerSvg(rects[root]), "total_samples"));
+    totalSamples = Number.isFinite(holderTotal) && holderTotal > 0 ? holderTotal : sw[root];
+  }
+  return {
+    n,
+    els,
+    rects,
+    texts,
+    titles,
+    xs: Float64Array.from(xs),
+    ws: Float64Array.from(ws),
+    ys: Float64Array.from(ys),
+    sx: haveSamples ? Float64Array.from(sx) : null,
+    sw: haveSamples ? Float64Array.from(sw) : null,
+    totalSamples,
+    root,
+    x0: xs[root],
+    width: ws[root],
+    unit: percent ? "%" : "",
+    pxPerUnit,
+    textDx,
+    holder,
+    grouped,
+    rootBelow: null,
+    names: null,
+    indexOf: new Map(els.map((g, i) => [g, i])),
+    state: new Uint8Array(n),
+    orig: null,
+    label: null,
+    matched: new Uint8Array(n)
+  };
+}
+function frameNames(fi) {
+  if (!fi.names) {
+    const names = new Array(fi.n);
+    for (let i = 0; i < fi.n; i++) names[i] = parseFrameTitle(fi.titles[i].textContent || "").name;
+    fi.names = names;
+  }
+  return fi.names;
+}
+function rootIsBelow(fi, naturalHeight) {
+  if (!fi) return true;
+  if (fi.rootBelow === null) fi.rootBelow = fi.ys[fi.root] >= naturalHeight / 2 || fi.n === 1;
+  return fi.rootBelow;
+}
+function frameOfNode(fi, target, stop) {
+  if (!fi) return -1;
+  let node = target;
+  while (node && node !== stop) {
+    if (
+      /** @type {Element} */
+      node.localName === "g"
+    ) {
+      const i = fi.indexOf.get(
+        /** @type {Element} */
+        node
+      );
+      if (i !== void 0) return i;
+    }
+    node = node.parentNode;
+  }
+  return -1;
+}
+
+// src/zoom.js
+var ZOOM_MIN = 0.25;
+var ZOOM_MAX = 200;
+var ZOOM_STEP = 1.25;
+var DRAG_THRESHOLD_PX = 4;
+function initialView() {
+  return { naturalW: 1200, naturalH: 800, base: 1, zoom: 1, tx: 0, ty: 0, atHome: true };
+}
+function naturalSize(getAttribute) {
+  const vb = (getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+  if (vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0) {
+    return { w: vb[2], h: vb[3], viewBox: false };
+  }
+  const w = parseFloat(getAttribute("width") || "");
+  const h = parseFloat(getAttribute("height") || "");
+  const ok = (v, a) => Number.isFinite(v) && v > 0 && !String(getAttribute(a)).includes("%");
+  return { w: ok(w, "width") ? w : 1200, h: ok(h, "height") ? h : 800, viewBox: true };
+}
+function fitWidth(view, viewportW) {
+  return { ...view, base: viewportW / view.naturalW };
+}
+function scaleOf(view) {
+  return view.base * view.zoom;
+}
+function contentHeight(view) {
+  return view.naturalH * view.base;
+}
+function clampView(view, vp) {
+  const s = scaleOf(view);
+  const cw = view.naturalW * s;
+  const ch = view.naturalH * s;
+  const tx = cw <= vp.w ? Math.min(Math.max(view.tx, 0), vp.w - cw) : Math.min(Math.max(view.tx, vp.w - cw), 0);
+  const ty = ch <= vp.h ? Math.min(Math.max(view.ty, 0), vp.h - ch) : Math.min(Math.max(view.ty, vp.h - ch), 0);
+  return tx === view.tx && ty === view.ty ? view : { ...view, tx, ty };
+}
+function transformOf(view) {
+  return `translate(${view.tx}px, ${view.ty}px) scale(${scaleOf(view)})`;
+}
+function homeView(view, viewportH, rootBelow) {
+  const ch = contentHeight(view);
+  const ty = ch > viewportH && rootBelow ? viewportH - ch : 0;
+  return { ...view, zoom: 1, tx: 0, ty, atHome: true };
+}
+function zoomAt(view, factor, px, py) {
+  const next = Math.min(Math.max(view.zoom * factor, ZOOM_MIN), ZOOM_MAX);
+  if (next === view.zoom) return view;
+  const ratio = next / view.zoom;
+  return {
+    ...view,
+    zoom: next,
+    tx: px - (px - view.tx) * ratio,
+    ty: py - (py - view.ty) * ratio,
+    atHome: false
+  };
+}
+function panTo(view, tx, ty) {
+  return { ...view, tx, ty, atHome: false };
+}
+function keepRowAt(view, screenY, frameY) {
+  return { ...view, zoom: 1, tx: 0, ty: screenY - frameY * view.base, atHome: false };
+}
+function screenYOf(view, frameY) {
+  return frameY * scaleOf(view) + view.ty;
+}
+function wheelFactor(deltaY, deltaMode) {
+  const unit = deltaMode === 1 ? 16 : deltaMode === 2 ? 400 : 1;
+  return Math.exp(-deltaY * unit * 15e-4);
+}
+function isDrag(dx, dy) {
+  return Math.hypot(dx, dy) >= DRAG_THRESHOLD_PX;
+}
+function isWholeGraph({ x0, width, fx, fw }) {
+  return Math.abs(fw - width) < 1e-9 * Math.max(1, width) && Math.abs(fx - x0) < 1e-9;
+}
+function rescaleFrame({ x0, width, fx, fw }, xj, wj) {
+  const eps = width * 1e-9;
+  if (xj + wj <= fx + eps || xj >= fx + fw - eps) return null;
+  const ratio = width / fw;
+  let nx = x0 + (xj - fx) * ratio;
+  let nr = nx + wj * ratio;
+  if (nx < x0) nx = x0;
+  if (nr > x0 + width) nr = x0 + width;
+  return { x: nx, w: nr - nx };
+}
+
+// src/framezoom.js
+var F_MODIFIED = 1;
+var F_IN = 2;
+var F_HIDDEN = 4;
+function captureOriginal(fi, j) {
+  if (!fi.orig || !fi.label) {
+    const n = fi.n;
+    fi.orig = { rx: new Array(n), rw: new Array(n), txs: new Array(n), labels: new Array(n) };
+    fi.label = new Array(n);
+  }
+  const { orig, rects, texts, label } = fi;
+  orig.rx[j] = rects[j].getAttribute("x");
+  orig.rw[j] = rects[j].getAttribute("width");
+  const t = texts[j];
+  orig.txs[j] = t ? t.getAttribute("x") : null;
+  orig.labels[j] = t ? t.textContent : null;
+  label[j] = orig.labels[j];
+}
+function restoreFrame(fi, j) {
+  const { rects, texts, els, orig, label, state } = fi;
+  const s = state[j];
+  if (s & F_MODIFIED && orig && label) {
+    const rx = orig.rx[j];
+    if (rx === null) rects[j].removeAttribute("x");
+    else rects[j].setAttribute("x", rx);
+    rects[j].setAttribute("width", orig.rw[j] ?? "");
+    const t = texts[j];
+    if (t) {
+      const txj = orig.txs[j];
+      if (txj !== null) t.setAttribute("x", txj);
+      if (label[j] !== orig.labels[j]) t.textContent = orig.labels[j];
+      label[j] = orig.labels[j];
+    }
+    els[j].classList.remove("dw-frame-parent");
+  }
+  if (s & F_IN) els[j].classList.remove("dw-frame-in");
+  if (s & F_HIDDEN) els[j].classList.remove("dw-frame-hidden");
+  state[j] = 0;
+}
+function restoreFrames(fi, stage) {
+  stage.classList.remove("dw-zoomed");
+  const { state, n } = fi;
+  for (let j = 0; j < n; j++) if (state[j]) restoreFrame(fi, j);
+}
+function applyFrameZoom(fi, i, { stage, fontPx, naturalH }) {
+  const { xs, ws, ys, els, rects, texts, state, unit, x0, width, pxPerUnit, textDx, grouped } = fi;
+  const names = frameNames(fi);
+  const span = { x0, width, fx: xs[i], fw: ws[i] };
+  const fy = ys[i];
+  const below = rootIsBelow(fi, naturalH);
+  for (let j = 0; j < fi.n; j++) {
+    const s = state[j];
+    const to = rescaleFrame(span, xs[j], ws[j]);
+    if (!to) {
+      if (grouped) {
+        if (s & F_IN) {
+          els[j].classList.remove("dw-frame-in");
+          state[j] = s & ~F_IN;
+        }
+      } else if (!(s & F_HIDDEN)) {
+        els[j].classList.add("dw-frame-hidden");
+        state[j] = s | F_HIDDEN;
+      }
+      continue;
+    }
+    if (grouped) {
+      if (!(s & F_IN)) els[j].classList.add("dw-frame-in");
+    } else if (s & F_HIDDEN) {
+      els[j].classList.remove("dw-frame-hidden");
+    }
+    if (!(s & F_MODIFIED)) captureOriginal(fi, j);
+    state[j] = (grouped ? F_IN : 0) | F_MODIFIED;
+    rects[j].setAttribute("x", `${to.x.toFixed(4)}${unit}`);
+    rects[j].setAttribute("width", `${to.w.toFixed(4)}${unit}`);
+    const t = texts[j];
+    const drawn = (
+      /** @type {(string | null)[]} */
+      fi.label
+    );
+    if (t) {
+      t.setAttribute("x", `${(to.x + textDx).toFixed(4)}${unit}`);
+      const label = fitLabel(names[j], to.w * pxPerUnit, fontPx);
+      if (label !== drawn[j]) {
+        t.textContent = label;
+        drawn[j] = label;
+      }
+    }
+    const parent = j !== i && (below ? ys[j] > fy : ys[j] < fy);
+    els[j].classList.toggle("dw-frame-parent", parent);
+  }
+  if (grouped) stage.classList.add("dw-zoomed");
+  return width / span.fw;
+}
+
+// src/sanitize.js
+var SVG_NS2 = "http://www.w3.org/2000/svg";
+var FORBIDDEN_ELEMENTS = /* @__PURE__ */ new Set([
+  "script",
+  "foreignobject",
+  "handler",
+  "listener",
+  "iframe",
+  "embed",
+  "object",
+  "audio",
+  "video",
+  "canvas",
+  "link",
+  "meta",
+  "base"
+]);
+var ANIMATION_ELEMENTS = /* @__PURE__ */ new Set(["animate", "set", "animatetransform", "animatemotion", "animatecolor"]);
+var SCRIPT_URL_RE = /(?:java|vb)script\s*:|^\s*data\s*:\s*text\/html/i;
+var EXTERNAL_URL_RE = /url\(\s*(?!['"]?\s*#)[^)]*\)/gi;
+var SAFE_IMAGE_DATA_RE = /^\s*data:image\/(?:png|jpe?g|gif|webp);/i;
+var LINK_ATTRIBUTES = /* @__PURE__ */ new Set(["href", "src", "base", "action"]);
+function stripExternalUrls(css) {
+  return css.replace(/@import[^;]*;?/gi, "").replace(EXTERNAL_URL_RE, "none");
+}
+function isForbiddenElement(localName, namespaceURI) {
+  return namespaceURI !== SVG_NS2 || FORBIDDEN_ELEMENTS.has(localName.toLowerCase());
+}
+function isAnimationElement(localName) {
+  return ANIMATION_ELEMENTS.has(localName.toLowerCase());
+}
+function isDangerousAnimation(getAttribute) {
+  const target = (getAttribute("attributeName") || "").trim().toLowerCase();
+  if (/^on/.test(target) || /(^|:)href$/.test(target)) return true;
+  for (const name of ["to", "from", "by", "values"]) {
+    const value = getAttribute(name);
+    if (value && SCRIPT_URL_RE.test(value)) return true;
+  }
+  return false;
+}
+function sanitizeAttributeValue(localName, value, isImage) {
+  const name = localName.toLowerCase();
+  if (name.startsWith("on")) return null;
+  if (LINK_ATTRIBUTES.has(name)) {
+    const v = value.trim();
+    const safe = v.startsWith("#") || isImage && name === "href" && SAFE_IMAGE_DATA_RE.test(v);
+    return safe ? value : null;
+  }
+  if (SCRIPT_URL_RE.test(value)) return null;
+  if (value.includes("url(")) return stripExternalUrls(value);
+  return value;
+}
+function precheckSvgText(text) {
+  if (typeof text !== "string" || !text.trim()) return "the file is empty";
+  const rootAt = text.search(/<svg[\s>]/i);
+  const prolog = rootAt >= 0 ? text.slice(0, rootAt) : text.slice(0, 65536);
+  if (/<!ENTITY/i.test(prolog)) return "the SVG declares XML entities, which flamegraphs never need";
+  return null;
+}
+function sanitizeAttributes(el2, isImage) {
+  const attrs = el2.attributes;
+  for (let i = attrs.length - 1; i >= 0; i--) {
+    const attr2 = attrs[i];
+    const next = sanitizeAttributeValue(attr2.localName, attr2.value, isImage);
+    if (next === null) el2.removeAttributeNode(attr2);
+    else if (next !== attr2.value) attr2.value = next;
+  }
+}
+function sanitizeSvg(text) {
+  const refused = precheckSvgText(text);
+  if (refused) throw new ViewerError(refused);
+  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const problem = doc.getElementsByTagName("parsererror")[0];
+  if (problem) {
+    const detail = (problem.textContent || "").replace(/\s+/g, " ").trim().slice(0, 200);
+    throw new ViewerError(`the file is not well-formed XML (${detail || "parse error"})`);
+  }
+  const root = doc.documentElement;
+  if (!root || root.localName !== "svg" || root.namespaceURI !== SVG_NS2) {
+    throw new ViewerError("the file is XML but its root element is not an SVG <svg>");
+  }
+  let removed = 0;
+  const all = root.getElementsByTagName("*");
+  const elements = [root];
+  for (let i = 0; i < all.length; i++) elements.push(all[i]);
+  for (const el2 of elements) {
+    if (!el2.isConnected) continue;
+    const name = el2.localName.toLowerCase();
+    if (isForbiddenElement(name, el2.namespaceURI) || isAnimationElement(name) && isDangerousAnimation((a) => el2.getAttribute(a))) {
+      el2.remove();
+      removed++;
+      continue;
+    }
+    if (el2.attributes.length) sanitizeAttributes(el2, name === "image");
+    if (name === "style") el2.textContent = stripExternalUrls(el2.textContent || "");
+  }
+  return { svg: (
+    /** @type {SVGSVGElement} */
+    /** @type {unknown} */
+    root
+  ), removed };
+}
+
+// src/search.js
+function compilePattern(pattern) {
+  try {
+    return { re: new RegExp(pattern, "i"), error: null };
+  } catch (err) {
+    return { re: null, error: `Invalid regex: ${errorText(err).replace(/^Invalid regular expression: /, "")}` };
+  }
+}
+function matchFrames({ n, names, xs, ws, total }, re) {
+  const hits = new Uint8Array(n);
+  const widest = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) {
+    if (!re.test(names[i])) continue;
+    hits[i] = 1;
+    const prev = widest.get(xs[i]);
+    if (prev === void 0 || ws[i] > prev) widest.set(xs[i], ws[i]);
+  }
+  const keys = Array.from(widest.keys()).sort((a, b) => a - b);
+  const fudge = total * 1e-7;
+  let count = 0;
+  let lastX = -Infinity;
+  let lastW = 0;
+  for (const x of keys) {
+    const w = (
+      /** @type {number} */
+      widest.get(x)
+    );
+    if (x >= lastX + lastW - fudge) {
+      count += w;
+      lastX = x;
+      lastW = w;
+    }
+  }
+  return { percent: total > 0 ? 100 * count / total : 0, hits };
+}
+function searchFramesOf(fi, names) {
+  return {
+    n: fi.n,
+    names,
+    xs: fi.sx || fi.xs,
+    ws: fi.sw || fi.ws,
+    total: fi.sw ? fi.totalSamples : fi.width
+  };
+}
+
+// src/viewer.js
+var SEARCH_DEBOUNCE_MS = 150;
+var DEFAULT_HEIGHT = 480;
+function mountViewer(host, options = {}) {
+  const opts = { ...options };
+  let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
+  let loadToken = 0;
+  let bytes = null;
+  let svg = null;
+  let fi = null;
+  let view = initialView();
+  let fontPx = 12;
+  let fontMeasured = false;
+  let vpSize = { w: 0, h: 0 };
+  let focus = -1;
+  let hover = -1;
+  let searchTimer;
+  let destroyed = false;
+  const cleanups = [];
+  const dom = buildViewerDom(host, fileName);
+  const { root, viewport, stage, searchInput, matchedEl, searchError, details } = dom;
+  setHeight(opts.height ?? DEFAULT_HEIGHT);
+  function listen(target, type, fn, o) {
+    target.addEventListener(type, fn, o);
+    cleanups.push(() => target.removeEventListener(type, fn, o));
+  }
+  function setStatus(status, message = "") {
+    root.dataset.status = status;
+    dom.overlay.hidden = status !== "loading";
+    dom.errorEl.textContent = status === "error" ? message : "";
+    dom.errorEl.hidden = status !== "error";
+    const full = status === "error" ? `error: ${message}` : status;
+    try {
+      opts.onStatus?.(full);
+    } catch (err) {
+      console.error("driftwatch viewer: onStatus failed", err);
+    }
+  }
+  function setHeight(px) {
+    const h = Number(px) > 0 ? Number(px) : DEFAULT_HEIGHT;
+    root.style.setProperty("--dw-height", `${h}px`);
+  }
+  function viewportSize() {
+    if (!vpSize.w || !vpSize.h) {
+      const w = viewport.clientWidth;
+      const h = viewport.clientHeight;
+      if (w && h) vpSize = { w, h };
+      else return { w: w || 1, h: h || 1 };
+    }
+    return vpSize;
+  }
+  function apply(next) {
+    view = clampView(next, viewportSize());
+    stage.style.transform = transformOf(view);
+    root.dataset.zoom = round4(view.zoom);
+    dom.zoomLabel.textContent = zoomLabel(view.zoom);
+  }
+  function home() {
+    view = fitWidth(view, viewportSize().w);
+    const fitted = `${Math.ceil(contentHeight(view))}px`;
+    if (root.style.getPropertyValue("--dw-content-height") !== fitted) {
+      root.style.setProperty("--dw-content-height", fitted);
+      vpSize = { w: 0, h: 0 };
+    }
+    apply(homeView(view, viewportSize().h, rootIsBelow(fi, view.naturalH)));
+  }
+  function zoomCenter(factor) {
+    const { w, h } = viewportSize();
+    apply(zoomAt(view, factor, w / 2, h / 2));
+  }
+  function measureFont() {
+    if (fontMeasured || !fi) return;
+    fontMeasured = true;
+    const sample = fi.texts[fi.root];
+    const px = sample ? parseFloat(getComputedStyle(sample).fontSize) : NaN;
+    if (px > 0) fontPx = px;
+  }
+  function setFocus(i) {
+    if (focus >= 0 && fi) fi.els[focus]?.classList.remove("dw-frame-focus");
+    focus = i;
+    if (focus >= 0 && fi) fi.els[focus].classList.add("dw-frame-focus");
+  }
+  function resetFrames() {
+    if (!fi) return;
+    restoreFrames(fi, stage);
+    setFocus(-1);
+    root.dataset.frameZoom = "1";
+  }
+  function zoomToFrame(i) {
+    if (!fi) return;
+    const span = { x0: fi.x0, width: fi.width, fx: fi.xs[i], fw: fi.ws[i] };
+    if (!(span.fw > 0)) return;
+    const screenY = screenYOf(view, fi.ys[i]);
+    if (isWholeGraph(span)) {
+      resetFrames();
+    } else {
+      measureFont();
+      const ratio = applyFrameZoom(fi, i, { stage, fontPx, naturalH: view.naturalH });
+      setFocus(i);
+      root.dataset.frameZoom = round4(ratio);
+    }
+    view = fitWidth(view, viewportSize().w);
+    apply(keepRowAt(view, screenY, fi.ys[i]));
+  }
+  function resetAll() {
+    resetFrames();
+    home();
+  }
+  function setMatched(text) {
+    matchedEl.textContent = text ? `Matched: ${text}` : "";
+    matchedEl.hidden = !text;
+    try {
+      opts.onMatched?.(text);
+    } catch (err) {
+      console.error("driftwatch viewer: onMatched failed", err);
+    }
+  }
+  function applyHighlight(hits) {
+    if (!fi) return;
+    const { els, matched, n } = fi;
+    for (let i = 0; i < n; i++) {
+      const want = hits ? hits[i] : 0;
+      if (matched[i] !== want) {
+        els[i].classList.toggle("dw-frame-match", want === 1);
+        matched[i] = want;
+      }
+    }
+  }
+  function runSearch() {
+    clearTimeout(searchTimer);
+    const pattern = searchInput.value;
+    searchError.textContent = "";
+    searchInput.removeAttribute("aria-invalid");
+    if (!pattern) {
+      applyHighlight(null);
+      setMatched("");
+      return;
+    }
+    const { re, error } = compilePattern(pattern);
+    if (!re) {
+      searchInput.setAttribute("aria-invalid", "true");
+      searchError.textContent = error;
+      return;
+    }
+    if (!fi) {
+      setMatched(svg ? formatPercent(0) : "");
+      return;
+    }
+    const { percent, hits } = matchFrames(searchFramesOf(fi, frameNames(fi)), re);
+    applyHighlight(hits);
+    setMatched(formatPercent(percent));
+  }
+  function showDetails(i) {
+    if (i === hover) return;
+    if (hover >= 0) fi?.els[hover]?.classList.remove("dw-frame-hover");
+    hover = i;
+    if (i < 0 || !fi) {
+      details.textContent = "";
+      return;
+    }
+    fi.els[i].classList.add("dw-frame-hover");
+    details.textContent = frameDetails(parseFrameTitle(fi.titles[i].textContent || ""));
+  }
+  function clearDrawing() {
+    stage.replaceChildren();
+    stage.classList.remove("dw-fg", "dw-zoomed");
+    svg = null;
+    fi = null;
+    focus = -1;
+    hover = -1;
+    details.textContent = "";
+    root.dataset.frameZoom = "1";
+    root.style.removeProperty("--dw-content-height");
+  }
+  function draw(text) {
+    const { svg: clean } = sanitizeSvg(text);
+    const size = naturalSize((name) => clean.getAttribute(name));
+    if (size.viewBox) clean.setAttribute("viewBox", `0 0 ${size.w} ${size.h}`);
+    clean.setAttribute("width", String(size.w));
+    clean.setAttribute("height", String(size.h));
+    clean.removeAttribute("style");
+    clearDrawing();
+    view = { ...view, naturalW: size.w, naturalH: size.h };
+    const node = document.adoptNode(clean);
+    stage.append(node);
+    svg = node;
+    fi = indexFrames(node);
+    fontMeasured = false;
+    if (fi) {
+      stage.classList.add("dw-fg");
+      if (fi.grouped) fi.holder.classList.add("dw-frames");
+    }
+    home();
+    if (searchInput.value) runSearch();
+    else setMatched("");
+  }
+  async function show(text, original, token) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (token !== loadToken || destroyed) return;
+    try {
+      draw(text);
+    } catch (err) {
+      clearDrawing();
+      bytes = null;
+      setStatus("error", `Could not show ${fileName}: ${errorText(err)}.`);
+      return;
+    }
+    bytes = original;
+    setStatus("ready");
+  }
+  async function loadUrl(url) {
+    const token = ++loadToken;
+    setStatus("loading");
+    try {
+      const got = await acquireSvg(url, {
+        fileName,
+        refreshUrl: opts.refreshUrl,
+        fallbackBytes: opts.fallbackBytes,
+        isCurrent: () => token === loadToken
+      });
+      if (!got || token !== loadToken || destroyed) return;
+      await show(got.text, got.original, token);
+    } catch (err) {
+      if (token !== loadToken || destroyed) return;
+      clearDrawing();
+      bytes = null;
+      setStatus("error", errorText(err));
+    }
+  }
+  async function loadText(text) {
+    const token = ++loadToken;
+    setStatus("loading");
+    await show(text, new TextEncoder().encode(text), token);
+  }
+  const fullscreen = createFullscreen(root, dom.fullscreenBtn);
+  listen(dom.zoomInBtn, "click", () => zoomCenter(ZOOM_STEP));
+  listen(dom.zoomOutBtn, "click", () => zoomCenter(1 / ZOOM_STEP));
+  listen(dom.resetBtn, "click", resetAll);
+  listen(dom.fullscreenBtn, "click", fullscreen.toggle);
+  listen(dom.downloadBtn, "click", () => {
+    if (bytes) downloadBytes(root, bytes, fileName);
+  });
+  listen(document, "fullscreenchange", fullscreen.sync);
+  listen(searchInput, "input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
+  });
+  listen(searchInput, "keydown", (ev) => {
+    if (ev.key === "Enter") runSearch();
+    else if (ev.key === "Escape") {
+      searchInput.value = "";
+      runSearch();
+    }
+    ev.stopPropagation();
+  });
+  listen(root, "keydown", (ev) => {
+    if (ev.target === searchInput) return;
+    if ((ev.ctrlKey || ev.metaKey) && ev.key === "f") {
+      ev.preventDefault();
+      searchInput.focus();
+    } else if (ev.key === "+" || ev.key === "=") zoomCenter(ZOOM_STEP);
+    else if (ev.key === "-") zoomCenter(1 / ZOOM_STEP);
+    else if (ev.key === "0") resetAll();
+    else if (ev.key === "Escape" && fullscreen.isFallback()) fullscreen.toggle();
+    else return;
+    ev.stopPropagation();
+  });
+  listen(
+    viewport,
+    "wheel",
+    (ev) => {
+      if (!svg) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !fullscreen.isOn()) return;
+      ev.preventDefault();
+      const r = viewport.getBoundingClientRect();
+      apply(zoomAt(view, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, ev.clientY - r.top));
+    },
+    { passive: false }
+  );
+  let drag = null;
+  let suppressClick = false;
+  listen(viewport, "pointerdown", (ev) => {
+    if (ev.button !== 0 || !svg) return;
+    drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, tx: view.tx, ty: view.ty, moved: false };
+    suppressClick = false;
+  });
+  listen(viewport, "pointermove", (ev) => {
+    if (drag && drag.id === ev.pointerId) {
+      const dx = ev.clientX - drag.x;
+      const dy = ev.clientY - drag.y;
+      if (!drag.moved && !isDrag(dx, dy)) return;
+      if (!drag.moved) {
+        drag.moved = true;
+        viewport.classList.add("dw-dragging");
+        dom.dragCover.hidden = false;
+        dom.dragCover.setPointerCapture?.(ev.pointerId);
+      }
+      apply(panTo(view, drag.tx + dx, drag.ty + dy));
+      return;
+    }
+    showDetails(frameOfNode(
+      fi,
+      /** @type {Node | null} */
+      ev.target,
+      stage
+    ));
+  });
+  const endDrag = (ev) => {
+    if (!drag || drag.id !== ev.pointerId) return;
+    suppressClick = drag.moved;
+    drag = null;
+    viewport.classList.remove("dw-dragging");
+    dom.dragCover.hidden = true;
+  };
+  listen(viewport, "pointerup", endDrag);
+  listen(viewport, "pointercancel", endDrag);
+  listen(viewport, "pointerleave", () => {
+    if (!drag) showDetails(-1);
+  });
+  listen(viewport, "click", (ev) => {
+    if (suppressClick) {
+      suppressClick = false;
+      return;
+    }
+    const i = frameOfNode(
+      fi,
+      /** @type {Node | null} */
+      ev.target,
+      stage
+    );
+    if (i >= 0) zoomToFrame(i);
+  });
+  listen(viewport, "dblclick", (ev) => {
+    ev.preventDefault();
+    resetAll();
+  });
+  if (typeof ResizeObserver !== "undefined") {
+    const ro = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      vpSize = { w: box.width, h: box.height };
+      if (!svg) return;
+      if (view.atHome) home();
+      else apply(fitWidth(view, viewportSize().w));
+    });
+    ro.observe(viewport);
+    cleanups.push(() => ro.disconnect());
+  }
+  fullscreen.sync();
+  setMatched("");
+  if (opts.url) loadUrl(opts.url);
+  else if (typeof opts.svgText === "string" && opts.svgText) loadText(opts.svgText);
+  else setStatus("error", "No flamegraph to show: give a URL or SVG text.");
+  return {
+    setUrl(url) {
+      opts.url = url;
+      if (!opts.fileName) {
+        fileName = fileNameFromUrl(url);
+        dom.nameEl.textContent = fileName;
+      }
+      return loadUrl(url);
+    },
+    setSvgText(text) {
+      return loadText(text);
+    },
+    setFileName(name) {
+      opts.fileName = name;
+      fileName = name || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
+      dom.nameEl.textContent = fileName;
+    },
+    setHeight,
+    search(pattern) {
+      searchInput.value = pattern || "";
+      runSearch();
+    },
+    reset: resetAll,
+    destroy() {
+      destroyed = true;
+      loadToken++;
+      clearTimeout(searchTimer);
+      fullscreen.exit();
+      for (const fn of cleanups.splice(0)) fn();
+      root.remove();
+    }
+  };
+}
+
+// src/historywidget.js
+var KERNEL_TIMEOUT_MS = 3e4;
+function render({ model, el: host }) {
+  const chartHost = document.createElement("div");
+  const panel = document.createElement("div");
+  panel.className = "dw-history-flamegraphs";
+  panel.dataset.testid = "history-flamegraphs";
+  panel.style.cssText = "display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));margin-top:12px";
+  host.append(chartHost, panel);
+  let viewers = [];
+  let waiting = null;
+  let failing = null;
+  function sync(name, value) {
+    model.set(name, value);
+    model.save_changes();
+  }
+  function askUrls(ids) {
+    failing?.(new Error("superseded by a newer selection"));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting = null;
+        failing = null;
+        reject(new Error(`the kernel did not answer within ${KERNEL_TIMEOUT_MS / 1e3} s`));
+      }, KERNEL_TIMEOUT_MS);
+      waiting = (urls) => {
+        clearTimeout(timer);
+        waiting = null;
+        failing = null;
+        resolve(urls);
+      };
+      failing = (e) => {
+        clearTimeout(timer);
+        waiting = null;
+        failing = null;
+        reject(e);
+      };
+      model.send({ type: "flamegraph_urls", ids });
+    });
+  }
+  async function open(selection) {
+    const picked = [...selection].sort(
+      (a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime)
+    );
+    sync("selected", picked.map((p) => p.point.reportId));
+    for (const v of viewers) v.destroy();
+    viewers = [];
+    panel.replaceChildren();
+    const withFlamegraph = picked.filter((p) => p.flamegraph);
+    if (!withFlamegraph.length) {
+      if (picked.length) {
+        const note = document.createElement("p");
+        note.textContent = "This report has no flamegraph.";
+        panel.append(note);
+      }
+      sync("status", picked.length ? "no flamegraph" : "ready");
+      return;
+    }
+    const missing = withFlamegraph.map((p) => (
+      /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */
+      p.flamegraph
+    )).filter((f) => !f.url).map((f) => f.id);
+    let urls = {};
+    try {
+      if (missing.length) urls = await askUrls(missing);
+    } catch (e) {
+      sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    for (const p of withFlamegraph) {
+      const fg = (
+        /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */
+        p.flamegraph
+      );
+      const cell = document.createElement("div");
+      cell.dataset.testid = "history-flamegraph";
+      cell.dataset.reportId = p.point.reportId;
+      const title = document.createElement("div");
+      title.style.cssText = "font:600 13px system-ui,sans-serif;margin-bottom:4px";
+      title.textContent = `${p.seriesData.benchmark} · ${p.point.gitHash ? p.point.gitHash.slice(0, 10) : p.point.reportId}`;
+      const viewerHost = document.createElement("div");
+      cell.append(title, viewerHost);
+      panel.append(cell);
+      viewers.push(
+        mountViewer(viewerHost, {
+          url: fg.url || urls[fg.id],
+          fileName: fg.fileName,
+          height: 360,
+          refreshUrl: async () => (await askUrls([fg.id]))[fg.id]
+        })
+      );
+    }
+    sync("status", `opened ${withFlamegraph.length}`);
+  }
+  const chart = mountHistoryChart(chartHost, {
+    series: model.get("series") || [],
+    height: model.get("height"),
+    onSelect: (picked) => {
+      void open(picked);
+    }
+  });
+  sync("status", "ready");
+  const onSeries = () => chart.setSeries(model.get("series") || []);
+  const onCustom = (msg) => {
+    if (!msg) return;
+    if (msg.type === "flamegraph_urls" && msg.urls) waiting?.(msg.urls);
+    else if (msg.type === "error") failing?.(new Error(String(msg.message || "the kernel could not do it")));
+  };
+  model.on("change:series", onSeries);
+  model.on("msg:custom", onCustom);
+  return () => {
+    model.off("change:series", onSeries);
+    model.off("msg:custom", onCustom);
+    failing?.(new Error("the view was closed"));
+    for (const v of viewers) v.destroy();
+    chart.destroy();
+  };
+}
+var historywidget_default = { render };
+export {
+  PALETTE,
+  TIME_STEPS,
+  historywidget_default as default,
+  flamegraphFor,
+  formatChange,
+  formatValue,
+  layoutChart,
+  linearScale,
+  median,
+  mountHistoryChart,
+  mountViewer,
+  nearestPoint,
+  nextSelection,
+  niceTicks,
+  scaleAt,
+  segments,
+  seriesLabel,
+  timeExtent,
+  timeOf,
+  timeTickLabel,
+  timeTicks,
+  valueExtent
+};

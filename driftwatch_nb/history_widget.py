@@ -1,0 +1,194 @@
+"""``HistoryViewer``: a benchmark's history inline in JupyterLab.
+
+The chart is the front-end module the dashboard's benchmark page draws too
+(``core/static/history.js``, built from ``js/src/chart.js`` and ``js/src/history.js``): values
+over time with their lower/upper band, the segments between change points and a marker at each
+change point, hover details per report. A click selects a point (``selected`` holds its report
+id) and opens its flamegraph below the chart in the flamegraph viewer; a shift-click selects a
+second point and shows both flamegraphs side by side (driftwatch has no flamegraph diff yet).
+
+The data is plain: ``HistoryViewer(series=[...])`` takes series in the chart's shape (see
+:func:`driftwatch_nb.core.history.validate_series`), and :meth:`HistoryViewer.from_history`
+builds them from the GraphQL ``history`` query (operation ``History``), one series per
+benchmark and branch. The browser asks the kernel for signed flamegraph URLs
+(``{"type": "flamegraph_urls", "ids": [...]}``) only for the points opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+
+from driftwatch_nb.core.graphql import operation
+from driftwatch_nb.core.history import series_from_history, validate_series
+
+if TYPE_CHECKING:
+    from driftwatch_nb.client import Client
+
+__all__ = ["HistoryViewer"]
+
+logger = logging.getLogger(__name__)
+
+_STATIC = pathlib.Path(__file__).parent / "core" / "static"
+DEFAULT_HEIGHT = 320
+DEFAULT_LAST = 500
+
+FlamegraphUrl = Callable[[str], str]
+
+
+class HistoryViewer(anywidget.AnyWidget):
+    """Benchmarks over time, with change points, in a notebook.
+
+    Several benchmarks and branches share one chart (the x axis is time). The browser sets
+    ``selected`` (report ids of the selected points) and ``status``.
+    """
+
+    _esm = _STATIC / "history.js"
+    _css = _STATIC / "viewer.css"
+
+    series = traitlets.List().tag(sync=True)
+    """list of dict: the series drawn (``benchmark``, ``measure``, ``branch``, ``points``,
+    ``changePoints``; see :func:`driftwatch_nb.core.history.validate_series`)."""
+
+    height = traitlets.Int(DEFAULT_HEIGHT).tag(sync=True)
+    """int, default ``320``: height of the chart in CSS pixels."""
+
+    selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """list of str; set by the browser: report ids of the selected points (at most two)."""
+
+    status = traitlets.Unicode("").tag(sync=True)
+    """str; set by the browser: ``"ready"``, ``"opened N"``, ``"no flamegraph"``, ``"error: ..."``."""
+
+    @traitlets.validate("series")
+    def _check_series(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return validate_series(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("height")
+    def _check_height(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if value < 120:
+            raise traitlets.TraitError(f"height must be at least 120 pixels, not {value}")
+        return value
+
+    def __init__(self, *, flamegraph_url: FlamegraphUrl | None = None, **kwargs: Any) -> None:
+        """Create a chart from plain series (or use :meth:`from_history`).
+
+        Args:
+            flamegraph_url: returns a signed URL for a flamegraph id when the browser opens a
+                point whose flamegraph came without one; default: a ``Client()`` made on first
+                use.
+            **kwargs: trait values (``series``, ``height``).
+        """
+        allowed = {"series", "height"}
+        unknown = sorted(set(kwargs) - allowed)
+        if unknown:
+            raise TypeError(
+                f"HistoryViewer got unexpected keyword argument(s) {', '.join(unknown)}; "
+                "expected some of: series, height, flamegraph_url"
+            )
+        if flamegraph_url is not None and not callable(flamegraph_url):
+            raise TypeError(
+                f"flamegraph_url must be a callable, not {type(flamegraph_url).__name__}"
+            )
+        self._flamegraph_url = flamegraph_url
+        super().__init__(**kwargs)
+        self.on_msg(self._on_custom_msg)
+
+    def __repr__(self) -> str:
+        names = ", ".join(f"{s['benchmark']}@{s.get('branch', '?')}" for s in self.series)
+        points = sum(len(s["points"]) for s in self.series)
+        return f"HistoryViewer({names or 'no series'}; {points} points)"
+
+    @classmethod
+    def from_history(
+        cls,
+        project: str,
+        benchmark: str | Iterable[str],
+        *,
+        measure: str = "latency",
+        branch: str | Iterable[str] | None = None,
+        testbed: str | None = None,
+        last: int = DEFAULT_LAST,
+        client: Client | None = None,
+        **kwargs: Any,
+    ) -> HistoryViewer:
+        """One series per benchmark and branch, read with the GraphQL ``History`` operation.
+
+        Args:
+            project: the project's slug.
+            benchmark: one benchmark name or several.
+            measure: ``latency`` (default), ``throughput`` or another measure.
+            branch: one branch or several; default the server's choice (``main``, else the
+                newest report's branch).
+            testbed: default the newest report's testbed on the branch.
+            last: the newest points per series (at most 500 by default).
+            client: default ``Client()`` with the usual settings order.
+        """
+        from driftwatch_nb.client import Client as _Client
+
+        client = client or _Client()
+        benchmarks = [benchmark] if isinstance(benchmark, str) else list(benchmark)
+        branches: list[str | None] = (
+            [branch] if branch is None or isinstance(branch, str) else list(branch)
+        )
+        if not benchmarks or not branches:
+            raise ValueError("give at least one benchmark and one branch")
+        series = []
+        for name in benchmarks:
+            for one_branch in branches:
+                data = client._execute(
+                    operation("History"),
+                    {
+                        "slug": project,
+                        "benchmark": name,
+                        "measure": measure,
+                        "branch": one_branch,
+                        "testbed": testbed,
+                        "last": last,
+                    },
+                    idempotent=True,
+                )
+                series.append(series_from_history(data["project"]["history"]))
+        return cls(series=series, flamegraph_url=client.flamegraph_url, **kwargs)
+
+    # -- messages from the browser -----------------------------------------------------------
+
+    def _on_custom_msg(self, _widget: object, content: object, _buffers: object) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "flamegraph_urls":
+            self._answer_flamegraph_urls(content.get("ids"))  # type: ignore[union-attr]
+        else:
+            logger.warning("HistoryViewer ignored an unknown message from the browser: %r", content)
+
+    def _answer_flamegraph_urls(self, ids: object) -> None:
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            self._send_error("flamegraph_urls", "ids must be a list of flamegraph ids")
+            return
+        known = {
+            fg["id"] for s in self.series for p in s["points"] for fg in p.get("flamegraphs") or []
+        }
+        if unknown := [i for i in ids if i not in known]:
+            self._send_error("flamegraph_urls", f"not a flamegraph of this chart: {unknown[0]}")
+            return
+        try:
+            if self._flamegraph_url is None:
+                from driftwatch_nb.client import Client as _Client
+
+                self._flamegraph_url = _Client().flamegraph_url
+            urls = {i: self._flamegraph_url(i) for i in ids}
+        except Exception as exc:  # reported to the browser, which shows it
+            self._send_error("flamegraph_urls", f"could not get a signed URL: {exc}")
+            return
+        self.send({"type": "flamegraph_urls", "urls": urls})
+
+    def _send_error(self, request: str, message: str) -> None:
+        logger.warning("HistoryViewer could not answer %s: %s", request, message)
+        self.send({"type": "error", "request": request, "message": message})

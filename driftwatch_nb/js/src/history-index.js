@@ -1,0 +1,7 @@
+// The history bundle's entry (driftwatch_nb/core/static/history.js): the chart the dashboard's
+// benchmark page mounts, its pure logic, and the anywidget default `{ render }` of HistoryViewer.
+
+export * from "./chart.js";
+export { mountHistoryChart } from "./history.js";
+export { mountViewer } from "./viewer.js";
+export { default } from "./historywidget.js";
