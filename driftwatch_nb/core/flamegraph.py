@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -78,12 +78,17 @@ def parse_folded(text: str) -> dict[str, int]:
 
 
 class _Node:
-    __slots__ = ("children", "name", "total")
+    __slots__ = ("children", "name", "path", "total")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, path: str) -> None:
         self.name = name
+        self.path = path
         self.total = 0
         self.children: dict[str, _Node] = {}
+
+
+FONT_FAMILY = "Verdana, 'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif"
+"""flamegraph.pl's Verdana, with sans-serif fallbacks (bare Verdana falls back to serif)."""
 
 
 def render_flamegraph(
@@ -108,13 +113,20 @@ def render_layout(
     width: int,
     minwidth: float,
     script: str | None,
+    extra: str = "",
+    unit: str = "samples",
+    colour: Callable[[str, str], str] | None = None,
+    info: Callable[[str, str, int, int], str] | None = None,
 ) -> bytes:
     """The layout engine behind ``render_flamegraph``.
 
     ``script`` embeds a ``<script>`` element as flamegraph.pl's own output does; only test
-    fixtures that mimic real-world files pass one.
+    fixtures that mimic real-world files pass one. ``extra`` is markup placed before the
+    frames (driftwatch's embedded stacks); ``colour(path, name)`` and
+    ``info(path, name, count, total)`` override the palette and the ``<title>`` text
+    (differential flamegraphs); ``path`` is the frame's ``root;...;frame`` ("" for all).
     """
-    root = _Node("all")
+    root = _Node("all", "")
     for stack, count in folded.items():
         if count <= 0:
             continue
@@ -123,7 +135,8 @@ def render_layout(
         for name in stack.split(";"):
             child = node.children.get(name)
             if child is None:
-                child = node.children[name] = _Node(name)
+                path = f"{node.path};{name}" if node.path else name
+                child = node.children[name] = _Node(name, path)
             child.total += count
             node = child
     if root.total == 0:
@@ -162,8 +175,10 @@ def render_layout(
         '<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0">'
         '<stop stop-color="#eeeeee" offset="5%"/><stop stop-color="#eeeeb0" offset="95%"/>'
         "</linearGradient></defs>\n"
-        '<style type="text/css">text { font-family:Verdana; font-size:12px; fill:rgb(0,0,0); }'
-        " #title { text-anchor:middle; font-size:17px; }</style>\n"
+        f'<style type="text/css">text {{ font-family:{FONT_FAMILY}; font-size:12px; '
+        "fill:rgb(0,0,0); }"
+        " #title { text-anchor:middle; font-size:17px; }</style>\n",
+        extra,
     ]
     if script is not None:
         out.append(f'<script type="text/ecmascript"><![CDATA[{script}]]></script>\n')
@@ -178,10 +193,13 @@ def render_layout(
         box_width = node.total * per_sample
         y1 = height - _Y_PAD_BOTTOM - (depth + 1) * _FRAME_HEIGHT + 1
         name = _escape(node.name)
-        if depth == 0:
-            info = f"all ({total:,} samples, 100%)"
+        if info is not None:
+            title_text = _escape(info(node.path, node.name, node.total, total))
+        elif depth == 0:
+            title_text = f"all ({total:,} {unit}, 100%)"
         else:
-            info = f"{name} ({node.total:,} samples, {100 * node.total / total:.2f}%)"
+            title_text = f"{name} ({node.total:,} {unit}, {100 * node.total / total:.2f}%)"
+        fill = colour(node.path, node.name) if colour is not None else _colour(node.name)
         chars = int(box_width / (_FONT_SIZE * _FONT_WIDTH))
         if chars < 3:
             label = ""
@@ -190,8 +208,8 @@ def render_layout(
         else:
             label = _escape(node.name[: chars - 2]) + ".."
         out.append(
-            f'<g><title>{info}</title><rect x="{x1:.1f}" y="{y1:.1f}" width="{box_width:.1f}" '
-            f'height="{_FRAME_HEIGHT - 1:.1f}" fill="{_colour(node.name)}" rx="2" ry="2"/>'
+            f'<g><title>{title_text}</title><rect x="{x1:.1f}" y="{y1:.1f}" width="{box_width:.1f}" '
+            f'height="{_FRAME_HEIGHT - 1:.1f}" fill="{fill}" rx="2" ry="2"/>'
             f'<text x="{x1 + 3:.2f}" y="{y1 + _FRAME_HEIGHT / 2 + 3.5:.2f}">{label}</text></g>\n'
         )
     out.append("</g>\n</svg>\n")
@@ -217,14 +235,15 @@ def _colour(name: str) -> str:
 # -- reading SVGs back -------------------------------------------------------------------------
 
 
-def flamegraph_frames(data: bytes) -> list[Frame]:
+def flamegraph_frames(data: bytes, *, validated: bool = False) -> list[Frame]:
     """The frames of a flamegraph.pl, inferno or py-spy SVG, in document order.
 
     The SVG is validated first (``SvgValidationError`` if refused); an SVG without a
     ``frames`` group gives an empty list. Percent geometry (inferno, py-spy) is converted to
     pixels using the nested ``<svg id="frames">``'s ``x`` and ``width``.
     """
-    validate_svg(data, file_name="flamegraph.svg")
+    if not validated:
+        validate_svg(data, file_name="flamegraph.svg")
     reader = _FrameReader()
     parser = expat.ParserCreate(encoding="utf-8")
     # Validation refused entities and DTDs already; these settings only keep parsing inert.
@@ -300,13 +319,13 @@ class _FrameReader:
         return float(value)
 
 
-def folded_from_svg(data: bytes) -> dict[str, int]:
+def folded_from_svg(data: bytes, *, validated: bool = False) -> dict[str, int]:
     """Rebuild folded stacks from a flamegraph SVG's frames (self samples per stack).
 
     Works for root-at-bottom (flamegraph.pl, driftwatch) and root-at-top (py-spy) layouts.
     Frames that the renderer left out for being too narrow are lost, as in the picture.
     """
-    frames = flamegraph_frames(data)
+    frames = flamegraph_frames(data, validated=validated)
     if not frames:
         return {}
     root = max(frames, key=lambda f: (f.samples, f.width))
