@@ -36,6 +36,10 @@ class RunResult:
     flamegraph_id: str | None = None
     flamegraph_svg: bytes | None = field(default=None, repr=False)
     dry_run: bool = False
+    profile_samples: int = 0
+    """Samples in the flamegraph (``--profile``)."""
+    profile_runs: int = 0
+    """How many times the cell ran to collect them."""
 
     def __repr__(self) -> str:
         return f"<driftwatch {self.benchmark}: {self.timings.summary()}{self._where()}>"
@@ -126,7 +130,8 @@ class DriftwatchMagics(Magics):
         %%driftwatch run [-p PROJECT] [-b BRANCH] [--name BENCHMARK] [-n NUMBER]
                          [-r REPEAT] [--profile] [--dry-run] [-o]
             Time the cell like %timeit, post the latency as a report, and show the result;
-            --profile also records a flamegraph of one extra run and shows it.
+            --profile also samples the cell into a flamegraph (re-running it until there are
+            1,000 samples or 1 s of the cell's own time) and shows it.
 
         %driftwatch config [key=value ...]
             Show or set project, branch, testbed, url, token for this kernel.
@@ -168,6 +173,8 @@ class DriftwatchMagics(Magics):
             raise UsageError("-n/--number must be at least 1")
         if args.repeat < 1:
             raise UsageError("-r/--repeat must be at least 1")
+        if args.profile_samples < 1 or not args.profile_seconds > 0:
+            raise UsageError("--profile-samples must be at least 1 and --profile-seconds above 0")
         project, branch = (None, None) if args.dry_run else (None, None)
         if not args.dry_run:
             project, branch = self._project_and_branch(args.project, args.branch)
@@ -179,7 +186,11 @@ class DriftwatchMagics(Magics):
         timings = measure(timer, number=args.number, repeat=args.repeat)
         end = dt.datetime.now(dt.UTC)
 
-        svg = self._profile(code) if args.profile else None
+        svg, samples, runs = (
+            self._profile(code, args.profile_samples, args.profile_seconds)
+            if args.profile
+            else (None, 0, 0)
+        )
         result = RunResult(
             benchmark=benchmark,
             timings=timings,
@@ -187,6 +198,8 @@ class DriftwatchMagics(Magics):
             branch=branch,
             flamegraph_svg=svg,
             dry_run=args.dry_run,
+            profile_samples=samples,
+            profile_runs=runs,
         )
         if not args.dry_run:
             self._post(result, start=start, end=end)
@@ -196,13 +209,16 @@ class DriftwatchMagics(Magics):
             display(self._viewer(result))
         return result if args.output else None
 
-    def _profile(self, code: str) -> bytes:
-        from driftwatch_nb.flamegraph import StackSampler, render_flamegraph
+    def _profile(self, code: str, min_samples: int, min_seconds: float) -> tuple[bytes, int, int]:
+        """Sample the cell, re-running it until the profile is worth reading."""
+        from driftwatch_nb.core.profiles import render_profile
+        from driftwatch_nb.flamegraph import profile_code
 
-        compiled = compile(code, "<driftwatch cell>", "exec")
-        with StackSampler() as sampler:
-            exec(compiled, self.shell.user_ns)  # noqa: S102 - the user's own cell
-        return render_flamegraph(sampler.folded, title="driftwatch profile")
+        folded, samples, runs = profile_code(
+            code, self.shell.user_ns, min_samples=min_samples, min_seconds=min_seconds
+        )
+        title = f"driftwatch profile: {samples:,} samples over {runs:,} run{'s' * (runs != 1)}"
+        return render_profile(folded, title=title), samples, runs
 
     def _post(self, result: RunResult, *, start: dt.datetime, end: dt.datetime) -> None:
         from driftwatch_nb import DriftwatchError
@@ -306,7 +322,23 @@ class DriftwatchMagics(Magics):
 @argument("-n", "--number", type=int, help="loops per repeat (default: calibrated like %%timeit)")
 @argument("-r", "--repeat", type=int, default=7, help="repeats (default 7)")
 @argument(
-    "--profile", action="store_true", help="also record and upload a flamegraph of one extra run"
+    "--profile",
+    action="store_true",
+    help="also sample the cell into a flamegraph, upload it and show it",
+)
+@argument(
+    "--profile-samples",
+    type=int,
+    default=1000,
+    metavar="N",
+    help="--profile re-runs the cell until it has N samples (default 1000)...",
+)
+@argument(
+    "--profile-seconds",
+    type=float,
+    default=1.0,
+    metavar="S",
+    help="...or the cell has run S seconds in all (default 1.0)",
 )
 @argument("--dry-run", action="store_true", help="time (and profile) but post nothing")
 @argument("-o", "--output", action="store_true", help="return the RunResult object")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from driftwatch_nb.cli import _transfer, _user
+from driftwatch_nb.cli import _diff, _transfer, _user
 from driftwatch_nb.core import VERSION
 from driftwatch_nb.core.commands import (
     COMMANDS_ENTRY_POINT_GROUP,
@@ -33,6 +33,7 @@ examples:
   driftwatch run -p demo -b main -- pytest --benchmark-json=/dev/stdout
   driftwatch run -p demo -b main --flamegraph profile.svg -- python bench.py
   driftwatch upload --report ID profile.svg            attach flamegraphs to a report
+  driftwatch diff BASE HEAD                          compare two profiles per function
 
 environment:
   DRIFTWATCH_URL     server URL (default: from `driftwatch login`, else http://127.0.0.1:8787)
@@ -40,7 +41,7 @@ environment:
 """
 
 
-CLIENT_COMMANDS = ("run", "upload", "login", "projects", "reports")
+CLIENT_COMMANDS = ("run", "upload", "diff", "login", "projects", "reports")
 """The client's own commands: for these, other packages' commands are not looked up."""
 
 
@@ -56,7 +57,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"driftwatch {VERSION}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (_transfer, _user):
+    for module in (_transfer, _diff, _user):
         module.register(commands)
     if plugins:
         _register_plugins(commands)
