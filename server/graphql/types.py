@@ -557,7 +557,7 @@ class Alert:
             head_samples=found.diff.head_samples,
             base_flamegraph_ids=[strawberry.ID(i) for i in found.base_flamegraph_ids],
             head_flamegraph_ids=[strawberry.ID(i) for i in found.head_flamegraph_ids],
-            since=(change.git_hash or change.id)[:12],
+            since=(change.git_hash or change.id)[:7],
             result=found.diff,
         )
 
