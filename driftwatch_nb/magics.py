@@ -272,13 +272,24 @@ class DriftwatchMagics(Magics):
     # -- %driftwatch_upload ------------------------------------------------------------------------
 
     @magic_arguments()
-    @argument("files", nargs="+", metavar="FILE", help="flamegraph SVG files to attach")
+    @argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="flamegraph SVGs or profiles (folded stacks, speedscope JSON) to attach",
+    )
     @argument("--report", help="report id (default: the last report this kernel posted)")
     @argument("--benchmark", help="link the flamegraphs to this benchmark of the report")
     @line_magic
     def driftwatch_upload(self, line: str) -> None:
-        """Attach flamegraph SVG files to a report and show each in the viewer."""
+        """Attach flamegraphs (SVG, folded stacks, speedscope JSON) to a report and show each."""
         from driftwatch_nb import DriftwatchError
+        from driftwatch_nb.core.profiles import (
+            ProfileError,
+            detect_format,
+            load_profile_file,
+            render_profile,
+        )
         from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
         from driftwatch_nb.widget import FlamegraphViewer
 
@@ -289,10 +300,18 @@ class DriftwatchMagics(Magics):
                 "no report yet in this kernel: pass --report ID or run %%driftwatch run first"
             )
         paths = [Path(os.path.expanduser(name)) for name in args.files]
+        shown: dict[Path, bytes] = {}
         try:
             for path in paths:  # all files are checked before anything is sent
-                validate_svg_file(path)
-        except SvgValidationError as exc:
+                head = b""
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        head = handle.read(65536)
+                if path.suffix.lower() == ".svg" or detect_format(head) in ("svg", None):
+                    validate_svg_file(path)
+                else:  # folded stacks or speedscope: driftwatch renders the SVG
+                    shown[path] = render_profile(load_profile_file(path).folded, title=path.name)
+        except (SvgValidationError, ProfileError) as exc:
             raise UsageError(str(exc)) from None
         client = self.client()
         project = self.last_project if report_id == self.last_report_id else None
@@ -308,7 +327,10 @@ class DriftwatchMagics(Magics):
             print(f"{path.name}: attached to report {report_id} as flamegraph {flamegraph.id}")
             display(
                 FlamegraphViewer.from_flamegraph(
-                    flamegraph.id, client=client, file_name=path.name, local_bytes=path.read_bytes()
+                    flamegraph.id,
+                    client=client,
+                    file_name=flamegraph.file_name,
+                    local_bytes=shown.get(path) or path.read_bytes(),
                 )
             )
         if failures:
