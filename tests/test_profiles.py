@@ -319,3 +319,11 @@ def test_merge_weighs_each_run_the_same() -> None:
     merged = merge_profiles([{"a": 1}, {"b": 99, "a": 1}])
     assert merged["a"] == pytest.approx((1 + 0.01) / 2)
     assert sum(merged.values()) == pytest.approx(1.0)
+
+
+def test_the_fast_frame_reader_agrees_with_the_parser(real_flamegraph: bytes) -> None:  # noqa: F811
+    from driftwatch_nb.core.flamegraph import _frames_by_parser, flamegraph_frames
+    from tests.support.flamegraphs import make_large_flamegraph
+
+    for svg in (real_flamegraph, make_large_flamegraph(512 * 1024), render_diff(BASE, HEAD)):
+        assert flamegraph_frames(svg) == _frames_by_parser(svg)

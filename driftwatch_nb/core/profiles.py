@@ -467,7 +467,7 @@ def speedscope_json(folded: Mapping[str, int], *, name: str = "driftwatch profil
 
 def pack_stacks(folded: Mapping[str, int]) -> bytes:
     """Folded stacks, zlib-compressed: how the server stores a flamegraph's stacks."""
-    return zlib.compress(folded_text(folded).encode("utf-8"), 9)
+    return zlib.compress(folded_text(folded).encode("utf-8"), 6)
 
 
 def unpack_stacks(data: bytes) -> dict[str, int]:
