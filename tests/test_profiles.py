@@ -327,3 +327,15 @@ def test_the_fast_frame_reader_agrees_with_the_parser(real_flamegraph: bytes) ->
 
     for svg in (real_flamegraph, make_large_flamegraph(512 * 1024), render_diff(BASE, HEAD)):
         assert flamegraph_frames(svg) == _frames_by_parser(svg)
+
+
+@pytest.mark.parametrize("kind", ["svg", "folded", "speedscope"])
+def test_huge_input_is_refused_in_every_format(kind: str) -> None:
+    pad = MAX_PROFILE_BYTES + 1
+    data = {
+        "svg": render_profile(KNOWN)[:-7] + b" " * pad + b"</svg>\n",
+        "folded": folded_text(KNOWN).encode() + b"\n" * pad,
+        "speedscope": speedscope_json(KNOWN).encode() + b" " * pad,
+    }[kind]
+    with pytest.raises(ProfileError, match=rf"^big\.{kind}: .* over the profile limit"):
+        parse_profile(data, file_name=f"big.{kind}")
