@@ -61,7 +61,11 @@ RUN_EPILOG = """\
 linking a flamegraph to a benchmark:
   --flamegraph FILE              attached to the report as a whole
   --flamegraph-for BENCH FILE    attached and linked to the benchmark BENCH of this report
-  Both are repeatable and take the path as its own argument, so any file name works.
+  --profile FILE                 any profile format (flamegraph SVG, folded stacks from
+                                 `py-spy record --format raw` or stackcollapse-*, speedscope
+                                 JSON), detected by content; driftwatch renders the SVG
+  --profile-for BENCH FILE       the same, linked to the benchmark BENCH
+  All are repeatable and take the path as its own argument, so any file name works.
 
 examples:
   driftwatch run -p demo -b main -- python bench.py
