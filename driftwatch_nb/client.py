@@ -468,25 +468,34 @@ class Client:
         progress: ProgressCallback | None = None,
         validate: bool = True,
     ) -> Flamegraph:
-        """Validate a flamegraph SVG locally, upload it and attach it to ``report``.
+        """Validate a flamegraph locally, upload it and attach it to ``report``.
 
-        ``file`` is a path or the SVG bytes (then ``file_name`` names it). ``project`` is needed
-        only when ``report`` is an id. ``validate=False`` skips the local check for callers
-        that have just made it (the server checks again either way).
+        ``file`` is a path or the bytes (then ``file_name`` names it): a flamegraph SVG, or a
+        profile in another format driftwatch reads (folded stacks, speedscope JSON), which is
+        rendered to driftwatch's SVG (with its exact stacks) and uploaded as ``NAME.svg``.
+        ``project`` is needed only when ``report`` is an id. ``validate=False`` skips the local
+        check of an SVG for callers that have just made it (the server checks again either way).
         """
+        from driftwatch_nb.core.profiles import detect_format, parse_profile
+        from driftwatch_nb.core.profiles import render_profile as render
         from driftwatch_nb.core.svg import validate_svg, validate_svg_file
 
         if isinstance(file, bytes):
             name = file_name or "flamegraph.svg"
             data = file
-            if validate:
-                validate_svg(data, file_name=name)
         else:
             path = Path(file)
             name = file_name or path.name
-            if validate:
+            if validate and (not path.is_file() or path.suffix.lower() == ".svg"):
                 validate_svg_file(path)
             data = path.read_bytes()
+        if detect_format(data) in ("svg", None):
+            if validate:
+                validate_svg(data, file_name=name)
+        else:
+            profile = parse_profile(data, file_name=name)
+            data = render(profile.folded, title=name, unit=profile.unit)
+            name = Path(name).stem + ".svg"
         if isinstance(report, str):
             report_id = report
             project = project or self.report_project(report)
@@ -497,6 +506,59 @@ class Client:
         return self.confirm_flamegraph_upload(
             report_id, upload.storage_path, name, len(data), benchmark
         )
+
+    def flamegraph_stacks(self, flamegraph_id: str) -> dict[str, int]:
+        """A flamegraph's stored stacks as ``{"root;...;leaf": count}``.
+
+        Raises ``InvalidInput`` when the flamegraph is a picture only (its SVG could not be
+        read as a flamegraph).
+        """
+        from driftwatch_nb.core.errors import InvalidInput
+        from driftwatch_nb.core.flamegraph import parse_folded
+
+        data = self._execute(operation("FlamegraphStacks"), {"id": flamegraph_id}, idempotent=True)
+        stacks = data["flamegraph"]
+        if stacks["status"] != "READY":
+            raise InvalidInput(
+                f"flamegraph {flamegraph_id} has no stacks: {stacks['note']}", field="id"
+            )
+        return parse_folded(stacks["folded"] or "")
+
+    def flamegraph_diff(
+        self,
+        base_id: str,
+        head_id: str,
+        *,
+        normalize: bool = True,
+        first: int = 20,
+        svg: bool = False,
+        shape: str = "head",
+    ) -> dict[str, Any]:
+        """The server's ``flamegraphDiff`` of two of your flamegraphs, as a dict."""
+        data = self._execute(
+            operation("FlamegraphDiff"),
+            {
+                "baseId": base_id,
+                "headId": head_id,
+                "normalize": normalize,
+                "first": first,
+                "withSvg": svg,
+                "shape": shape.upper(),
+            },
+            idempotent=True,
+        )
+        return data["flamegraphDiff"]
+
+    def alert_diffs(
+        self, project: str, *, first: int = 20, svg: bool = False
+    ) -> list[dict[str, Any]]:
+        """The active alerts of a project, each with its ``flamegraphDiff`` (or None)."""
+        data = self._execute(
+            operation("AlertFlamegraphDiff"),
+            {"slug": project, "first": first, "withSvg": svg},
+            idempotent=True,
+        )
+        return data["project"]["alerts"]["nodes"]
 
     def flamegraph_url(self, flamegraph_id: str) -> str:
         """A fresh signed read URL (1 hour) for a flamegraph."""

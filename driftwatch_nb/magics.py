@@ -49,6 +49,11 @@ class RunResult:
         """The per-loop time of each repeat in nanoseconds, as posted with the latency."""
         return self.timings.samples_ns
 
+    profile_samples: int = 0
+    """Samples in the flamegraph (``--profile``)."""
+    profile_runs: int = 0
+    """How many times the cell ran to collect them."""
+
     def __repr__(self) -> str:
         verdict = f" [{self.verdict.text}]" if self.verdict else ""
         return f"<driftwatch {self.benchmark}: {self.timings.summary()}{self._where()}{verdict}>"
@@ -154,7 +159,8 @@ class DriftwatchMagics(Magics):
         %%driftwatch run [-p PROJECT] [-b BRANCH] [--name BENCHMARK] [-n NUMBER]
                          [-r REPEAT] [--profile] [--dry-run] [-o]
             Time the cell like %timeit, post the latency as a report, and show the result;
-            --profile also records a flamegraph of one extra run and shows it.
+            --profile also samples the cell into a flamegraph (re-running it until there are
+            1,000 samples or 1 s of the cell's own time) and shows it.
 
         %driftwatch config [key=value ...]
             Show or set project, branch, testbed, url, token for this kernel.
@@ -201,6 +207,8 @@ class DriftwatchMagics(Magics):
                 f"-r/--repeat must be at most {MAX_SAMPLES_PER_METRIC:,}: each repeat is one "
                 "sample of the latency, and a metric keeps at most that many"
             )
+        if args.profile_samples < 1 or not args.profile_seconds > 0:
+            raise UsageError("--profile-samples must be at least 1 and --profile-seconds above 0")
         project, branch = (None, None) if args.dry_run else (None, None)
         if not args.dry_run:
             project, branch = self._project_and_branch(args.project, args.branch)
@@ -212,7 +220,11 @@ class DriftwatchMagics(Magics):
         timings = measure(timer, number=args.number, repeat=args.repeat)
         end = dt.datetime.now(dt.UTC)
 
-        svg = self._profile(code) if args.profile else None
+        svg, samples, runs = (
+            self._profile(code, args.profile_samples, args.profile_seconds)
+            if args.profile
+            else (None, 0, 0)
+        )
         result = RunResult(
             benchmark=benchmark,
             timings=timings,
@@ -220,6 +232,8 @@ class DriftwatchMagics(Magics):
             branch=branch,
             flamegraph_svg=svg,
             dry_run=args.dry_run,
+            profile_samples=samples,
+            profile_runs=runs,
         )
         if not args.dry_run:
             self._post(result, start=start, end=end)
@@ -231,13 +245,16 @@ class DriftwatchMagics(Magics):
             display(self._viewer(result))
         return result if args.output else None
 
-    def _profile(self, code: str) -> bytes:
-        from driftwatch_nb.flamegraph import StackSampler, render_flamegraph
+    def _profile(self, code: str, min_samples: int, min_seconds: float) -> tuple[bytes, int, int]:
+        """Sample the cell, re-running it until the profile is worth reading."""
+        from driftwatch_nb.core.profiles import render_profile
+        from driftwatch_nb.flamegraph import profile_code
 
-        compiled = compile(code, "<driftwatch cell>", "exec")
-        with StackSampler() as sampler:
-            exec(compiled, self.shell.user_ns)  # noqa: S102 - the user's own cell
-        return render_flamegraph(sampler.folded, title="driftwatch profile")
+        folded, samples, runs = profile_code(
+            code, self.shell.user_ns, min_samples=min_samples, min_seconds=min_seconds
+        )
+        title = f"driftwatch profile: {samples:,} samples over {runs:,} run{'s' * (runs != 1)}"
+        return render_profile(folded, title=title), samples, runs
 
     def _post(self, result: RunResult, *, start: dt.datetime, end: dt.datetime) -> None:
         from driftwatch_nb import DriftwatchError
@@ -316,13 +333,24 @@ class DriftwatchMagics(Magics):
     # -- %driftwatch_upload ------------------------------------------------------------------------
 
     @magic_arguments()
-    @argument("files", nargs="+", metavar="FILE", help="flamegraph SVG files to attach")
+    @argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="flamegraph SVGs or profiles (folded stacks, speedscope JSON) to attach",
+    )
     @argument("--report", help="report id (default: the last report this kernel posted)")
     @argument("--benchmark", help="link the flamegraphs to this benchmark of the report")
     @line_magic
     def driftwatch_upload(self, line: str) -> None:
-        """Attach flamegraph SVG files to a report and show each in the viewer."""
+        """Attach flamegraphs (SVG, folded stacks, speedscope JSON) to a report and show each."""
         from driftwatch_nb import DriftwatchError
+        from driftwatch_nb.core.profiles import (
+            ProfileError,
+            detect_format,
+            load_profile_file,
+            render_profile,
+        )
         from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
         from driftwatch_nb.widget import FlamegraphViewer
 
@@ -333,10 +361,18 @@ class DriftwatchMagics(Magics):
                 "no report yet in this kernel: pass --report ID or run %%driftwatch run first"
             )
         paths = [Path(os.path.expanduser(name)) for name in args.files]
+        shown: dict[Path, bytes] = {}
         try:
             for path in paths:  # all files are checked before anything is sent
-                validate_svg_file(path)
-        except SvgValidationError as exc:
+                head = b""
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        head = handle.read(65536)
+                if path.suffix.lower() == ".svg" or detect_format(head) in ("svg", None):
+                    validate_svg_file(path)
+                else:  # folded stacks or speedscope: driftwatch renders the SVG
+                    shown[path] = render_profile(load_profile_file(path).folded, title=path.name)
+        except (SvgValidationError, ProfileError) as exc:
             raise UsageError(str(exc)) from None
         client = self.client()
         project = self.last_project if report_id == self.last_report_id else None
@@ -352,7 +388,10 @@ class DriftwatchMagics(Magics):
             print(f"{path.name}: attached to report {report_id} as flamegraph {flamegraph.id}")
             display(
                 FlamegraphViewer.from_flamegraph(
-                    flamegraph.id, client=client, file_name=path.name, local_bytes=path.read_bytes()
+                    flamegraph.id,
+                    client=client,
+                    file_name=flamegraph.file_name,
+                    local_bytes=shown.get(path) or path.read_bytes(),
                 )
             )
         if failures:
@@ -371,7 +410,23 @@ class DriftwatchMagics(Magics):
 @argument("-n", "--number", type=int, help="loops per repeat (default: calibrated like %%timeit)")
 @argument("-r", "--repeat", type=int, default=7, help="repeats (default 7)")
 @argument(
-    "--profile", action="store_true", help="also record and upload a flamegraph of one extra run"
+    "--profile",
+    action="store_true",
+    help="also sample the cell into a flamegraph, upload it and show it",
+)
+@argument(
+    "--profile-samples",
+    type=int,
+    default=1000,
+    metavar="N",
+    help="--profile re-runs the cell until it has N samples (default 1000)...",
+)
+@argument(
+    "--profile-seconds",
+    type=float,
+    default=1.0,
+    metavar="S",
+    help="...or the cell has run S seconds in all (default 1.0)",
 )
 @argument("--dry-run", action="store_true", help="time (and profile) but post nothing")
 @argument("-o", "--output", action="store_true", help="return the RunResult object")

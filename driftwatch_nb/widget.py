@@ -262,6 +262,36 @@ class FlamegraphViewer(anywidget.AnyWidget):
         return cls.from_flamegraph(candidates[0], client=client, **kwargs)
 
     @classmethod
+    def diff(
+        cls,
+        base: Any,
+        head: Any,
+        *,
+        client: Client | None = None,
+        shape: str = "head",
+        normalize: bool = True,
+        **kwargs: Any,
+    ) -> FlamegraphViewer:
+        """Show the differential flamegraph of two profiles: frames sized by ``head`` (or by
+        ``base`` with ``shape="base"``), red where time grew, blue where it shrank.
+
+        ``base`` and ``head`` are each a flamegraph id or ``Flamegraph``, a profile file path
+        (SVG, folded stacks, speedscope JSON) or folded stacks (``{"a;b": count}``). The ranked
+        functions are on ``viewer.functions`` (``FunctionChange`` objects, largest change in
+        self time first) and the one-line reading on ``viewer.summary``.
+        """
+        from driftwatch_nb.core.profiles import diff_profiles, summarize
+
+        box: list[Any] = [client]
+        folded = [_stacks_of(side, box) for side in (base, head)]
+        result = diff_profiles(folded[0], folded[1], normalize=normalize)
+        svg = result.render(shape=shape)
+        viewer = cls.from_bytes(svg, file_name=kwargs.pop("file_name", "diff.svg"), **kwargs)
+        viewer.functions = result.functions
+        viewer.summary = summarize(result)
+        return viewer
+
+    @classmethod
     def _from_checked_bytes(cls, data: bytes, **kwargs: Any) -> FlamegraphViewer:
         text = _decode(data, kwargs.get("file_name", DEFAULT_FILE_NAME))
         viewer = cls(svg_text=text, **kwargs)
@@ -323,3 +353,23 @@ class FlamegraphViewer(anywidget.AnyWidget):
             self.send_state("svg_text")
         else:
             self.svg_text = text
+
+
+def _stacks_of(side: Any, box: list[Any]) -> dict[str, int]:
+    """Folded stacks from an id, a ``Flamegraph``, a profile path, or folded stacks."""
+    import os
+
+    from driftwatch_nb.core.profiles import load_profile_file
+
+    if isinstance(side, dict):
+        return dict(side)
+    if isinstance(side, pathlib.Path) or (isinstance(side, str) and os.path.exists(side)):
+        return load_profile_file(side).folded
+    flamegraph_id = side if isinstance(side, str) else getattr(side, "id", None)
+    if not isinstance(flamegraph_id, str):
+        raise TypeError(f"cannot read a profile from {type(side).__name__}")
+    if box[0] is None:
+        from driftwatch_nb.client import Client as _Client
+
+        box[0] = _Client()
+    return box[0].flamegraph_stacks(flamegraph_id)

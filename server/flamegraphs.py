@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,9 +25,18 @@ from driftwatch_nb.core.errors import (
     UnsupportedMediaType,
 )
 from driftwatch_nb.core.limits import FLAMEGRAPH_MIME_TYPE, MAX_FLAMEGRAPH_BYTES, safe_file_name
+from driftwatch_nb.core.profiles import ProfileError, pack_stacks, parse_profile, unpack_stacks
 from driftwatch_nb.core.svg import SvgValidationError, validate_svg
 from driftwatch_server.config import DEFAULT_SIGNED_URL_TTL_SECONDS
-from driftwatch_server.models import Flamegraph, PendingUpload, Project, Report, User, utcnow
+from driftwatch_server.models import (
+    Flamegraph,
+    FlamegraphStacks,
+    PendingUpload,
+    Project,
+    Report,
+    User,
+    utcnow,
+)
 from driftwatch_server.reports import (
     as_utc,
     delete_report_rows,
@@ -42,6 +52,8 @@ log = logging.getLogger(__name__)
 SWEEP_MIN_AGE = dt.timedelta(seconds=DEFAULT_SIGNED_URL_TTL_SECONDS)
 """Objects younger than this are never orphan candidates (the pending-upload lifetime)."""
 _SWEEP_BATCH = 500
+STACKS_READY = "READY"
+STACKS_PICTURE_ONLY = "PICTURE_ONLY"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,7 +167,7 @@ def confirm_upload(
             field="storagePath",
         )
     try:
-        _check_stored_object(
+        data = _check_stored_object(
             storage, info=info, storage_path=storage_path, file_name=file_name, size=file_size
         )
     except (InvalidInput, NotFoundError, PayloadTooLarge, UnsupportedMediaType):
@@ -183,6 +195,8 @@ def confirm_upload(
             if removed != 1:
                 raise _PendingGone
             session.add(flamegraph)
+            session.flush()
+            session.add(stacks_row(flamegraph.id, data, file_name=file_name))
             session.flush()
     except IntegrityError:
         # A concurrent confirm of the same path won; return its row.
@@ -291,7 +305,7 @@ def sweep(
 
 def _check_stored_object(
     storage: StorageBackend, *, info: ObjectInfo, storage_path: str, file_name: str, size: int
-) -> None:
+) -> bytes:
     if info.size != size:
         raise InvalidInput(
             f"{file_name}: size mismatch: {info.size} bytes were uploaded but fileSize says {size}",
@@ -306,7 +320,84 @@ def _check_stored_object(
             f"{FLAMEGRAPH_MIME_TYPE}",
             field="storagePath",
         )
-    validate_svg(storage.read(storage_path), file_name=file_name)
+    chunks: list[bytes] = []
+
+    def keep() -> Iterator[bytes]:
+        for chunk in storage.read(storage_path):
+            chunks.append(chunk)
+            yield chunk
+
+    validate_svg(keep(), file_name=file_name)
+    return b"".join(chunks)
+
+
+def stacks_row(flamegraph_id: str, data: bytes, *, file_name: str) -> FlamegraphStacks:
+    """The stacks of a (validated) flamegraph SVG, or a PICTURE_ONLY row saying why not."""
+    try:
+        profile = parse_profile(data, file_name=file_name, validated_svg=True)
+    except ProfileError as exc:
+        return _picture_only(flamegraph_id, exc.reason)
+    if not profile.folded:
+        return _picture_only(
+            flamegraph_id,
+            'no flamegraph frames found (no <g id="frames"> of titled frames as flamegraph.pl, '
+            "inferno, py-spy and driftwatch write): kept as a picture",
+        )
+    return FlamegraphStacks(
+        flamegraph_id=flamegraph_id,
+        status=STACKS_READY,
+        source_format=profile.format,
+        unit=profile.unit,
+        total_samples=profile.total,
+        stack_count=len(profile.folded),
+        data=pack_stacks(profile.folded),
+    )
+
+
+def _picture_only(flamegraph_id: str, note: str) -> FlamegraphStacks:
+    return FlamegraphStacks(
+        flamegraph_id=flamegraph_id,
+        status=STACKS_PICTURE_ONLY,
+        source_format="svg",
+        total_samples=0,
+        stack_count=0,
+        note=note[:500],
+        data=b"",
+    )
+
+
+def stacks_of(
+    session: Session, storage: StorageBackend, flamegraph: Flamegraph
+) -> FlamegraphStacks:
+    """A flamegraph's stored stacks; recovered from its SVG (and stored) if it has none yet."""
+    row = session.get(FlamegraphStacks, flamegraph.id)
+    if row is not None:
+        return row
+    data = b"".join(storage.read(flamegraph.storage_path))
+    row = stacks_row(flamegraph.id, data, file_name=flamegraph.file_name)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        found = session.get(FlamegraphStacks, flamegraph.id)
+        assert found is not None
+        return found
+    return row
+
+
+def folded_of(
+    session: Session, storage: StorageBackend, flamegraph: Flamegraph, *, field: str
+) -> dict[str, int]:
+    """A flamegraph's folded stacks, or ``InvalidInput`` when it is a picture only."""
+    row = stacks_of(session, storage, flamegraph)
+    if row.status != STACKS_READY:
+        raise InvalidInput(
+            f"flamegraph {flamegraph.id} ({flamegraph.file_name}) has no stacks to compare: "
+            f"{row.note}",
+            field=field,
+        )
+    return unpack_stacks(row.data)
 
 
 def _discard(session: Session, storage: StorageBackend, pending: PendingUpload) -> None:
@@ -322,7 +413,10 @@ __all__ = [
     "confirm_upload",
     "create_upload_url",
     "delete_report",
+    "folded_of",
     "owned_flamegraph",
     "safe_file_name",
+    "stacks_of",
+    "stacks_row",
     "sweep",
 ]

@@ -246,6 +246,32 @@ class Flamegraph(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
+class FlamegraphStacks(SQLModel, table=True):
+    """A flamegraph's stacks as data: zlib-compressed folded text, recovered at confirmation.
+
+    ``status`` is ``READY`` (``data`` holds the stacks) or ``PICTURE_ONLY`` (the SVG could not
+    be read as a flamegraph; ``note`` says why and ``data`` is empty). Kept in the database:
+    the stacks of a 9 MiB SVG compress to a few hundred KiB at most.
+    """
+
+    __tablename__ = "flamegraph_stacks"
+
+    flamegraph_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("flamegraphs.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    status: str = Field(max_length=16)
+    source_format: str = Field(max_length=16)
+    unit: str = Field(default="samples", max_length=16)
+    total_samples: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    stack_count: int = 0
+    note: str | None = Field(default=None, max_length=500)
+    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
 class PendingUpload(SQLModel, table=True):
     """A storage path the server issued for upload and that is not confirmed yet."""
 

@@ -28,6 +28,7 @@ from driftwatch_server.models import (
     Benchmark,
     Branch,
     Flamegraph,
+    FlamegraphStacks,
     Metric,
     Project,
     Report,
@@ -213,6 +214,13 @@ def delete_report_rows(session: Session, *, report: Report) -> list[str]:
         session.exec(select(Flamegraph.storage_path).where(Flamegraph.report_id == report.id))
     )
     # Explicit deletes as well as ON DELETE CASCADE: correct even where the pragma is off.
+    session.exec(
+        sa.delete(FlamegraphStacks).where(
+            FlamegraphStacks.flamegraph_id.in_(  # type: ignore[attr-defined]
+                sa.select(Flamegraph.id).where(Flamegraph.report_id == report.id)
+            )
+        )
+    )  # type: ignore[call-overload]
     session.exec(sa.delete(Flamegraph).where(Flamegraph.report_id == report.id))  # type: ignore[call-overload]
     session.exec(sa.delete(Metric).where(Metric.report_id == report.id))  # type: ignore[call-overload]
     forget_states(session, branch_id=report.branch_id, testbed_id=report.testbed_id)

@@ -62,3 +62,15 @@ def test_request_bytes_refuses_bad_bytes_and_unknown_messages_are_ignored(
     assert viewer.svg_text == "" and sent[0]["type"] == "error" and "a.svg" in sent[0]["message"]
     viewer._on_custom_msg(viewer, {"type": "launch_missiles"}, [])
     assert "unknown message" in caplog.text
+
+
+def test_diff_shows_the_differential_flamegraph(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from driftwatch_nb.core.profiles import folded_text
+
+    base = {"main;parse_row": 50, "main;read": 50}
+    (tmp_path / "head.folded").write_text(folded_text({"main;parse_row": 90, "main;read": 50}))
+    viewer = FlamegraphViewer.diff(base, str(tmp_path / "head.folded"))
+    assert viewer.file_name == "diff.svg"
+    assert "parse_row" in viewer.svg_text and 'fill="rgb(255,' in viewer.svg_text
+    assert viewer.functions[0].name == "parse_row"
+    assert viewer.summary.startswith("slower: `parse_row` +")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from driftwatch_nb.cli import _drift, _transfer, _user
+from driftwatch_nb.cli import _diff, _drift, _transfer, _user
 from driftwatch_nb.core import VERSION
 from driftwatch_nb.core.commands import (
     COMMANDS_ENTRY_POINT_GROUP,
@@ -33,6 +33,7 @@ examples:
   driftwatch run -p demo -b main -- pytest --benchmark-json=/dev/stdout
   driftwatch run -p demo -b main --flamegraph profile.svg -- python bench.py
   driftwatch upload --report ID profile.svg            attach flamegraphs to a report
+  driftwatch diff BASE HEAD                          compare two profiles per function
   driftwatch run -p demo -b main --fail-on-alert -- python bench.py   exit 3 on a regression
   driftwatch alerts -p demo                            drift alerts; `alerts ack ID`
   driftwatch compare -p demo --base main --head my-branch
@@ -55,6 +56,7 @@ CLIENT_COMMANDS = (
     "alerts",
     "detection",
     "compare",
+    "diff",
 )
 """The client's own commands: for these, other packages' commands are not looked up."""
 
@@ -71,7 +73,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"driftwatch {VERSION}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (_transfer, _user, _drift):
+    for module in (_transfer, _diff, _user, _drift):
         module.register(commands)
     if plugins:
         _register_plugins(commands)

@@ -74,7 +74,11 @@ RUN_EPILOG = """\
 linking a flamegraph to a benchmark:
   --flamegraph FILE              attached to the report as a whole
   --flamegraph-for BENCH FILE    attached and linked to the benchmark BENCH of this report
-  Both are repeatable and take the path as its own argument, so any file name works.
+  --profile FILE                 any profile format (flamegraph SVG, folded stacks from
+                                 `py-spy record --format raw` or stackcollapse-*, speedscope
+                                 JSON), detected by content; driftwatch renders the SVG
+  --profile-for BENCH FILE       the same, linked to the benchmark BENCH
+  All are repeatable and take the path as its own argument, so any file name works.
 
 examples:
   driftwatch run -p demo -b main -- python bench.py
@@ -142,6 +146,8 @@ class FlamegraphFile:
 
     path: Path
     benchmark: str | None = None
+    any_format: bool = False
+    """``--profile``/``upload``: any profile format (else an SVG, as ``--flamegraph``)."""
 
     @property
     def label(self) -> str:
@@ -216,6 +222,23 @@ def register(commands: Any) -> None:
         help="flamegraph SVG to attach to the report (repeatable)",
     )
     flamegraphs.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a profile in any format driftwatch reads (flamegraph SVG, folded stacks, "
+        "speedscope JSON), detected from its content, rendered and attached (repeatable)",
+    )
+    flamegraphs.add_argument(
+        "--profile-for",
+        action="append",
+        default=[],
+        nargs=2,
+        metavar=("BENCH", "FILE"),
+        help="a profile in any format, linked to the benchmark BENCH (repeatable)",
+    )
+    flamegraphs.add_argument(
         "--flamegraph-for",
         action="append",
         default=[],
@@ -277,7 +300,13 @@ def register(commands: Any) -> None:
     upload.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar and no human summary"
     )
-    upload.add_argument("files", nargs="+", type=Path, metavar="FILE", help="flamegraph SVG files")
+    upload.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="flamegraph SVGs or profiles (folded stacks, speedscope JSON), detected by content",
+    )
     upload.set_defaults(handler=_upload)
 
 
@@ -314,9 +343,15 @@ def _run(args: argparse.Namespace) -> int:
             "driftwatch run -p demo -b main -- python bench.py (or pass --file, or pipe results)",
             EXIT_USAGE,
         )
-    flamegraphs = [FlamegraphFile(path) for path in args.flamegraph] + [
-        FlamegraphFile(Path(path), benchmark) for benchmark, path in args.flamegraph_for
-    ]
+    flamegraphs = (
+        [FlamegraphFile(path) for path in args.flamegraph]
+        + [FlamegraphFile(Path(path), benchmark) for benchmark, path in args.flamegraph_for]
+        + [FlamegraphFile(path, any_format=True) for path in args.profile]
+        + [
+            FlamegraphFile(Path(path), benchmark, any_format=True)
+            for benchmark, path in args.profile_for
+        ]
+    )
     # Every file that exists is refused now, before the command spends any time; a missing one
     # may be the profile the command is about to write, and is checked once it has run.
     missing = [f for f in flamegraphs if not os.path.lexists(f.path)]
@@ -500,14 +535,28 @@ def _parse(args: argparse.Namespace, stdout: str) -> Results:
 
 
 def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
+    from driftwatch_nb.core.profiles import ProfileError, load_profile_file
     from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
 
     for flamegraph in flamegraphs:
         try:
-            validate_svg_file(flamegraph.path)
-        except SvgValidationError as exc:
+            if flamegraph.any_format and _sniff(flamegraph.path) not in ("svg", None):
+                load_profile_file(flamegraph.path)
+            else:
+                validate_svg_file(flamegraph.path)
+        except (SvgValidationError, ProfileError) as exc:
             # Name the file as it was given: two profiles may share a base name.
             abort(f"{flamegraph.label}: {exc.reason}")
+
+
+def _sniff(path: Path) -> str | None:
+    from driftwatch_nb.core.profiles import detect_format
+
+    try:
+        with open(path, "rb") as handle:
+            return detect_format(handle.read(65536))
+    except OSError:
+        return None  # the SVG check names the problem
 
 
 def _check_links(flamegraphs: list[FlamegraphFile], results: Results) -> None:
@@ -584,7 +633,7 @@ def _print_plan(
 
 
 def _upload(args: argparse.Namespace) -> int:
-    flamegraphs = [FlamegraphFile(path, args.benchmark) for path in args.files]
+    flamegraphs = [FlamegraphFile(path, args.benchmark, any_format=True) for path in args.files]
     _check_flamegraphs(flamegraphs)
     client = make_client(args)
     with user_errors():

@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -78,12 +79,17 @@ def parse_folded(text: str) -> dict[str, int]:
 
 
 class _Node:
-    __slots__ = ("children", "name", "total")
+    __slots__ = ("children", "name", "path", "total")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, path: str) -> None:
         self.name = name
+        self.path = path
         self.total = 0
         self.children: dict[str, _Node] = {}
+
+
+FONT_FAMILY = "Verdana, 'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif"
+"""flamegraph.pl's Verdana, with sans-serif fallbacks (bare Verdana falls back to serif)."""
 
 
 def render_flamegraph(
@@ -108,13 +114,20 @@ def render_layout(
     width: int,
     minwidth: float,
     script: str | None,
+    extra: str = "",
+    unit: str = "samples",
+    colour: Callable[[str, str], str] | None = None,
+    info: Callable[[str, str, int, int], str] | None = None,
 ) -> bytes:
     """The layout engine behind ``render_flamegraph``.
 
     ``script`` embeds a ``<script>`` element as flamegraph.pl's own output does; only test
-    fixtures that mimic real-world files pass one.
+    fixtures that mimic real-world files pass one. ``extra`` is markup placed before the
+    frames (driftwatch's embedded stacks); ``colour(path, name)`` and
+    ``info(path, name, count, total)`` override the palette and the ``<title>`` text
+    (differential flamegraphs); ``path`` is the frame's ``root;...;frame`` ("" for all).
     """
-    root = _Node("all")
+    root = _Node("all", "")
     for stack, count in folded.items():
         if count <= 0:
             continue
@@ -123,7 +136,8 @@ def render_layout(
         for name in stack.split(";"):
             child = node.children.get(name)
             if child is None:
-                child = node.children[name] = _Node(name)
+                path = f"{node.path};{name}" if node.path else name
+                child = node.children[name] = _Node(name, path)
             child.total += count
             node = child
     if root.total == 0:
@@ -162,8 +176,10 @@ def render_layout(
         '<defs><linearGradient id="background" y1="0" y2="1" x1="0" x2="0">'
         '<stop stop-color="#eeeeee" offset="5%"/><stop stop-color="#eeeeb0" offset="95%"/>'
         "</linearGradient></defs>\n"
-        '<style type="text/css">text { font-family:Verdana; font-size:12px; fill:rgb(0,0,0); }'
-        " #title { text-anchor:middle; font-size:17px; }</style>\n"
+        f'<style type="text/css">text {{ font-family:{FONT_FAMILY}; font-size:12px; '
+        "fill:rgb(0,0,0); }"
+        " #title { text-anchor:middle; font-size:17px; }</style>\n",
+        extra,
     ]
     if script is not None:
         out.append(f'<script type="text/ecmascript"><![CDATA[{script}]]></script>\n')
@@ -178,10 +194,13 @@ def render_layout(
         box_width = node.total * per_sample
         y1 = height - _Y_PAD_BOTTOM - (depth + 1) * _FRAME_HEIGHT + 1
         name = _escape(node.name)
-        if depth == 0:
-            info = f"all ({total:,} samples, 100%)"
+        if info is not None:
+            title_text = _escape(info(node.path, node.name, node.total, total))
+        elif depth == 0:
+            title_text = f"all ({total:,} {unit}, 100%)"
         else:
-            info = f"{name} ({node.total:,} samples, {100 * node.total / total:.2f}%)"
+            title_text = f"{name} ({node.total:,} {unit}, {100 * node.total / total:.2f}%)"
+        fill = colour(node.path, node.name) if colour is not None else _colour(node.name)
         chars = int(box_width / (_FONT_SIZE * _FONT_WIDTH))
         if chars < 3:
             label = ""
@@ -190,8 +209,8 @@ def render_layout(
         else:
             label = _escape(node.name[: chars - 2]) + ".."
         out.append(
-            f'<g><title>{info}</title><rect x="{x1:.1f}" y="{y1:.1f}" width="{box_width:.1f}" '
-            f'height="{_FRAME_HEIGHT - 1:.1f}" fill="{_colour(node.name)}" rx="2" ry="2"/>'
+            f'<g><title>{title_text}</title><rect x="{x1:.1f}" y="{y1:.1f}" width="{box_width:.1f}" '
+            f'height="{_FRAME_HEIGHT - 1:.1f}" fill="{fill}" rx="2" ry="2"/>'
             f'<text x="{x1 + 3:.2f}" y="{y1 + _FRAME_HEIGHT / 2 + 3.5:.2f}">{label}</text></g>\n'
         )
     out.append("</g>\n</svg>\n")
@@ -217,14 +236,72 @@ def _colour(name: str) -> str:
 # -- reading SVGs back -------------------------------------------------------------------------
 
 
-def flamegraph_frames(data: bytes) -> list[Frame]:
+def flamegraph_frames(data: bytes, *, validated: bool = False) -> list[Frame]:
     """The frames of a flamegraph.pl, inferno or py-spy SVG, in document order.
 
     The SVG is validated first (``SvgValidationError`` if refused); an SVG without a
     ``frames`` group gives an empty list. Percent geometry (inferno, py-spy) is converted to
     pixels using the nested ``<svg id="frames">``'s ``x`` and ``width``.
     """
-    validate_svg(data, file_name="flamegraph.svg")
+    if not validated:
+        validate_svg(data, file_name="flamegraph.svg")
+    rows = _frame_rows(data)
+    if rows:
+        return [Frame(*row) for row in rows]
+    return _frames_by_parser(data)
+
+
+_FRAMES_OPEN = re.compile(rb'<(g|svg)\b[^>]*?\bid="frames"[^>]*>')
+_FRAME_PATTERN = re.compile(rb"<g\b[^>]*>\s*<title>([^<]*)</title>\s*<rect\b([^>]*?)/?>")
+_GEOMETRY = re.compile(rb'\s(x|y|width)="([^"]*)"')
+
+
+def _frame_rows(data: bytes) -> list[tuple[str, int, float, float, float, float]]:
+    """The frames of the usual layouts (``<g><title/><rect/>`` in the frames group), read with
+    regular expressions: ten times faster than a parser callback per element on a 9 MiB SVG.
+    Only for validated documents; an empty answer means "use the parser"."""
+    opened = _FRAMES_OPEN.search(data)
+    if opened is None:
+        return []
+    origin, scale = 0.0, None
+    if opened[1] == b"svg":
+        attrs = dict(_GEOMETRY.findall(opened[0]))
+        try:
+            origin = float(attrs.get(b"x", b"0") or 0)
+            scale = float(attrs.get(b"width", b"0") or 0) / 100
+        except ValueError:
+            return []
+
+    def length(value: bytes, offset: bool) -> float:
+        if value.endswith(b"%"):
+            number = float(value[:-1]) * (scale or 0.0)
+            return origin + number if offset else number
+        return float(value)
+
+    frames = []
+    try:
+        for match in _FRAME_PATTERN.finditer(data, opened.end()):
+            text = match[1].decode("utf-8")
+            title = TITLE_RE.match(html.unescape(text) if "&" in text else text)
+            if title is None:
+                continue
+            geometry = dict(_GEOMETRY.findall(match[2]))
+            frames.append(
+                (
+                    title["name"],
+                    int(title["count"].replace(",", "")),
+                    float(title["pct"]),
+                    length(geometry.get(b"x", b"0"), True),
+                    float(geometry.get(b"y", b"0")),
+                    length(geometry.get(b"width", b"0"), False),
+                )
+            )
+    except (ValueError, UnicodeDecodeError):
+        return []
+    return frames
+
+
+def _frames_by_parser(data: bytes) -> list[Frame]:
     reader = _FrameReader()
     parser = expat.ParserCreate(encoding="utf-8")
     # Validation refused entities and DTDs already; these settings only keep parsing inert.
@@ -300,43 +377,57 @@ class _FrameReader:
         return float(value)
 
 
-def folded_from_svg(data: bytes) -> dict[str, int]:
+def folded_from_svg(data: bytes, *, validated: bool = False) -> dict[str, int]:
     """Rebuild folded stacks from a flamegraph SVG's frames (self samples per stack).
 
     Works for root-at-bottom (flamegraph.pl, driftwatch) and root-at-top (py-spy) layouts.
     Frames that the renderer left out for being too narrow are lost, as in the picture.
     """
-    frames = flamegraph_frames(data)
-    if not frames:
+    if not validated:
+        validate_svg(data, file_name="flamegraph.svg")
+    rows = _frame_rows(data)
+    if not rows:
+        rows = [(f.name, f.samples, f.percent, f.x, f.y, f.width) for f in _frames_by_parser(data)]
+    if not rows:
         return {}
-    root = max(frames, key=lambda f: (f.samples, f.width))
-    ys = sorted({f.y for f in frames})
-    step = min((b - a for a, b in zip(ys, ys[1:], strict=False)), default=1.0)
-    levels: dict[int, list[Frame]] = {}
-    for frame in frames:
-        level = round(abs(frame.y - root.y) / step)
-        levels.setdefault(level, []).append(frame)
-    paths: dict[int, str] = {id(root): ""}
-    child_samples: dict[int, int] = {}
+    names = [row[0] for row in rows]
+    samples = [row[1] for row in rows]
+    xs = [row[3] for row in rows]
+    ys = [row[4] for row in rows]
+    widths = [row[5] for row in rows]
+    count = len(rows)
+    root = max(range(count), key=lambda i: (samples[i], widths[i]))
+    distinct = sorted(set(ys))
+    step = min((b - a for a, b in zip(distinct, distinct[1:], strict=False)), default=1.0)
+    root_y = ys[root]
+    levels: dict[int, list[int]] = {}
+    for index in range(count):
+        levels.setdefault(round(abs(ys[index] - root_y) / step), []).append(index)
+    paths: list[str | None] = [None] * count
+    paths[root] = ""
+    child_samples = [0] * count
+    bisect_right = bisect.bisect_right
     for level in sorted(levels):
         if level == 0:
             continue
-        parents = sorted(levels.get(level - 1, []), key=lambda f: f.x)
-        starts = [p.x for p in parents]
-        for frame in levels[level]:
-            index = bisect.bisect_right(starts, frame.x + frame.width / 2) - 1
-            if index < 0 or id(parents[index]) not in paths:
+        parents = sorted(levels.get(level - 1, []), key=xs.__getitem__)
+        starts = [xs[i] for i in parents]
+        for index in levels[level]:
+            position = bisect_right(starts, xs[index] + widths[index] / 2) - 1
+            if position < 0:
                 continue
-            parent = parents[index]
-            prefix = paths[id(parent)]
-            paths[id(frame)] = f"{prefix};{frame.name}" if prefix else frame.name
-            child_samples[id(parent)] = child_samples.get(id(parent), 0) + frame.samples
+            parent = parents[position]
+            prefix = paths[parent]
+            if prefix is None:
+                continue
+            paths[index] = f"{prefix};{names[index]}" if prefix else names[index]
+            child_samples[parent] += samples[index]
     folded: dict[str, int] = {}
-    for frame in frames:
-        path = paths.get(id(frame))
+    for index in range(count):
+        path = paths[index]
         if not path:
             continue
-        own = frame.samples - child_samples.get(id(frame), 0)
+        own = samples[index] - child_samples[index]
         if own > 0:
             folded[path] = folded.get(path, 0) + own
     return folded

@@ -11,7 +11,7 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
 from driftwatch_nb.core.errors import ApiError
-from driftwatch_server import alerts, flamegraphs, reports
+from driftwatch_server import alerts, flamegraphs, profiles, reports
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
@@ -19,6 +19,8 @@ from driftwatch_server.graphql.types import (
     AlertStatus,
     DetectionRule,
     Flamegraph,
+    FlamegraphDiff,
+    FlamegraphStacks,
     MeasureDirection,
     Project,
     Report,
@@ -96,6 +98,39 @@ class Query:
         project = session.get(ProjectRow, row.project_id)
         assert project is not None
         return Report.from_row(row, project_slug=project.slug)
+
+    @strawberry.field(
+        description="Compare two of your flamegraphs: functions ranked by change in self time "
+        "(fractions of all samples when normalized) and a red/blue differential SVG."
+    )
+    def flamegraph_diff(
+        self, info: Ctx, base_id: strawberry.ID, head_id: strawberry.ID, normalize: bool = True
+    ) -> FlamegraphDiff:
+        user = info.context.require_user()
+        result = profiles.flamegraph_diff(
+            info.context.session,
+            info.context.storage,
+            user=user,
+            base_id=str(base_id),
+            head_id=str(head_id),
+            normalize=normalize,
+        )
+        return FlamegraphDiff(
+            normalized=normalize,
+            base_samples=result.base_samples,
+            head_samples=result.head_samples,
+            base_flamegraph_ids=[base_id],
+            head_flamegraph_ids=[head_id],
+            since=None,
+            result=result,
+        )
+
+    @strawberry.field(description="One of your flamegraphs' stacks as data.")
+    def flamegraph_stacks(self, info: Ctx, id: strawberry.ID) -> FlamegraphStacks:
+        user = info.context.require_user()
+        session = info.context.session
+        row = flamegraphs.owned_flamegraph(session, user=user, flamegraph_id=str(id))
+        return FlamegraphStacks.from_row(flamegraphs.stacks_of(session, info.context.storage, row))
 
     @strawberry.field(description="A signed read URL for one flamegraph, valid for one hour.")
     async def flamegraph_url(self, info: Ctx, id: strawberry.ID) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import strawberry
 from strawberry.types import Info
@@ -110,6 +111,17 @@ class Flamegraph:
     async def url(self, info: Info[Context, None]) -> str | None:
         return await info.context.loaders.signed_url.load(self.storage_path)
 
+    @strawberry.field(
+        description="The flamegraph's stacks as data (recovered from the SVG at confirmation)."
+    )
+    def stacks(self, info: Info[Context, None]) -> FlamegraphStacks:
+        from driftwatch_server.flamegraphs import stacks_of
+
+        session = info.context.session
+        row = session.get(models.Flamegraph, str(self.id))
+        assert row is not None
+        return FlamegraphStacks.from_row(stacks_of(session, info.context.storage, row))
+
     @strawberry.field
     async def benchmark(self, info: Info[Context, None]) -> Benchmark | None:
         if self.benchmark_id is None:
@@ -127,6 +139,117 @@ class Flamegraph:
             created_at=as_utc(row.created_at),
             benchmark_id=row.benchmark_id,
         )
+
+
+@strawberry.enum(
+    description="READY: the stacks are stored; PICTURE_ONLY: the SVG could not be read as a "
+    "flamegraph (see `note`) and is kept as a picture."
+)
+class StacksStatus(enum.Enum):
+    READY = "READY"
+    PICTURE_ONLY = "PICTURE_ONLY"
+
+
+@strawberry.type
+class FlamegraphStacks:
+    """A flamegraph's folded stacks and what they hold."""
+
+    status: StacksStatus
+    source_format: str = strawberry.field(description="svg, folded or speedscope.")
+    unit: str = strawberry.field(description="What a count is: samples or microseconds.")
+    total_samples: int
+    stack_count: int
+    note: str | None
+    packed: strawberry.Private[bytes]
+
+    @strawberry.field(description="Folded text: one `frame;frame;frame COUNT` line per stack.")
+    def folded(self) -> str | None:
+        from driftwatch_nb.core.profiles import folded_text, unpack_stacks
+
+        return folded_text(unpack_stacks(self.packed)) if self.packed else None
+
+    @classmethod
+    def from_row(cls, row: models.FlamegraphStacks) -> FlamegraphStacks:
+        return cls(
+            status=StacksStatus[row.status],
+            source_format=row.source_format,
+            unit=row.unit,
+            total_samples=row.total_samples,
+            stack_count=row.stack_count,
+            note=row.note,
+            packed=row.data,
+        )
+
+
+@strawberry.enum(
+    description="HEAD: frames sized by the head profile; BASE: by the base, so removed code "
+    "shows (flamegraph.pl --negate)."
+)
+class DiffShape(enum.Enum):
+    HEAD = "head"
+    BASE = "base"
+
+
+@strawberry.type
+class FunctionDiff:
+    """One function's change; fractions of all samples when normalized, else counts."""
+
+    name: str
+    base_self: float
+    head_self: float
+    delta_self: float
+    base_total: float
+    head_total: float
+    delta_total: float
+    relative_self: float | None = strawberry.field(
+        description="headSelf / baseSelf - 1; null when the base had no self time."
+    )
+
+
+@strawberry.type
+class FlamegraphDiff:
+    """Two profiles compared: functions ranked by change in self time, and a red/blue SVG."""
+
+    normalized: bool
+    base_samples: float
+    head_samples: float
+    base_flamegraph_ids: list[strawberry.ID]
+    head_flamegraph_ids: list[strawberry.ID]
+    since: strawberry.Private[str | None]
+    result: strawberry.Private[object]
+
+    @strawberry.field(description="Functions ranked by |deltaSelf|, largest first.")
+    def functions(self, first: int = 20) -> list[FunctionDiff]:
+        if not 0 <= first <= 1000:
+            from driftwatch_nb.core.errors import InvalidInput
+
+            raise InvalidInput("first must be between 0 and 1000", field="first")
+        return [
+            FunctionDiff(
+                name=f.name,
+                base_self=f.base_self,
+                head_self=f.head_self,
+                delta_self=f.delta_self,
+                base_total=f.base_total,
+                head_total=f.head_total,
+                delta_total=f.delta_total,
+                relative_self=f.relative_self,
+            )
+            for f in self.result.functions[:first]  # type: ignore[attr-defined]
+        ]
+
+    @strawberry.field(description="The differential flamegraph SVG (red grew, blue shrank).")
+    def svg(self, shape: DiffShape = DiffShape.HEAD) -> str:
+        return self.result.render(shape=shape.value).decode("utf-8")  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="One sentence: the function whose self time changed most, e.g. "
+        '"slower since abc123: parse_row +44 % self time".'
+    )
+    def summary(self) -> str:
+        from driftwatch_nb.core.profiles import summarize
+
+        return summarize(self.result, since=self.since)  # type: ignore[arg-type]
 
 
 @strawberry.type
@@ -415,6 +538,28 @@ class Alert:
         row = await info.context.loaders.report.load(self.row.change_report_id)
         assert row is not None
         return Report.from_row(row, project_slug=self.project_slug)
+
+    @strawberry.field(
+        description="The profiles of this benchmark before the change report vs from it on "
+        "(same branch and testbed, several runs per side merged); null without profiles on "
+        "both sides."
+    )
+    def flamegraph_diff(self, info: Info[Context, None]) -> FlamegraphDiff | None:
+        from driftwatch_server.profiles import alert_diff
+
+        found = alert_diff(info.context.session, info.context.storage, alert=self.row)
+        if found is None:
+            return None
+        change = found.change_report
+        return FlamegraphDiff(
+            normalized=True,
+            base_samples=found.diff.base_samples,
+            head_samples=found.diff.head_samples,
+            base_flamegraph_ids=[strawberry.ID(i) for i in found.base_flamegraph_ids],
+            head_flamegraph_ids=[strawberry.ID(i) for i in found.head_flamegraph_ids],
+            since=(change.git_hash or change.id)[:7],
+            result=found.diff,
+        )
 
     @classmethod
     def from_row(cls, row: models.Alert, *, project_slug: str) -> Alert:

@@ -298,3 +298,52 @@ def test_an_upload_that_keeps_failing_keeps_the_report_and_the_others(
     assert line.startswith("driftwatch: error: b.svg: upload failed:")
     names = [f.file_name for f in Client(proxied.url, proxied.token).report(report.id).flamegraphs]
     assert sorted(names) == ["a.svg", "a.svg"]
+
+
+def test_upload_and_run_accept_folded_and_speedscope_profiles(
+    live_server: LiveServer, env: dict[str, str], workdir: Path
+) -> None:
+    from driftwatch_nb.core.profiles import folded_text, speedscope_json
+
+    stacks = {"main;parse;row": 30, "main;parse": 5, "main;emit": 12}
+    (workdir / "cpu.folded").write_text(folded_text(stacks))
+    (workdir / "cpu.json").write_text(speedscope_json(stacks))
+    report = make_report(live_server.url, live_server.token)
+    result = driftwatch(
+        "upload", "--report", report.id, "--format", "json", "cpu.folded", "cpu.json",
+        env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    client = Client(live_server.url, live_server.token)
+    flamegraphs = client.report(report.id).flamegraphs
+    assert sorted(f.file_name for f in flamegraphs) == ["cpu.svg", "cpu.svg"]
+    for flamegraph in flamegraphs:
+        assert client.flamegraph_stacks(flamegraph.id) == stacks
+
+    result = driftwatch(
+        "run", "-p", "demo", "-b", "main", "--format", "json", "--profile", "cpu.folded",
+        *bmf_command(), env=env, cwd=workdir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (ran,) = json_output(result.stdout)["flamegraphs"]
+    assert client.flamegraph_stacks(ran["id"]) == stacks
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("cut.folded", "main;a 3\nmain;b", "cut.folded: line 2: not 'frame;frame;frame COUNT'"),
+        ("cut.json", '{"shared": {"frames": [', "cut.json: line 1 column"),
+        ("prof.json", '{"a": 1}', "prof.json: line 1: JSON that is not a speedscope profile"),
+    ],
+)
+def test_bad_profiles_are_refused_naming_the_file_before_anything_is_sent(
+    live_server: LiveServer, env: dict[str, str], workdir: Path, name: str, content: str,
+    expected: str,
+) -> None:  # fmt: skip
+    (workdir / name).write_text(content)
+    report = make_report(live_server.url, live_server.token)
+    result = driftwatch("upload", "--report", report.id, "a.svg", name, env=env, cwd=workdir)
+    assert result.returncode == 1
+    assert expected in result.stderr, result.stderr
+    assert live_server.stored_files() == []

@@ -234,3 +234,52 @@ def test_the_cell_is_judged_against_its_history_on_the_baseline_branch(
     html = slow._repr_html_()
     assert html.index("verdict") < html.index("latency")  # said first, above the timings
     assert "slower than main" in repr(slow)
+
+
+QUICKSTART_SETUP = """
+import json
+import random
+
+rng = random.Random(42)
+records = [{"id": i, "score": rng.random(), "name": f"item-{i}"} for i in range(5_000)]
+"""
+QUICKSTART_CELL = """ranked = sorted(records, key=lambda record: record["score"])
+payload = json.dumps(ranked)
+"""
+"""The profiled cell of notebooks/01-quickstart.ipynb, verbatim."""
+
+
+def test_the_quickstart_profile_is_worth_reading(
+    shell: InteractiveShell, magics: DriftwatchMagics, live_server: LiveServer
+) -> None:
+    shell.run_cell(QUICKSTART_SETUP)
+    result = shell.run_cell_magic(
+        "driftwatch",
+        "run -p nb -b main --name quickstart.sort_and_encode --profile -r 5 -o",
+        QUICKSTART_CELL,
+    )
+    assert result.profile_runs >= 1 and result.profile_samples >= 500
+    stacks = Client(live_server.url, live_server.token).flamegraph_stacks(result.flamegraph_id)
+    assert sum(stacks.values()) == result.profile_samples >= 500
+    frames = {frame for stack in stacks for frame in stack.split(";")}
+    own = [f for f in frames if "magics.py" in f or "flamegraph.py" in f or "driftwatch" in f]
+    assert own == [], own
+    assert all(stack.startswith("<module> (cell:") for stack in stacks), list(stacks)
+    # the cell's own line numbers: line 1 sorts, line 2 encodes
+    assert any(s.startswith("<module> (cell:1);sorted (built-in)") for s in stacks), list(stacks)
+    assert any(s.startswith("<module> (cell:2);dumps (json/") for s in stacks), list(stacks)
+
+
+def test_profile_sample_target_is_configurable(
+    shell: InteractiveShell, magics: DriftwatchMagics
+) -> None:
+    shell.user_ns["scale"] = 20_000
+    result = shell.run_cell_magic(
+        "driftwatch",
+        "run --dry-run -n 1 -r 1 --profile --profile-samples 50 --profile-seconds 30 -o",
+        BUSY_CELL,
+    )
+    assert 50 <= result.profile_samples < 1000
+    assert result.profile_runs >= 1
+    with pytest.raises(UsageError, match="--profile-samples"):
+        shell.run_cell_magic("driftwatch", "run --dry-run --profile --profile-samples 0", "1")

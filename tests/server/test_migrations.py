@@ -32,6 +32,7 @@ EXPECTED_TABLES = {
     "series_states",
     "dashboard_sessions",
     "server_state",
+    "flamegraph_stacks",
     "alembic_version",
 }
 
