@@ -226,11 +226,21 @@ def test_the_cell_is_judged_against_its_history_on_the_baseline_branch(
     same = shell.run_cell_magic("driftwatch", line, "time.sleep(0.004)")
     assert same.verdict.kind in {"no change", "inconclusive"}, same.verdict.text
     assert len(same.verdict.baseline) == 8 and "→" in same.verdict.sparkline
-    # From another branch, against main's history: three times the work is slower.
+    # From another branch, against a calm history on main (posted, so that the machine's
+    # load cannot blur it): five times the work is slower.
+    client = Client(magics.settings().url, magics.settings().token)
+    for index in range(10):
+        client.create_report(
+            "nb",
+            "main",
+            {"steady": {"latency": {"value": 4e6 * (1 + 0.002 * (index % 3))}}},
+            testbed="notebook",
+        )
     shell.run_line_magic("driftwatch", "config branch=feature")
-    slow = shell.run_cell_magic("driftwatch", line + " --baseline main", "time.sleep(0.012)")
+    steady = "run -o --name steady -n 1 -r 3 --baseline main"
+    slow = shell.run_cell_magic("driftwatch", steady, "time.sleep(0.02)")
     assert slow.verdict.kind == "slower", slow.verdict.text
-    assert "% slower than main (p" in slow.verdict.text
+    assert "% slower than main (p < 0.001; main's last 10 runs: 4" in slow.verdict.text
     html = slow._repr_html_()
     assert html.index("verdict") < html.index("latency")  # said first, above the timings
     assert "slower than main" in repr(slow)
