@@ -44,6 +44,7 @@ from driftwatch_server.models import (
     as_utc,
     utcnow,
 )
+from driftwatch_server.paging import branch_id, check_page, fetch_page
 from driftwatch_server.samples import pack as pack_samples
 from driftwatch_server.samples import unpack as unpack_samples
 
@@ -652,29 +653,18 @@ def list_alerts(
     offset: int,
 ) -> tuple[list[Alert], int]:
     """A page of the project's alerts, newest first, and how many match."""
-    if not 1 <= limit <= MAX_ALERT_PAGE:
-        raise InvalidInput(f"first must be between 1 and {MAX_ALERT_PAGE}", field="first")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative", field="offset")
+    check_page(limit, offset, maximum=MAX_ALERT_PAGE)
     condition = Alert.project_id == project.id
     if status is not None:
         condition = sa.and_(condition, Alert.status == status.value)
     if branch is not None:
-        branch_id = session.exec(
-            select(Branch.id).where(Branch.project_id == project.id, Branch.name == branch)
-        ).first()
-        if branch_id is None:
+        found = branch_id(session, project.id, branch)
+        if found is None:
             return [], 0
-        condition = sa.and_(condition, Alert.branch_id == branch_id)
-    total = session.exec(select(sa.func.count()).select_from(Alert).where(condition)).one()
-    rows = session.exec(
-        select(Alert)
-        .where(condition)
-        .order_by(sa.desc(Alert.updated_at), sa.desc(Alert.id))
-        .limit(limit)
-        .offset(offset)
+        condition = sa.and_(condition, Alert.branch_id == found)
+    return fetch_page(
+        session, Alert, condition, newest_first=Alert.updated_at, limit=limit, offset=offset
     )
-    return list(rows), int(total)
 
 
 def owned_alert(session: Session, *, user: User, alert_id: str) -> Alert:

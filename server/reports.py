@@ -36,6 +36,7 @@ from driftwatch_server.models import (
     User,
     as_utc,
 )
+from driftwatch_server.paging import branch_id, check_page, fetch_page
 from driftwatch_server.samples import pack as pack_samples
 
 
@@ -107,27 +108,16 @@ def list_reports(
     session: Session, *, project: Project, branch: str | None, limit: int, offset: int
 ) -> tuple[list[Report], int]:
     """A page of the project's reports, newest first, and how many there are in all."""
-    if not 1 <= limit <= MAX_REPORT_PAGE:
-        raise InvalidInput(f"first must be between 1 and {MAX_REPORT_PAGE}", field="first")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative", field="offset")
+    check_page(limit, offset, maximum=MAX_REPORT_PAGE)
     condition = Report.project_id == project.id
     if branch is not None:
-        branch_row = session.exec(
-            select(Branch.id).where(Branch.project_id == project.id, Branch.name == branch)
-        ).first()
-        if branch_row is None:
+        found = branch_id(session, project.id, branch)
+        if found is None:
             return [], 0
-        condition = sa.and_(condition, Report.branch_id == branch_row)
-    total = session.exec(select(sa.func.count()).select_from(Report).where(condition)).one()
-    reports = session.exec(
-        select(Report)
-        .where(condition)
-        .order_by(sa.desc(Report.created_at), sa.desc(Report.id))
-        .limit(limit)
-        .offset(offset)
+        condition = sa.and_(condition, Report.branch_id == found)
+    return fetch_page(
+        session, Report, condition, newest_first=Report.created_at, limit=limit, offset=offset
     )
-    return list(reports), int(total)
 
 
 def create_report(
