@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 import uvicorn
 from fastapi import Depends, FastAPI, Request
@@ -19,12 +21,13 @@ from sqlmodel import Session
 from strawberry.fastapi import GraphQLRouter
 
 from driftwatch_nb.core import VERSION, static_dir
+from driftwatch_nb.core.limits import MAX_REQUEST_BYTES
 from driftwatch_server.auth import bearer_token, user_for_token
 from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
-from driftwatch_server.graphql.transport import GraphQLShapedErrors
+from driftwatch_server.graphql.transport import GraphQLShapedErrors, LimitRequestBody
 from driftwatch_server.health import check_database, check_storage, service_unavailable_for
 from driftwatch_server.models import User
 from driftwatch_server.replicas import claim_local_storage
@@ -69,6 +72,19 @@ async def get_context(request: Request, session: SessionDep, user: CurrentUserDe
     return Context(session=session, user=user, storage=state.storage, settings=state.settings)
 
 
+class ThreadedGraphQLRouter(GraphQLRouter):
+    """Run each operation in a worker thread, on an event loop of its own.
+
+    The resolvers use a synchronous database session; run on the server's event loop, one slow
+    request (a large report, a big page) would hold up every other request until it finished.
+    Here the server's loop only waits, so other requests are answered meanwhile.
+    """
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        run = super().execute_single
+        return await anyio.to_thread.run_sync(lambda: asyncio.run(run(*args, **kwargs)))
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -93,10 +109,11 @@ def create_app(
     # GraphiQL loads its code from a public CDN: off unless DRIFTWATCH_GRAPHIQL=true.
     graphql_ide = "graphiql" if settings.graphiql else None
     app.include_router(
-        GraphQLRouter(schema, context_getter=get_context, graphql_ide=graphql_ide),
+        ThreadedGraphQLRouter(schema, context_getter=get_context, graphql_ide=graphql_ide),
         prefix="/graphql",
     )
     app.add_middleware(GraphQLShapedErrors, path="/graphql")
+    app.add_middleware(LimitRequestBody, path="/graphql", max_bytes=MAX_REQUEST_BYTES)
     if isinstance(app.state.storage, LocalStorage):
         app.include_router(build_storage_router(app.state.storage), prefix=STORAGE_API_PREFIX)
     app.include_router(build_dashboard_router())

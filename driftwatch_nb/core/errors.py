@@ -13,7 +13,9 @@
         ├── InvalidInput          BAD_USER_INPUT (``field`` names the argument)
         ├── PayloadTooLarge       PAYLOAD_TOO_LARGE
         ├── UnsupportedMediaType  UNSUPPORTED_MEDIA_TYPE
-        └── ServiceUnavailable    SERVICE_UNAVAILABLE
+        ├── ServiceUnavailable    SERVICE_UNAVAILABLE
+        ├── QueryTooComplex       QUERY_TOO_COMPLEX (tokens, aliases, depth, cost)
+        └── RateLimited           RATE_LIMITED (repeated bad tokens: back off)
 
 The server raises ``ApiError`` subclasses; GraphQL carries ``code``, ``field`` and ``kind``
 (what was not found, e.g. ``"project"``) in the error's extensions; the client turns them back
@@ -39,6 +41,10 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     """The HTTP request itself was malformed (not JSON, a batch, no query)."""
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    """The operation is over a query limit (tokens, aliases, depth, cost)."""
+    RATE_LIMITED = "RATE_LIMITED"
+    """Too many bad tokens from this address: wait ``Retry-After`` seconds."""
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -143,6 +149,18 @@ class ServiceUnavailable(ApiError):
     code = ErrorCode.SERVICE_UNAVAILABLE
 
 
+class QueryTooComplex(ApiError):
+    """The operation is over a query limit (``core.limits``: tokens, aliases, depth, cost)."""
+
+    code = ErrorCode.QUERY_TOO_COMPLEX
+
+
+class RateLimited(ApiError):
+    """Too many bad tokens came from this address; the server backs off."""
+
+    code = ErrorCode.RATE_LIMITED
+
+
 API_ERRORS_BY_CODE: dict[str, type[ApiError]] = {
     cls.code: cls
     for cls in (
@@ -153,6 +171,8 @@ API_ERRORS_BY_CODE: dict[str, type[ApiError]] = {
         PayloadTooLarge,
         UnsupportedMediaType,
         ServiceUnavailable,
+        QueryTooComplex,
+        RateLimited,
     )
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError
@@ -13,6 +14,7 @@ from strawberry.types import ExecutionContext, Info
 from driftwatch_nb.core.errors import ApiError
 from driftwatch_server import alerts, flamegraphs, reports
 from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.limits import limit_extensions
 from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
     Alert,
@@ -272,6 +274,12 @@ class _MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+# The refusals of strawberry's limiter extensions and graphql-core's token limit.
+_LIMIT_MESSAGES = re.compile(
+    r"aliases found\. Allowed|exceeds maximum operation depth|Document contains more than"
+)
+
+
 class DriftwatchSchema(strawberry.Schema):
     """The schema, giving every error an ``extensions.code`` clients can branch on."""
 
@@ -284,7 +292,12 @@ class DriftwatchSchema(strawberry.Schema):
                 # Errors graphql-core raises itself: bad variables are the client's input,
                 # anything else is a query that does not fit the schema.
                 bad_input = error.message.startswith("Variable '$")
-                extensions["code"] = "BAD_USER_INPUT" if bad_input else "GRAPHQL_VALIDATION_FAILED"
+                if bad_input:
+                    extensions["code"] = "BAD_USER_INPUT"
+                elif _LIMIT_MESSAGES.search(error.message):
+                    extensions["code"] = "QUERY_TOO_COMPLEX"
+                else:
+                    extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
                 error.extensions = extensions
             if not isinstance(error.original_error, ApiError):
                 super().process_errors([error], execution_context)
@@ -295,6 +308,7 @@ schema = DriftwatchSchema(
     mutation=Mutation,
     extensions=[
         lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask),
+        *limit_extensions(),
         RefuseNulCharacters,
         # Module-level LRU caches: clients send the same few query texts over and over.
         ParserCache,

@@ -7,10 +7,12 @@ own front-end module (``driftwatch_nb/core/static/viewer.js``), served at ``/sta
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import (
     HTMLResponse,
@@ -108,17 +110,19 @@ def build_dashboard_router() -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     async def projects(request: Request) -> Response:
-        user = _session_user(request)
+        user = await _session_user_off_loop(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        data, _ = await _query(request, user, PROJECTS_QUERY, {})
+        data, codes = await _query(request, user, PROJECTS_QUERY, {})
+        if not data and SERVICE_UNAVAILABLE in codes:
+            return _unavailable(request, user)
         return _page(request, "projects.html", {"projects": data["projects"]}, user=user)
 
     @router.get("/workspaces/{slug}", response_class=HTMLResponse)
     async def workspace(
         request: Request, slug: str, branch: str | None = None, page: int = 1
     ) -> Response:
-        user = _session_user(request)
+        user = await _session_user_off_loop(request)
         if user is None:
             target = quote(f"/workspaces/{quote(slug, safe='')}", safe="")
             return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -129,9 +133,12 @@ def build_dashboard_router() -> APIRouter:
             "first": PAGE_SIZE,
             "offset": (page - 1) * PAGE_SIZE,
         }
-        data, _codes = await _query(request, user, WORKSPACE_QUERY, variables)
+        data, codes = await _query(request, user, WORKSPACE_QUERY, variables)
         # Only the project itself missing is a 404: a flamegraph whose file is missing costs
-        # its own `url` field (null), never the page.
+        # its own `url` field (null), never the page. A database or storage that is down is
+        # a 503 that says so, never a "not found".
+        if (not data or data.get("project") is None) and SERVICE_UNAVAILABLE in codes:
+            return _unavailable(request, user)
         if not data or data.get("project") is None:
             return _page(request, "not_found.html", {"slug": slug}, user=user, status_code=404)
         project = data["project"]
@@ -143,21 +150,29 @@ def build_dashboard_router() -> APIRouter:
             "reports": reports,
             "branch": branch or "",
             "page": page,
+            "storage_unavailable": SERVICE_UNAVAILABLE in codes,
         }
-        return _page(request, "workspace.html", context, user=user)
+        # The reports are still worth showing, but the flamegraphs are not reachable: 503.
+        status = 503 if SERVICE_UNAVAILABLE in codes else 200
+        return _page(request, "workspace.html", context, user=user, status_code=status)
 
     @router.get("/api/flamegraphs/{flamegraph_id}/url")
     async def fresh_flamegraph_url(request: Request, flamegraph_id: str) -> Response:
         """A new signed URL for the viewer when the one in the page has expired."""
-        user = _session_user(request)
+        user = await _session_user_off_loop(request)
         if user is None:
             return JSONResponse({"error": "sign in again"}, status_code=401)
         data, codes = await _query(request, user, FLAMEGRAPH_URL_QUERY, {"id": flamegraph_id})
+        if not data and SERVICE_UNAVAILABLE in codes:
+            return JSONResponse({"error": "the storage is unreachable"}, status_code=503)
         if not data:
             return JSONResponse({"error": "not found"}, status_code=404 if codes else 500)
         return JSONResponse({"url": data["flamegraphUrl"]}, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def _safe_next(target: str) -> str:
@@ -237,15 +252,29 @@ def _cross_site_refused(request: Request) -> Response:
     return response
 
 
+async def _session_user_off_loop(request: Request) -> User | None:
+    return await anyio.to_thread.run_sync(_session_user, request)
+
+
+def _unavailable(request: Request, user: User | None) -> Response:
+    return _page(request, "unavailable.html", {}, user=user, status_code=503)
+
+
 async def _query(
     request: Request, user: User, query: str, variables: dict[str, Any]
 ) -> tuple[dict[str, Any], set[str]]:
+    """Run a named operation in a worker thread (its own event loop): the database session is
+    synchronous, and the server's loop must stay free for other requests."""
     state = request.app.state
-    with Session(state.engine, expire_on_commit=False) as session:
-        context = Context(
-            session=session, user=user, storage=state.storage, settings=state.settings
-        )
-        result = await schema.execute(query, variable_values=variables, context_value=context)
+
+    async def execute() -> Any:
+        with Session(state.engine, expire_on_commit=False) as session:
+            context = Context(
+                session=session, user=user, storage=state.storage, settings=state.settings
+            )
+            return await schema.execute(query, variable_values=variables, context_value=context)
+
+    result = await anyio.to_thread.run_sync(lambda: asyncio.run(execute()))
     codes = {str((error.extensions or {}).get("code")) for error in result.errors or []}
     return result.data or {}, codes
 
