@@ -22,6 +22,7 @@ from driftwatch_nb.core.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectionFailed,
+    ErrorCode,
     UploadFailed,
     api_error_from,
 )
@@ -75,6 +76,14 @@ class Client:
         self._http: httpx.Client | None = None
         self._gql: Any = None
         self._gql_session: Any = None
+        self.field_errors: list[ApiError] = []
+        """The errors of single fields (a flamegraph's ``url``) in the last answer that was
+        otherwise complete: e.g. SERVICE_UNAVAILABLE when the storage could not sign URLs."""
+
+    @property
+    def storage_unavailable(self) -> bool:
+        """Whether the last answer lost flamegraph URLs because the storage was unreachable."""
+        return any(error.code == ErrorCode.SERVICE_UNAVAILABLE for error in self.field_errors)
 
     def __repr__(self) -> str:
         return f"Client(url={self.url!r})"
@@ -387,12 +396,14 @@ class Client:
             )
 
             request = GraphQLRequest(query, variable_values=variables)
+            self.field_errors = []
             try:
                 return self._graphql_session().execute(request)
             except TransportQueryError as exc:
                 if exc.data and _only_url_fields_failed(exc.errors):
                     # A flamegraph whose file is missing costs its own `url` (None), not the
                     # whole answer.
+                    self.field_errors = [_api_error([error]) for error in exc.errors or []]
                     return exc.data
                 raise _api_error(exc.errors or [{"message": str(exc)}]) from exc
             except TransportConnectionFailed as exc:

@@ -28,7 +28,7 @@ from driftwatch_server.models import (
     Testbed,
     User,
 )
-from driftwatch_server.storage.base import StorageBackend
+from driftwatch_server.storage.base import StorageBackend, StorageUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +107,14 @@ class Loaders:
             urls = self.storage.create_signed_read_urls(
                 list(paths), expires_in=self.signed_url_ttl_seconds
             )
-        except Exception:  # noqa: BLE001 - each url field fails on its own, not the query
+        except Exception as exc:  # noqa: BLE001 - each url field fails on its own, not the query
             log.exception("could not sign read URLs for %d flamegraphs", len(paths))
-            return [
-                ServiceUnavailable(
-                    "the storage could not sign a URL for this flamegraph; try again later",
-                    field="url",
-                )
-                for _ in paths
-            ]
+            what = (
+                "the storage is unreachable"
+                if isinstance(exc, StorageUnreachable)
+                else "the storage could not sign a URL for this flamegraph"
+            )
+            return [ServiceUnavailable(f"{what}; try again later", field="url") for _ in paths]
         return [
             urls[path]
             if path in urls

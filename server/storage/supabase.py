@@ -32,7 +32,7 @@ from driftwatch_nb.core.limits import (
 )
 
 from ..config import DEFAULT_SIGNED_URL_TTL_SECONDS
-from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
+from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError, StorageUnreachable
 
 __all__ = ["SupabaseStorage"]
 
@@ -87,6 +87,12 @@ class SupabaseStorage:
                 f"Supabase Storage refused to {action}: {exc.message} (status {exc.status}, "
                 f"{exc.code}). Check DRIFTWATCH_SUPABASE_SERVICE_KEY and that the bucket "
                 f"{self.bucket!r} exists (SupabaseStorage.ensure_bucket creates it)."
+            )
+        if isinstance(exc, httpx.TransportError):
+            return StorageUnreachable(
+                f"the storage is unreachable: could not reach Supabase Storage at "
+                f"{self.storage_url} to {action} ({exc.__class__.__name__}: {exc}); check "
+                "DRIFTWATCH_SUPABASE_URL, that Supabase is up, and the network"
             )
         if isinstance(exc, httpx.HTTPError):
             return StorageError(

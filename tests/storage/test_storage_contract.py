@@ -585,3 +585,17 @@ def test_signed_read_offers_download_and_head(embedded: Embedded, http: httpx.Cl
     download = http.get(url + "&download=profile.svg")
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.content == SVG
+
+
+def test_an_unreachable_supabase_says_the_storage_is_unreachable() -> None:
+    # Issue 13, item 3: nothing listens on this port, like a Supabase that is down.
+    from driftwatch_server.storage import StorageUnreachable
+
+    storage = SupabaseStorage(f"http://127.0.0.1:{free_port()}", "service-key")
+    try:
+        with pytest.raises(StorageUnreachable, match="the storage is unreachable"):
+            storage.create_signed_upload_url(new_path())
+        with pytest.raises(StorageUnreachable, match="the storage is unreachable"):
+            storage.create_signed_read_urls([new_path()], expires_in=60)
+    finally:
+        storage.close()
