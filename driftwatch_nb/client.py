@@ -23,6 +23,7 @@ from driftwatch_nb.core.errors import (
     ConfigurationError,
     ConnectionFailed,
     ErrorCode,
+    RateLimited,
     UploadFailed,
     api_error_from,
 )
@@ -416,7 +417,14 @@ class Client:
                 raise failure from exc
             except TransportServerError as exc:
                 if exc.code == 401:
-                    raise AuthenticationError("the server refused the token") from exc
+                    raise AuthenticationError(
+                        "the server refused this token (revoked, mistyped, or for another server)"
+                    ) from exc
+                if exc.code == 429:
+                    raise RateLimited(
+                        f"{self.url} is backing off after repeated refused tokens from this "
+                        "address; wait a minute and check DRIFTWATCH_TOKEN"
+                    ) from exc
                 failure = ConnectionFailed(f"{self.url} answered HTTP {exc.code}: {exc}")
                 if idempotent and exc.code in RETRYABLE_STATUS:
                     raise _Retryable(failure) from exc

@@ -22,7 +22,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from driftwatch_nb.core import VERSION, static_dir
 from driftwatch_nb.core.limits import MAX_REQUEST_BYTES
-from driftwatch_server.auth import bearer_token, user_for_token
+from driftwatch_server.auth import BadTokenThrottle, bearer_token, client_address, token_for
 from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
 from driftwatch_server.graphql.context import Context
@@ -57,10 +57,36 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+class TokenBackoff(Exception):
+    """Too many bad tokens from this address: answer 429 with ``Retry-After``."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
 def get_current_user(request: Request, session: SessionDep) -> User | None:
-    """The user of the request's bearer token, if it sent a valid one."""
+    """The user of the request's bearer token, if it sent a valid one.
+
+    A token that was sent but refused marks the request (``token_refused``) so the error can say
+    so, and counts against the sender's address (``BadTokenThrottle``); a valid token is always
+    accepted, even from an address that is backing off.
+    """
     token = bearer_token(request.headers.get("authorization"))
-    return user_for_token(session, token) if token else None
+    if not token:
+        return None
+    found = token_for(session, token)
+    if found is not None:
+        request.state.token_id = found[1].id
+        return found[0]
+    throttle: BadTokenThrottle = request.app.state.token_throttle
+    address = client_address(request)
+    backing_off = throttle.retry_after(address) > 0
+    wait = throttle.failed(address)
+    if backing_off:
+        raise TokenBackoff(wait)
+    request.state.token_refused = True
+    return None
 
 
 CurrentUserDep = Annotated[User | None, Depends(get_current_user)]
@@ -69,7 +95,14 @@ CurrentUserDep = Annotated[User | None, Depends(get_current_user)]
 async def get_context(request: Request, session: SessionDep, user: CurrentUserDep) -> Context:
     """The GraphQL context for one request."""
     state = request.app.state
-    return Context(session=session, user=user, storage=state.storage, settings=state.settings)
+    return Context(
+        session=session,
+        user=user,
+        storage=state.storage,
+        settings=state.settings,
+        token_refused=getattr(request.state, "token_refused", False),
+        token_id=getattr(request.state, "token_id", None),
+    )
 
 
 class ThreadedGraphQLRouter(GraphQLRouter):
@@ -105,6 +138,7 @@ def create_app(
         app.state.storage.remove_partial_uploads(older_than=PARTIAL_UPLOAD_MAX_IDLE)
 
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.token_throttle = BadTokenThrottle()
 
     # GraphiQL loads its code from a public CDN: off unless DRIFTWATCH_GRAPHIQL=true.
     graphql_ide = "graphiql" if settings.graphiql else None
@@ -120,6 +154,20 @@ def create_app(
     # The dashboard's viewer is the notebook widget's own front-end module, not a copy.
     app.mount("/static", StaticFiles(directory=VIEWER_STATIC_DIR), name="viewer")
     app.mount("/assets", StaticFiles(directory=DASHBOARD_STATIC_DIR), name="assets")
+
+    @app.exception_handler(TokenBackoff)
+    async def token_backoff(request: Request, exc: TokenBackoff) -> Response:
+        retry_after = str(max(1, round(exc.wait)))
+        error = {
+            "message": "too many refused tokens from this address: wait "
+            f"{retry_after} s before sending another (a valid token is always accepted)",
+            "extensions": {"code": "RATE_LIMITED"},
+        }
+        return JSONResponse(
+            {"data": None, "errors": [error]},
+            status_code=429,
+            headers={"Retry-After": retry_after},
+        )
 
     @app.exception_handler(sa.exc.DBAPIError)
     @app.exception_handler(sa.exc.DisconnectionError)

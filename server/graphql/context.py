@@ -133,8 +133,12 @@ class Context(BaseContext):
         user: User | None,
         storage: StorageBackend,
         settings: Settings,
+        token_refused: bool = False,
+        token_id: str | None = None,
     ) -> None:
         super().__init__()
+        self.token_refused = token_refused
+        self.token_id = token_id
         self.session = session
         self.user = user
         self.storage = storage
@@ -147,6 +151,12 @@ class Context(BaseContext):
 
     def require_user(self) -> User:
         """The signed-in user, or an UNAUTHENTICATED error."""
+        if self.user is None and self.token_refused:
+            raise AuthenticationError(
+                "the server refused this token (revoked, expired, mistyped, or for another "
+                "server); check it with `driftwatch login`, or ask for a new one "
+                "(`driftwatch admin create-token`)"
+            )
         if self.user is None:
             raise AuthenticationError(
                 "send an API token as 'Authorization: Bearer <token>' "

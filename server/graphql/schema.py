@@ -12,16 +12,18 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
 from driftwatch_nb.core.errors import ApiError
-from driftwatch_server import alerts, flamegraphs, reports
+from driftwatch_server import alerts, auth, flamegraphs, reports
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.limits import limit_extensions
 from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
     Alert,
     AlertStatus,
+    ApiToken,
     DetectionRule,
     Flamegraph,
     MeasureDirection,
+    NewApiToken,
     Project,
     Report,
     UploadUrlResponse,
@@ -78,6 +80,12 @@ class Query:
     def me(self, info: Ctx) -> User:
         return User.from_row(info.context.require_user())
 
+    @strawberry.field(description="Your API tokens, oldest first (never their secrets).")
+    def tokens(self, info: Ctx) -> list[ApiToken]:
+        user = info.context.require_user()
+        rows = auth.list_tokens(info.context.session, user=user)
+        return [ApiToken.from_row(row, current_id=info.context.token_id) for row, _ in rows]
+
     @strawberry.field(description="Your projects, by slug.")
     def projects(self, info: Ctx) -> list[Project]:
         user = info.context.require_user()
@@ -108,6 +116,31 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Create another API token for yourself; `expiresInDays` makes it stop "
+        "working after that many days. The secret is in the answer only."
+    )
+    def create_token(
+        self, info: Ctx, label: str = "", expires_in_days: int | None = None
+    ) -> NewApiToken:
+        user = info.context.require_user()
+        lifetime = dt.timedelta(days=expires_in_days) if expires_in_days is not None else None
+        token, row = auth.issue_token_row(
+            info.context.session, user=user, label=label, expires_in=lifetime
+        )
+        info.context.session.commit()
+        return NewApiToken(token=token, info=ApiToken.from_row(row))
+
+    @strawberry.mutation(
+        description="Revoke one of your API tokens by id (its dashboard sessions end too); "
+        "another user's token is NOT_FOUND."
+    )
+    def revoke_token(self, info: Ctx, id: strawberry.ID) -> bool:
+        user = info.context.require_user()
+        auth.revoke_token(info.context.session, str(id), user=user)
+        info.context.session.commit()
+        return True
+
     @strawberry.mutation(description="Create a project you own.")
     def create_project(self, info: Ctx, slug: str, name: str | None = None) -> Project:
         user = info.context.require_user()

@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from driftwatch_nb.core.graphql import operation
+from driftwatch_server.auth import client_address
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
@@ -80,6 +81,17 @@ def build_dashboard_router() -> APIRouter:
         if token.strip():
             with Session(request.app.state.engine, expire_on_commit=False) as session:
                 cookie = issue_session(session, token.strip(), secret_key=_secret(request))
+        address = client_address(request)
+        throttle = request.app.state.token_throttle
+        if cookie is None and token.strip() and throttle.retry_after(address) > 0:
+            wait = throttle.failed(address)
+            message = f"Too many tokens that were not accepted: try again in {wait:.0f} s."
+            context = {"error": message, "next": _safe_next(next_path)}
+            response = _page(request, "login.html", context, user=None, status_code=429)
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+        if cookie is None and token.strip():
+            throttle.failed(address)
         if cookie is None:
             message = (
                 "That token was not accepted. Paste an API token as printed by "
