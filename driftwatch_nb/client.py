@@ -385,6 +385,7 @@ class Client:
             raise ConfigurationError(
                 "no API token: set DRIFTWATCH_TOKEN or run `driftwatch login --token TOKEN`"
             )
+        check_server_url(self.url)
 
         def attempt(_number: int) -> dict[str, Any]:
             import httpx
@@ -416,6 +417,8 @@ class Client:
                     raise _Retryable(failure) from exc
                 raise failure from exc
             except TransportServerError as exc:
+                if exc.code in NOT_DRIFTWATCH_STATUS:
+                    raise self._not_driftwatch(f"POST /graphql answered HTTP {exc.code}") from exc
                 if exc.code == 401:
                     raise AuthenticationError(
                         "the server refused this token (revoked, mistyped, or for another server)"
@@ -430,12 +433,16 @@ class Client:
                     raise _Retryable(failure) from exc
                 raise failure from exc
             except TransportProtocolError as exc:
-                raise ConnectionFailed(
-                    f"{self.url} did not answer like a driftwatch server ({exc}); "
-                    "check DRIFTWATCH_URL"
-                ) from exc
+                raise self._not_driftwatch("its answer to POST /graphql is not GraphQL") from exc
 
         return self._retrying(attempt)
+
+    def _not_driftwatch(self, what: str) -> ConnectionFailed:
+        return ConnectionFailed(
+            f"{self.url} is not a driftwatch server ({what}); check the URL "
+            "(--url or DRIFTWATCH_URL): it is the server's base address, such as "
+            "http://127.0.0.1:8787, without /graphql or a dashboard path"
+        )
 
     def _unreachable(self, exc: Exception) -> ConnectionFailed:
         return ConnectionFailed(
@@ -479,6 +486,29 @@ def _measure_input(name: str, value: Any) -> dict[str, Any]:
         "lowerValue": get("lower_value"),
         "upperValue": get("upper_value"),
     }
+
+
+NOT_DRIFTWATCH_STATUS = frozenset({404, 405, 501})
+"""Answers of a server with no ``POST /graphql``: another web server, or a path in the URL."""
+
+
+def check_server_url(url: str) -> str:
+    """Refuse a server URL that cannot be right before anything is sent, saying why."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        hint = f" (did you mean http://{url}?)" if "://" not in url else ""
+        raise ConfigurationError(
+            f"the server URL {url!r} must start with http:// or https://{hint}; "
+            "set it with --url, DRIFTWATCH_URL or `driftwatch login --url`"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"the server URL {url!r} must not carry a query or fragment; use the server's base "
+            "address, such as http://127.0.0.1:8787"
+        )
+    return url
 
 
 def _only_url_fields_failed(errors: list[Any] | None) -> bool:
