@@ -2,7 +2,9 @@
 
 Each entry of ``benchmarks`` becomes one benchmark named by its ``fullname`` (``file.py::test``,
 as Bencher names it). ``latency`` is ``stats.mean`` converted from seconds to nanoseconds, with
-``mean ± stats.stddev`` as lower and upper values (Bencher's default ``--average mean``). The
+``mean ± stats.stddev`` as lower and upper values (Bencher's default ``--average mean``); when
+the stddev is larger than the mean (a slow outlier round), ``stats.min`` and ``stats.max``
+instead, never a bound below zero. The
 ``ops`` figure is not reported separately: it is ``1 / mean`` and would only duplicate latency.
 """
 
@@ -41,7 +43,15 @@ def _convert(document: object, source: str) -> Results:
         where = f"the 'stats' object of benchmark {name!r}"
         mean = to_ns(reader.number(stats, "mean", where), "s")
         stddev = to_ns(reader.number(stats, "stddev", where), "s")
-        builder.add(name, LATENCY, spread(mean, stddev))
+        # A stddev above the mean (one slow outlier round) keeps pytest-benchmark's own
+        # min and max as bounds rather than a range starting below zero.
+        observed = (
+            (to_ns(reader.number(stats, "min", where), "s"),
+             to_ns(reader.number(stats, "max", where), "s"))
+            if "min" in stats and "max" in stats
+            else None
+        )  # fmt: skip
+        builder.add(name, LATENCY, spread(mean, stddev, observed=observed))
     return builder.build()
 
 
