@@ -308,19 +308,20 @@ class Client:
         only when ``report`` is an id. ``validate=False`` skips the local check for callers
         that have just made it (the server checks again either way).
         """
-        from driftwatch_nb.core.svg import validate_svg, validate_svg_file
+        from driftwatch_nb.core.svg import load_svg_file, utf8_svg, validate_svg
 
         if isinstance(file, bytes):
             name = file_name or "flamegraph.svg"
-            data = file
+            data, _ = utf8_svg(file)  # UTF-16 (PowerShell's `>`) goes up as UTF-8
             if validate:
                 validate_svg(data, file_name=name)
         else:
             path = Path(file)
             name = file_name or path.name
             if validate:
-                validate_svg_file(path)
-            data = path.read_bytes()
+                data = load_svg_file(path).data  # UTF-16 is transcoded to UTF-8
+            else:
+                data, _ = utf8_svg(path.read_bytes())
         if isinstance(report, str):
             report_id = report
             project = project or self.report_project(report)

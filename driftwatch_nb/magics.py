@@ -263,7 +263,7 @@ class DriftwatchMagics(Magics):
     def driftwatch_upload(self, line: str) -> None:
         """Attach flamegraph SVG files to a report and show each in the viewer."""
         from driftwatch_nb import DriftwatchError
-        from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
+        from driftwatch_nb.core.svg import TRANSCODED_NOTE, SvgValidationError, load_svg_file
         from driftwatch_nb.widget import FlamegraphViewer
 
         args = parse_argstring(self.driftwatch_upload, line)
@@ -275,7 +275,8 @@ class DriftwatchMagics(Magics):
         paths = [Path(os.path.expanduser(name)) for name in args.files]
         try:
             for path in paths:  # all files are checked before anything is sent
-                validate_svg_file(path)
+                if load_svg_file(path).transcoded:
+                    print(f"{path.name}: {TRANSCODED_NOTE}")
         except SvgValidationError as exc:
             raise UsageError(str(exc)) from None
         client = self.client()

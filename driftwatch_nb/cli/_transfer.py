@@ -408,14 +408,16 @@ def _parse(args: argparse.Namespace, stdout: str) -> Results:
 
 
 def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
-    from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
+    from driftwatch_nb.core.svg import TRANSCODED_NOTE, SvgValidationError, load_svg_file
 
     for flamegraph in flamegraphs:
         try:
-            validate_svg_file(flamegraph.path)
+            loaded = load_svg_file(flamegraph.path)
         except SvgValidationError as exc:
             # Name the file as it was given: two profiles may share a base name.
             abort(f"{flamegraph.label}: {exc.reason}")
+        if loaded.transcoded:
+            info(f"{flamegraph.label}: {TRANSCODED_NOTE}")
 
 
 def _check_links(flamegraphs: list[FlamegraphFile], results: Results) -> None:
