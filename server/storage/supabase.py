@@ -160,11 +160,16 @@ class SupabaseStorage:
         return SignedUpload(path=path, url=signed["signed_url"], token=signed["token"])
 
     def create_signed_read_urls(self, paths: list[str], *, expires_in: int) -> dict[str, str]:
-        """Sign read URLs in one round trip; objects that do not exist are left out."""
+        """Sign read URLs in one round trip; objects that do not exist are left out.
+
+        With storage3's ``download`` option the URLs end in ``&download=``, for which Supabase
+        Storage answers ``Content-Disposition: attachment``: a browser tab that opens a signed
+        URL saves the SVG instead of rendering it in the storage's origin (Supabase sends no
+        CSP of its own). The viewers fetch the bytes, which the header does not affect."""
         if not paths:
             return {}
         try:
-            items = self._files.create_signed_urls(paths, expires_in)
+            items = self._files.create_signed_urls(paths, expires_in, {"download": True})
         except (StorageException, httpx.HTTPError) as exc:
             raise self._fail(f"sign read URLs for {len(paths)} objects", exc) from exc
         return {item["path"]: item["signedURL"] for item in items if item["signedURL"]}

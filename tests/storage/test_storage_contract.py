@@ -599,3 +599,48 @@ def test_an_unreachable_supabase_says_the_storage_is_unreachable() -> None:
             storage.create_signed_read_urls([new_path()], expires_in=60)
     finally:
         storage.close()
+
+
+ACTIVE_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    b"onload=\"document.title='onload ran'\">"
+    b"<script>document.title='script ran'</script>"
+    b'<a xlink:href="javascript:document.title=\'link ran\'"><rect width="9" height="9"/></a>'
+    b"</svg>"
+)
+
+
+def test_signed_read_urls_force_a_download(backend: StorageBackend, http: httpx.Client) -> None:
+    # Issue 13, item 1: Supabase sends no CSP, so a signed URL opened in a tab must not render.
+    path = new_path("active.svg")
+    upload = backend.create_signed_upload_url(path)
+    http.put(upload.url, content=ACTIVE_SVG, headers={"Content-Type": SVG_TYPE})
+    url = backend.create_signed_read_urls([path], expires_in=120)[path]
+    got = http.get(url)
+    assert got.status_code == 200 and got.content == ACTIVE_SVG  # the viewers' fetch still works
+    assert got.headers["content-disposition"].startswith("attachment"), got.headers
+    assert got.headers["x-content-type-options"] == "nosniff"
+    backend.delete([path])
+
+
+def test_a_signed_url_opened_in_a_browser_tab_runs_nothing(
+    backend: StorageBackend, http: httpx.Client
+) -> None:
+    from tests.support.browser import chromium
+
+    path = new_path("active.svg")
+    upload = backend.create_signed_upload_url(path)
+    http.put(upload.url, content=ACTIVE_SVG, headers={"Content-Type": SVG_TYPE})
+    url = backend.create_signed_read_urls([path], expires_in=120)[path]
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.goto("about:blank")
+        with page.expect_download() as download:
+            page.evaluate("url => { window.location.href = url; }", url)
+        assert download.value.suggested_filename.endswith(".svg")
+        page.wait_for_timeout(300)
+        assert page.url == "about:blank"  # the tab stayed: nothing rendered in the storage origin
+        assert "ran" not in page.title()
+        context.close()
+    backend.delete([path])
