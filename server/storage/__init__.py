@@ -14,6 +14,7 @@ from .base import (
     SignedUpload,
     StorageBackend,
     StorageError,
+    StorageUnauthorized,
     StorageUnreachable,
 )
 from .local import PARTIAL_UPLOAD_MAX_IDLE, STORAGE_API_PREFIX, LocalStorage, service_key
@@ -28,6 +29,7 @@ __all__ = [
     "SignedUpload",
     "StorageBackend",
     "StorageError",
+    "StorageUnauthorized",
     "StorageUnreachable",
     "build_storage_router",
     "get_storage",

@@ -22,6 +22,10 @@ class StorageUnreachable(StorageError):
     """The storage could not be reached at all (connection refused, timeout, DNS)."""
 
 
+class StorageUnauthorized(StorageError):
+    """The storage refused the server's own credentials (a wrong service key)."""
+
+
 class ObjectNotFound(StorageError):
     """The object does not exist in the bucket."""
 

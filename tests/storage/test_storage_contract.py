@@ -276,7 +276,7 @@ def test_supabase_storage_maps_errors(embedded: Embedded) -> None:
     wrong_key = SupabaseStorage(embedded.url, "not-the-service-key")
     with pytest.raises(Exception) as refused:
         wrong_key.info("a.svg")
-    assert type(refused.value).__name__ == "StorageError"
+    assert type(refused.value).__name__ == "StorageUnauthorized"  # a StorageError (issue 13 item 6)
     assert "DRIFTWATCH_SUPABASE_SERVICE_KEY" in str(refused.value)
     assert isinstance(refused.value.__cause__, StorageApiError)
     wrong_key.close()
@@ -644,3 +644,31 @@ def test_a_signed_url_opened_in_a_browser_tab_runs_nothing(
         assert "ran" not in page.title()
         context.close()
     backend.delete([path])
+
+
+def test_a_key_that_cannot_see_the_bucket_is_an_authorization_problem(
+    embedded: Embedded,
+) -> None:
+    # Issue 13, item 6: Supabase answers "Bucket not found" to a key that cannot see the
+    # private bucket (an anon key, another project's); info() used to say "no such object".
+    from driftwatch_server.storage import StorageUnauthorized
+
+    storage = SupabaseStorage(embedded.url, embedded.storage.service_key, bucket="not-visible")
+    try:
+        with pytest.raises(StorageUnauthorized, match="service_role key"):
+            storage.info(new_path())
+        with pytest.raises(StorageUnauthorized, match="DRIFTWATCH_SUPABASE_SERVICE_KEY"):
+            storage.create_signed_read_urls([new_path()], expires_in=60)
+    finally:
+        storage.close()
+
+
+def test_a_wrong_service_key_is_an_authorization_problem(embedded: Embedded) -> None:
+    from driftwatch_server.storage import StorageUnauthorized
+
+    storage = SupabaseStorage(embedded.url, "not-the-service-key")
+    try:
+        with pytest.raises(StorageUnauthorized, match="service_role key"):
+            storage.info(new_path())
+    finally:
+        storage.close()
