@@ -208,7 +208,14 @@ def serve_in_thread(
     ``server.should_exit = True``.
     """
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,  # requests in flight at stop get 1 s
+        )
     )
     thread = threading.Thread(target=server.run, name="driftwatch-server", daemon=True)
     thread.start()

@@ -120,15 +120,67 @@ def _serve(args: argparse.Namespace) -> int:
     # Workers rebuild settings from the environment, so pass the CLI overrides through it.
     for key, value in overrides.items():
         os.environ[f"DRIFTWATCH_{key.upper()}"] = str(value)
-    uvicorn.run(
-        "driftwatch_server.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=args.workers,
-        log_level="warning",
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        # Requests still running when Ctrl-C comes get this long, then are cut.
+        "timeout_graceful_shutdown": STOP_GRACE_SECONDS,
+    }
+    if args.workers > 1:
+        info("Ctrl-C stops the server")
+        uvicorn.run("driftwatch_server.app:create_app", workers=args.workers, **options)
+        return 0
+    info("Ctrl-C stops the server")
+    server = _stopping_server(uvicorn)(
+        uvicorn.Config("driftwatch_server.app:create_app", **options)
     )
+    _quiet_cancelled_requests()
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        server.run()
+    info("driftwatch: stopped")
     return 0
+
+
+def _quiet_cancelled_requests() -> None:
+    """Requests cut at the end of the grace period are not errors worth a traceback each."""
+    import asyncio
+    import logging
+
+    def keep(record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, asyncio.CancelledError):
+                return False
+            exc = exc.__context__
+        return True
+
+    logging.getLogger("uvicorn.error").addFilter(keep)
+
+
+STOP_GRACE_SECONDS = 0.5
+"""How long ``serve`` lets requests in flight finish after Ctrl-C (it stops within 2 s)."""
+
+
+def _stopping_server(uvicorn: Any) -> Any:
+    class StoppingServer(uvicorn.Server):  # type: ignore[misc, name-defined]
+        """uvicorn's server, saying that it stops and what it waits for."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if not self.should_exit:
+                in_flight = len(self.server_state.tasks)
+                waits = (
+                    f"waiting up to {STOP_GRACE_SECONDS} s for {in_flight} request(s) in flight"
+                    if in_flight
+                    else "no request in flight"
+                )
+                info(f"driftwatch: stopping ({waits}; Ctrl-C again to stop at once)")
+            super().handle_exit(sig, frame)
+
+    return StoppingServer
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
