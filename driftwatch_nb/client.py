@@ -25,6 +25,7 @@ from driftwatch_nb.core.errors import (
     ErrorCode,
     RateLimited,
     UploadFailed,
+    UploadUrlExpired,
     api_error_from,
 )
 from driftwatch_nb.core.graphql import operation
@@ -265,6 +266,8 @@ class Client:
                 raise _Retryable(
                     UploadFailed(f"storage answered {response.status_code}: {message}")
                 )
+            if _upload_url_expired(message):
+                raise UploadUrlExpired(f"storage refused the upload: {message}")
             raise UploadFailed(f"storage refused the upload: {message}")
 
         self._retrying(attempt)
@@ -328,7 +331,21 @@ class Client:
         else:
             report_id, project = report.id, report.project
         upload = self.get_flamegraph_upload_url(project, name, len(data))
-        self.upload_flamegraph(upload.upload_url, data, progress=progress)
+        try:
+            self.upload_flamegraph(upload.upload_url, data, progress=progress)
+        except UploadUrlExpired:
+            # The storage signs upload URLs for less time than this upload took to start
+            # (self-hosted Supabase: 60 s by default): one fresh URL, used at once.
+            upload = self.get_flamegraph_upload_url(project, name, len(data))
+            try:
+                self.upload_flamegraph(upload.upload_url, data, progress=progress)
+            except UploadUrlExpired as exc:
+                raise UploadFailed(
+                    f"{exc}; a fresh upload URL expired too before the upload began: the "
+                    "storage signs upload URLs for too short a time. On self-hosted Supabase "
+                    "set UPLOAD_SIGNED_URL_EXPIRATION_TIME=3600 in the storage container's "
+                    "environment (its default is 60 s)"
+                ) from exc
         return self.confirm_flamegraph_upload(
             report_id, upload.storage_path, name, len(data), benchmark
         )
@@ -526,6 +543,13 @@ def _api_error(errors: list[Any]) -> ApiError:
     return api_error_from(
         first.get("message", "the server refused the request"), first.get("extensions")
     )
+
+
+def _upload_url_expired(message: str) -> bool:
+    """Supabase: ``400 InvalidJWT: "exp" claim timestamp check failed``; the embedded backend:
+    ``400 InvalidJWT: The signed URL has expired; ...``."""
+    lowered = message.lower()
+    return "invalidjwt" in lowered and ('"exp" claim' in lowered or "expired" in lowered)
 
 
 def _storage_error_message(response: httpx.Response) -> str:

@@ -4,6 +4,7 @@
     ├── ConfigurationError        no server URL or token configured, or a bad setting
     ├── ConnectionFailed          the server could not be reached
     ├── UploadFailed              the storage refused or dropped a file upload
+    │   └── UploadUrlExpired      ... because the signed upload URL had expired
     ├── InvalidFile               a local file was refused before anything was sent
     │   └── SvgValidationError    ... because it is not an acceptable SVG (``core.svg``)
     └── ApiError                  a refusal with a GraphQL ``extensions.code``
@@ -62,6 +63,11 @@ class ConnectionFailed(DriftwatchError):
 
 class UploadFailed(DriftwatchError):
     """A file's bytes could not be stored, even after retries."""
+
+
+class UploadUrlExpired(UploadFailed):
+    """The storage refused a signed upload URL as expired (Supabase: ``400 InvalidJWT: "exp"
+    claim timestamp check failed``); the client asks for a fresh one and tries once more."""
 
 
 class InvalidFile(DriftwatchError, ValueError):
