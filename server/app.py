@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -118,6 +119,41 @@ class ThreadedGraphQLRouter(GraphQLRouter):
         return await anyio.to_thread.run_sync(lambda: asyncio.run(run(*args, **kwargs)))
 
 
+@contextlib.asynccontextmanager
+async def _scheduled_sweep(app: FastAPI) -> AsyncIterator[None]:
+    """Under ``driftwatch serve`` (uvicorn runs the lifespan): sweep every
+    ``sweep_interval_seconds``, so an unconfirmed upload over the limit (a chunked PUT Supabase
+    let through) lives minutes, not the pending-upload lifetime. Replicas may all run it: the
+    sweep is safe beside itself and beside uploads in flight."""
+    interval = app.state.settings.sweep_interval_seconds
+    task = asyncio.create_task(_sweep_forever(app, interval)) if interval > 0 else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+
+
+async def _sweep_forever(app: FastAPI, interval: int) -> None:
+    import datetime as dt
+
+    from driftwatch_server.flamegraphs import sweep
+
+    min_age = dt.timedelta(seconds=app.state.settings.pending_upload_ttl_seconds)
+
+    def run_once() -> None:
+        with Session(app.state.engine, expire_on_commit=False) as session:
+            result = sweep(session, app.state.storage, min_age=min_age)
+        log.info("scheduled sweep: %s", result)
+
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await anyio.to_thread.run_sync(run_once)
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("scheduled sweep failed")
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -126,7 +162,13 @@ def create_app(
 ) -> FastAPI:
     """Build the app. The database must already be migrated (``driftwatch db upgrade``)."""
     settings = settings or get_settings()
-    app = FastAPI(title="driftwatch", version=VERSION, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="driftwatch",
+        version=VERSION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_scheduled_sweep,
+    )
     app.state.settings = settings
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
     app.state.storage = storage or get_storage(settings)

@@ -173,3 +173,7 @@ BAD_TOKEN_WINDOW_SECONDS = 60.0
 
 BAD_TOKEN_MAX_BACKOFF_SECONDS = 60.0
 """The longest an address waits between bad tokens (the back-off doubles up to this)."""
+
+MAX_PENDING_UPLOADS_PER_PROJECT = 20
+"""Unconfirmed uploads one project may hold at once: the storage cannot be filled by asking for
+upload URLs that are never confirmed (on Supabase a chunked PUT is not held to the 10 MiB)."""
