@@ -45,11 +45,12 @@ from driftwatch_nb.core.errors import InvalidFile
 from driftwatch_nb.core.limits import MAX_FLAMEGRAPH_BYTES
 
 __all__ = [
+    "LoadedSvg",
     "MAX_DEPTH",
     "SVG_NAMESPACE",
     "SvgInfo",
     "SvgValidationError",
-    "LoadedSvg",
+    "TRANSCODED_NOTE",
     "load_svg_file",
     "utf8_svg",
     "validate_svg",
