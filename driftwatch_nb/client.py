@@ -34,8 +34,11 @@ from driftwatch_nb.core.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectionFailed,
+    ErrorCode,
     InvalidInput,
+    RateLimited,
     UploadFailed,
+    UploadUrlExpired,
     api_error_from,
 )
 from driftwatch_nb.core.graphql import operation
@@ -93,6 +96,14 @@ class Client:
         self._http: httpx.Client | None = None
         self._gql: Any = None
         self._gql_session: Any = None
+        self.field_errors: list[ApiError] = []
+        """The errors of single fields (a flamegraph's ``url``) in the last answer that was
+        otherwise complete: e.g. SERVICE_UNAVAILABLE when the storage could not sign URLs."""
+
+    @property
+    def storage_unavailable(self) -> bool:
+        """Whether the last answer lost flamegraph URLs because the storage was unreachable."""
+        return any(error.code == ErrorCode.SERVICE_UNAVAILABLE for error in self.field_errors)
 
     def __repr__(self) -> str:
         return f"Client(url={self.url!r})"
@@ -431,6 +442,8 @@ class Client:
                 raise _Retryable(
                     UploadFailed(f"storage answered {response.status_code}: {message}")
                 )
+            if _upload_url_expired(message):
+                raise UploadUrlExpired(f"storage refused the upload: {message}")
             raise UploadFailed(f"storage refused the upload: {message}")
 
         self._retrying(attempt)
@@ -478,17 +491,18 @@ class Client:
         """
         from driftwatch_nb.core.profiles import detect_format, parse_profile
         from driftwatch_nb.core.profiles import render_profile as render
-        from driftwatch_nb.core.svg import validate_svg, validate_svg_file
+        from driftwatch_nb.core.svg import load_svg_file, utf8_svg, validate_svg
 
         if isinstance(file, bytes):
             name = file_name or "flamegraph.svg"
-            data = file
+            data, _ = utf8_svg(file)  # UTF-16 (PowerShell's `>`) goes up as UTF-8
         else:
             path = Path(file)
             name = file_name or path.name
             if validate and (not path.is_file() or path.suffix.lower() == ".svg"):
-                validate_svg_file(path)
-            data = path.read_bytes()
+                data = load_svg_file(path).data  # UTF-16 is transcoded to UTF-8
+            else:
+                data, _ = utf8_svg(path.read_bytes())
         if detect_format(data) in ("svg", None):
             if validate:
                 validate_svg(data, file_name=name)
@@ -502,7 +516,21 @@ class Client:
         else:
             report_id, project = report.id, report.project
         upload = self.get_flamegraph_upload_url(project, name, len(data))
-        self.upload_flamegraph(upload.upload_url, data, progress=progress)
+        try:
+            self.upload_flamegraph(upload.upload_url, data, progress=progress)
+        except UploadUrlExpired:
+            # The storage signs upload URLs for less time than this upload took to start
+            # (self-hosted Supabase: 60 s by default): one fresh URL, used at once.
+            upload = self.get_flamegraph_upload_url(project, name, len(data))
+            try:
+                self.upload_flamegraph(upload.upload_url, data, progress=progress)
+            except UploadUrlExpired as exc:
+                raise UploadFailed(
+                    f"{exc}; a fresh upload URL expired too before the upload began: the "
+                    "storage signs upload URLs for too short a time. On self-hosted Supabase "
+                    "set UPLOAD_SIGNED_URL_EXPIRATION_TIME=3600 in the storage container's "
+                    "environment (its default is 60 s)"
+                ) from exc
         return self.confirm_flamegraph_upload(
             report_id, upload.storage_path, name, len(data), benchmark
         )
@@ -613,6 +641,7 @@ class Client:
             raise ConfigurationError(
                 "no API token: set DRIFTWATCH_TOKEN or run `driftwatch login --token TOKEN`"
             )
+        check_server_url(self.url)
 
         def attempt(_number: int) -> dict[str, Any]:
             import httpx
@@ -625,12 +654,14 @@ class Client:
             )
 
             request = GraphQLRequest(query, variable_values=variables)
+            self.field_errors = []
             try:
                 return self._graphql_session().execute(request)
             except TransportQueryError as exc:
                 if exc.data and _only_url_fields_failed(exc.errors):
                     # A flamegraph whose file is missing costs its own `url` (None), not the
                     # whole answer.
+                    self.field_errors = [_api_error([error]) for error in exc.errors or []]
                     return exc.data
                 raise _api_error(exc.errors or [{"message": str(exc)}]) from exc
             except TransportConnectionFailed as exc:
@@ -642,19 +673,32 @@ class Client:
                     raise _Retryable(failure) from exc
                 raise failure from exc
             except TransportServerError as exc:
+                if exc.code in NOT_DRIFTWATCH_STATUS:
+                    raise self._not_driftwatch(f"POST /graphql answered HTTP {exc.code}") from exc
                 if exc.code == 401:
-                    raise AuthenticationError("the server refused the token") from exc
+                    raise AuthenticationError(
+                        "the server refused this token (revoked, mistyped, or for another server)"
+                    ) from exc
+                if exc.code == 429:
+                    raise RateLimited(
+                        f"{self.url} is backing off after repeated refused tokens from this "
+                        "address; wait a minute and check DRIFTWATCH_TOKEN"
+                    ) from exc
                 failure = ConnectionFailed(f"{self.url} answered HTTP {exc.code}: {exc}")
                 if idempotent and exc.code in RETRYABLE_STATUS:
                     raise _Retryable(failure) from exc
                 raise failure from exc
             except TransportProtocolError as exc:
-                raise ConnectionFailed(
-                    f"{self.url} did not answer like a driftwatch server ({exc}); "
-                    "check DRIFTWATCH_URL"
-                ) from exc
+                raise self._not_driftwatch("its answer to POST /graphql is not GraphQL") from exc
 
         return self._retrying(attempt)
+
+    def _not_driftwatch(self, what: str) -> ConnectionFailed:
+        return ConnectionFailed(
+            f"{self.url} is not a driftwatch server ({what}); check the URL "
+            "(--url or DRIFTWATCH_URL): it is the server's base address, such as "
+            "http://127.0.0.1:8787, without /graphql or a dashboard path"
+        )
 
     def _unreachable(self, exc: Exception) -> ConnectionFailed:
         return ConnectionFailed(
@@ -714,6 +758,29 @@ def _measure_input(benchmark: str, name: str, value: Any) -> dict[str, Any]:
     return item
 
 
+NOT_DRIFTWATCH_STATUS = frozenset({404, 405, 501})
+"""Answers of a server with no ``POST /graphql``: another web server, or a path in the URL."""
+
+
+def check_server_url(url: str) -> str:
+    """Refuse a server URL that cannot be right before anything is sent, saying why."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        hint = f" (did you mean http://{url}?)" if "://" not in url else ""
+        raise ConfigurationError(
+            f"the server URL {url!r} must start with http:// or https://{hint}; "
+            "set it with --url, DRIFTWATCH_URL or `driftwatch login --url`"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"the server URL {url!r} must not carry a query or fragment; use the server's base "
+            "address, such as http://127.0.0.1:8787"
+        )
+    return url
+
+
 def _only_url_fields_failed(errors: list[Any] | None) -> bool:
     return bool(errors) and all(
         isinstance(error, dict) and (error.get("path") or [None])[-1] == "url"
@@ -728,6 +795,13 @@ def _api_error(errors: list[Any]) -> ApiError:
     return api_error_from(
         first.get("message", "the server refused the request"), first.get("extensions")
     )
+
+
+def _upload_url_expired(message: str) -> bool:
+    """Supabase: ``400 InvalidJWT: "exp" claim timestamp check failed``; the embedded backend:
+    ``400 InvalidJWT: The signed URL has expired; ...``."""
+    lowered = message.lower()
+    return "invalidjwt" in lowered and ('"exp" claim' in lowered or "expired" in lowered)
 
 
 def _storage_error_message(response: httpx.Response) -> str:

@@ -351,7 +351,7 @@ class DriftwatchMagics(Magics):
             load_profile_file,
             render_profile,
         )
-        from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
+        from driftwatch_nb.core.svg import TRANSCODED_NOTE, SvgValidationError, load_svg_file
         from driftwatch_nb.widget import FlamegraphViewer
 
         args = parse_argstring(self.driftwatch_upload, line)
@@ -369,7 +369,8 @@ class DriftwatchMagics(Magics):
                     with path.open("rb") as handle:
                         head = handle.read(65536)
                 if path.suffix.lower() == ".svg" or detect_format(head) in ("svg", None):
-                    validate_svg_file(path)
+                    if load_svg_file(path).transcoded:
+                        print(f"{path.name}: {TRANSCODED_NOTE}")
                 else:  # folded stacks or speedscope: driftwatch renders the SVG
                     shown[path] = render_profile(load_profile_file(path).folded, title=path.name)
         except (SvgValidationError, ProfileError) as exc:

@@ -22,8 +22,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import anywidget
-import traitlets
+try:
+    import anywidget
+    import traitlets
+except ModuleNotFoundError as _missing:  # the light client: pip install driftwatch-nb
+    raise ModuleNotFoundError(
+        f"FlamegraphViewer needs the notebook extra ({_missing.name} is missing); install it "
+        "with: pip install 'driftwatch-nb[notebook]'",
+        name=_missing.name,
+    ) from _missing
 
 if TYPE_CHECKING:
     from driftwatch_nb._types import Flamegraph, Report
@@ -176,11 +183,10 @@ class FlamegraphViewer(anywidget.AnyWidget):
         Raises:
             driftwatch_nb.core.svg.SvgValidationError: when the file is not an acceptable SVG.
         """
-        from driftwatch_nb.core.svg import validate_svg_file
+        from driftwatch_nb.core.svg import load_svg_file
 
         path = pathlib.Path(path)
-        validate_svg_file(path)
-        data = path.read_bytes()
+        data = load_svg_file(path).data  # a UTF-16 file is shown from its UTF-8 transcoding
         kwargs.setdefault("file_name", path.name)
         return cls._from_checked_bytes(data, **kwargs)
 

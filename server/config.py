@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         "removes it.",
     )
 
+    sweep_interval_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="`driftwatch serve` runs the sweep (expired and oversized unconfirmed "
+        "uploads, orphan files) this often; 0 turns the schedule off.",
+    )
+
     detection: bool = Field(
         default=True,
         description="Judge every series a new report touches for drift (change-point "

@@ -22,9 +22,15 @@ from driftwatch_nb.core.errors import (
     InvalidInput,
     NotFoundError,
     PayloadTooLarge,
+    RateLimited,
     UnsupportedMediaType,
 )
-from driftwatch_nb.core.limits import FLAMEGRAPH_MIME_TYPE, MAX_FLAMEGRAPH_BYTES, safe_file_name
+from driftwatch_nb.core.limits import (
+    FLAMEGRAPH_MIME_TYPE,
+    MAX_FLAMEGRAPH_BYTES,
+    MAX_PENDING_UPLOADS_PER_PROJECT,
+    safe_file_name,
+)
 from driftwatch_nb.core.profiles import ProfileError, pack_stacks, parse_profile, unpack_stacks
 from driftwatch_nb.core.svg import SvgValidationError, validate_svg
 from driftwatch_server.config import DEFAULT_SIGNED_URL_TTL_SECONDS
@@ -63,6 +69,7 @@ class SweepResult:
     expired_uploads: int
     orphan_objects: int
     partial_uploads: int = 0
+    oversized_uploads: int = 0
 
 
 def owned_flamegraph(session: Session, *, user: User, flamegraph_id: str) -> Flamegraph:
@@ -97,6 +104,18 @@ def create_upload_url(
             f"{file_name}: {file_size} bytes is over the flamegraph limit of "
             f"{MAX_FLAMEGRAPH_BYTES} bytes (10 MiB)",
             field="fileSize",
+        )
+    pending = session.exec(
+        select(sa.func.count())
+        .select_from(PendingUpload)
+        .where(PendingUpload.project_id == project.id, PendingUpload.expires_at > utcnow())  # type: ignore[arg-type]
+    ).one()
+    if pending >= MAX_PENDING_UPLOADS_PER_PROJECT:
+        raise RateLimited(
+            f"project {project_slug!r} has {pending} unconfirmed uploads (the most is "
+            f"{MAX_PENDING_UPLOADS_PER_PROJECT}): confirm them with confirmFlamegraphUpload, or "
+            "wait until they expire",
+            field="projectSlug",
         )
     path = f"projects/{project.id}/flamegraphs/{uuid.uuid4()}_{safe_file_name(file_name)}"
     signed = storage.create_signed_upload_url(path)
@@ -293,13 +312,27 @@ def sweep(
     if orphans:
         storage.delete(orphans)
 
+    # Unconfirmed objects over the limit (a chunked PUT that Supabase did not hold to 10 MiB)
+    # go now rather than when their upload expires; the pending row stays, so a confirm finds
+    # nothing and the client may upload again.
+    live = [pending.storage_path for pending in session.exec(select(PendingUpload))]
+    session.rollback()
+    oversized = [
+        path for path in live if (info := storage.info(path)) and info.size > MAX_FLAMEGRAPH_BYTES
+    ]
+    if oversized:
+        storage.delete(oversized)
+
     partial = 0
     remove_partial = getattr(storage, "remove_partial_uploads", None)
     if remove_partial is not None:
         # Never younger than the idle limit: a .part file being written is an upload in flight.
         partial = remove_partial(older_than=max(min_age, PARTIAL_UPLOAD_MAX_IDLE))
     return SweepResult(
-        expired_uploads=len(removed_paths), orphan_objects=len(orphans), partial_uploads=partial
+        expired_uploads=len(removed_paths),
+        orphan_objects=len(orphans),
+        partial_uploads=partial,
+        oversized_uploads=len(oversized),
     )
 
 

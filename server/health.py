@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from driftwatch_nb.core.errors import ServiceUnavailable
-from driftwatch_server.storage.base import StorageBackend, StorageError
+from driftwatch_server.storage.base import StorageBackend, StorageError, StorageUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ def service_unavailable_for(exc: BaseException) -> ServiceUnavailable | None:
                 "saved. Check that the database is running, then try again"
             )
         return None
+    if isinstance(exc, StorageUnreachable):
+        return ServiceUnavailable(str(exc))
     if isinstance(exc, StorageError):
         return ServiceUnavailable(f"the storage failed: {exc}")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:

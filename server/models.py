@@ -55,6 +55,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
     label: str = Field(default="", max_length=100)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: dt.datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_used_at: dt.datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
 class Project(SQLModel, table=True):

@@ -18,6 +18,7 @@ from driftwatch_nb.core.limits import (
     MAX_REPORT_PAGE,
     MAX_SAMPLES_PER_REPORT,
     check_measure,
+    check_metric_count,
     check_name,
     check_samples,
     check_slug,
@@ -135,6 +136,7 @@ def create_report(
         )
     if not data.values:
         raise InvalidInput("a report needs at least one metric", field="results")
+    check_metric_count(len(data.values))
     samples = [_check_value(index, item) for index, item in enumerate(data.values)]
     total_samples = sum(len(values or ()) for values in samples)
     if total_samples > MAX_SAMPLES_PER_REPORT:

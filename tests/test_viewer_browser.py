@@ -235,7 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
+        if not self.path.startswith("/nocors/"):  # a storage without CORS for this page
+            self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
@@ -723,7 +724,21 @@ def test_network_failure_falls_back_to_kernel_bytes(page, pyspy_svg: bytes):
 def test_network_failure_without_fallback_shows_error(page):
     mount(page, expect="error", url=closed_port_url())
     message = page.inner_text("[data-testid=dw-error]")
-    assert message.startswith("Could not load gone.svg: the network request failed")
+    assert message.startswith(
+        "Could not load gone.svg: the browser could not fetch the flamegraph (CORS?)"
+    )
+
+
+def test_a_storage_without_cors_is_named_and_the_kernel_sends_the_bytes(
+    page, site: Site, pyspy_svg: bytes
+):
+    # Issue 13, item 5: a self-hosted storage that does not allow the page's origin.
+    url = site.put("/nocors/cpu.svg", pyspy_svg)
+    mount(page, expect="error", url=url, fileName="cpu.svg")
+    message = page.inner_text("[data-testid=dw-error]")
+    assert "the browser could not fetch the flamegraph (CORS?)" in message
+    mount(page, url=url, fallbackText=pyspy_svg.decode(), fileName="cpu.svg")
+    assert page.evaluate("window.calls") == {"refresh": 0, "fallback": 1}
 
 
 def test_not_xml_and_not_svg_are_clear_errors(page):

@@ -2,7 +2,9 @@
 
 Each entry of ``benchmarks`` becomes one benchmark named by its ``fullname`` (``file.py::test``,
 as Bencher names it). ``latency`` is ``stats.mean`` converted from seconds to nanoseconds, with
-``mean ± stats.stddev`` as lower and upper values (Bencher's default ``--average mean``). The
+``mean ± stats.stddev`` as lower and upper values (Bencher's default ``--average mean``); when
+the stddev is larger than the mean (a slow outlier round), ``stats.min`` and ``stats.max``
+instead, never a bound below zero. The
 ``ops`` figure is not reported separately: it is ``1 / mean`` and would only duplicate latency.
 
 ``stats.data`` (seconds per iteration of each round) becomes the samples, in nanoseconds.
@@ -50,7 +52,17 @@ def _convert(document: object, source: str) -> Results:
         stddev = to_ns(reader.number(stats, "stddev", where), "s")
         rounds = reader.numbers(stats, "data", where)
         samples = None if rounds is None else tuple(float(to_ns(r, "s")) for r in rounds)
-        builder.add(name, LATENCY, replace(spread(mean, stddev), samples=samples))
+        # A stddev above the mean (one slow outlier round) keeps pytest-benchmark's own
+        # min and max as bounds rather than a range starting below zero.
+        observed = (
+            (to_ns(reader.number(stats, "min", where), "s"),
+             to_ns(reader.number(stats, "max", where), "s"))
+            if "min" in stats and "max" in stats
+            else None
+        )  # fmt: skip
+        builder.add(
+            name, LATENCY, replace(spread(mean, stddev, observed=observed), samples=samples)
+        )
     return builder.build()
 
 

@@ -59,11 +59,24 @@ def to_ns(amount: Decimal, unit: str) -> Decimal:
     return amount.scaleb(TIME_UNIT_EXPONENTS[unit])
 
 
-def spread(center: Decimal, deviation: Decimal | None) -> MetricValue:
-    """Return ``center ± deviation`` as a metric; no bounds when `deviation` is ``None``."""
+def spread(
+    center: Decimal,
+    deviation: Decimal | None,
+    *,
+    observed: tuple[Decimal, Decimal] | None = None,
+) -> MetricValue:
+    """Return ``center ± deviation`` as a metric; no bounds when `deviation` is ``None``.
+
+    A noisy run can have a deviation larger than its mean, so ``center - deviation`` would be a
+    time below zero. Then the harness's own observed range (``observed``: its fastest and
+    slowest round) is kept instead, unclamped and asymmetric, so the report shows the real
+    spread."""
     if deviation is None:
         return MetricValue(float(center))
     lower = center - deviation
+    if observed is not None and lower.is_finite() and lower < 0:
+        low, high = observed
+        return MetricValue(float(center), float(low), float(high))
     # A noisy run can have a deviation larger than its mean; a time or rate below zero means
     # nothing, so the lower bound stops at zero.
     if lower.is_finite() and lower < 0:

@@ -536,17 +536,20 @@ def _parse(args: argparse.Namespace, stdout: str) -> Results:
 
 def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
     from driftwatch_nb.core.profiles import ProfileError, load_profile_file
-    from driftwatch_nb.core.svg import SvgValidationError, validate_svg_file
+    from driftwatch_nb.core.svg import TRANSCODED_NOTE, SvgValidationError, load_svg_file
 
     for flamegraph in flamegraphs:
+        loaded = None
         try:
             if flamegraph.any_format and _sniff(flamegraph.path) not in ("svg", None):
                 load_profile_file(flamegraph.path)
             else:
-                validate_svg_file(flamegraph.path)
+                loaded = load_svg_file(flamegraph.path)
         except (SvgValidationError, ProfileError) as exc:
             # Name the file as it was given: two profiles may share a base name.
             abort(f"{flamegraph.label}: {exc.reason}")
+        if loaded is not None and loaded.transcoded:
+            info(f"{flamegraph.label}: {TRANSCODED_NOTE}")
 
 
 def _sniff(path: Path) -> str | None:

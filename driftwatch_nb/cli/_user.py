@@ -156,6 +156,11 @@ def _reports(args: argparse.Namespace) -> int:
     client = make_client(args)
     with user_errors(), client:
         reports = client.reports(args.project, branch=args.branch, limit=args.limit)
+    if client.storage_unavailable:
+        info(
+            "driftwatch: warning: the storage is unreachable: the reports are intact, but their flamegraphs "
+            "cannot be opened now (try again later; the server's /healthz says more)"
+        )
     if args.format == "json":
         print(json.dumps([_as_json(report) for report in reports], indent=2))
         return 0

@@ -4,6 +4,7 @@
     ├── ConfigurationError        no server URL or token configured, or a bad setting
     ├── ConnectionFailed          the server could not be reached
     ├── UploadFailed              the storage refused or dropped a file upload
+    │   └── UploadUrlExpired      ... because the signed upload URL had expired
     ├── InvalidFile               a local file was refused before anything was sent
     │   └── SvgValidationError    ... because it is not an acceptable SVG (``core.svg``)
     └── ApiError                  a refusal with a GraphQL ``extensions.code``
@@ -13,7 +14,9 @@
         ├── InvalidInput          BAD_USER_INPUT (``field`` names the argument)
         ├── PayloadTooLarge       PAYLOAD_TOO_LARGE
         ├── UnsupportedMediaType  UNSUPPORTED_MEDIA_TYPE
-        └── ServiceUnavailable    SERVICE_UNAVAILABLE
+        ├── ServiceUnavailable    SERVICE_UNAVAILABLE
+        ├── QueryTooComplex       QUERY_TOO_COMPLEX (tokens, aliases, depth, cost)
+        └── RateLimited           RATE_LIMITED (repeated bad tokens: back off)
 
 The server raises ``ApiError`` subclasses; GraphQL carries ``code``, ``field`` and ``kind``
 (what was not found, e.g. ``"project"``) in the error's extensions; the client turns them back
@@ -39,6 +42,10 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     """The HTTP request itself was malformed (not JSON, a batch, no query)."""
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    """The operation is over a query limit (tokens, aliases, depth, cost)."""
+    RATE_LIMITED = "RATE_LIMITED"
+    """Too many bad tokens from this address: wait ``Retry-After`` seconds."""
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -56,6 +63,11 @@ class ConnectionFailed(DriftwatchError):
 
 class UploadFailed(DriftwatchError):
     """A file's bytes could not be stored, even after retries."""
+
+
+class UploadUrlExpired(UploadFailed):
+    """The storage refused a signed upload URL as expired (Supabase: ``400 InvalidJWT: "exp"
+    claim timestamp check failed``); the client asks for a fresh one and tries once more."""
 
 
 class InvalidFile(DriftwatchError, ValueError):
@@ -143,6 +155,18 @@ class ServiceUnavailable(ApiError):
     code = ErrorCode.SERVICE_UNAVAILABLE
 
 
+class QueryTooComplex(ApiError):
+    """The operation is over a query limit (``core.limits``: tokens, aliases, depth, cost)."""
+
+    code = ErrorCode.QUERY_TOO_COMPLEX
+
+
+class RateLimited(ApiError):
+    """Too many bad tokens came from this address; the server backs off."""
+
+    code = ErrorCode.RATE_LIMITED
+
+
 API_ERRORS_BY_CODE: dict[str, type[ApiError]] = {
     cls.code: cls
     for cls in (
@@ -153,6 +177,8 @@ API_ERRORS_BY_CODE: dict[str, type[ApiError]] = {
         PayloadTooLarge,
         UnsupportedMediaType,
         ServiceUnavailable,
+        QueryTooComplex,
+        RateLimited,
     )
 }
 

@@ -108,6 +108,17 @@ def check_samples(
     return values
 
 
+def check_metric_count(count: int, *, field: str = "results") -> int:
+    """The number of metrics of one report: at most ``MAX_METRICS_PER_REPORT``."""
+    if count > MAX_METRICS_PER_REPORT:
+        raise InvalidInput(
+            f"the report carries {count:,} metrics; at most {MAX_METRICS_PER_REPORT:,} are "
+            "accepted per report (split it, or send fewer benchmarks or measures)",
+            field=field,
+        )
+    return count
+
+
 def safe_file_name(file_name: str, *, field: str = "fileName") -> str:
     """Reduce a client's file name to a safe basename ending in ``.svg``.
 
@@ -131,3 +142,42 @@ def safe_file_name(file_name: str, *, field: str = "fileName") -> str:
 def size_text(size: int) -> str:
     """``10485760`` -> ``10.0 MiB``: sizes in limit messages."""
     return f"{size / (1024 * 1024):.1f} MiB"
+
+
+MAX_METRICS_PER_REPORT = 5_000
+"""The most metrics (benchmark x measure) one report may carry."""
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+"""The largest HTTP body ``/graphql`` reads (a report at its sample limit fits, as JSON)."""
+
+GRAPHQL_MAX_DEPTH = 10
+"""The deepest selection a GraphQL operation may nest (the deepest named operation is 6)."""
+
+GRAPHQL_MAX_ALIASES = 30
+"""The most aliases one GraphQL document may use."""
+
+GRAPHQL_MAX_TOKENS = 20_000
+"""The most lexical tokens one GraphQL document may have (the named operations use < 200; a
+report written inline, without variables, uses about 12 per metric)."""
+
+GRAPHQL_MAX_COST = 200_000
+"""The cost budget of one operation: every field costs 1, list fields multiply what they
+select by their page size (``first``, or ``MAX_REPORT_PAGE`` when it is a variable) or by
+``GRAPHQL_LIST_COST`` for unpaged lists. A full page of reports with metrics and
+flamegraphs costs about 31,000."""
+
+GRAPHQL_LIST_COST = 20
+"""The size a cost estimate assumes for an unpaged list (metrics, flamegraphs, branches...)."""
+
+BAD_TOKEN_FREE_ATTEMPTS = 10
+"""Bad API tokens one address may send before the server backs off."""
+
+BAD_TOKEN_WINDOW_SECONDS = 60.0
+"""Bad tokens older than this are forgotten."""
+
+BAD_TOKEN_MAX_BACKOFF_SECONDS = 60.0
+"""The longest an address waits between bad tokens (the back-off doubles up to this)."""
+
+MAX_PENDING_UPLOADS_PER_PROJECT = 20
+"""Unconfirmed uploads one project may hold at once: the storage cannot be filled by asking for
+upload URLs that are never confirmed (on Supabase a chunked PUT is not held to the 10 MiB)."""

@@ -32,6 +32,7 @@ How it parses, and why not ``defusedxml.ElementTree``:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -44,10 +45,14 @@ from driftwatch_nb.core.errors import InvalidFile
 from driftwatch_nb.core.limits import MAX_FLAMEGRAPH_BYTES
 
 __all__ = [
+    "LoadedSvg",
     "MAX_DEPTH",
     "SVG_NAMESPACE",
     "SvgInfo",
     "SvgValidationError",
+    "TRANSCODED_NOTE",
+    "load_svg_file",
+    "utf8_svg",
     "validate_svg",
     "validate_svg_file",
 ]
@@ -110,6 +115,61 @@ def validate_svg(
     else:
         chunks = iter(data)
     return _validate_chunks(chunks, file_name)
+
+
+TRANSCODED_NOTE = "it was UTF-16 (as Windows PowerShell's `>` writes); sending it as UTF-8"
+"""What the client says when it transcodes a UTF-16 flamegraph."""
+
+_UTF16_DECLARATION = re.compile(
+    rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])utf-?16(?:[lb]e)?(["'])""", re.IGNORECASE
+)
+
+
+def utf8_svg(data: bytes) -> tuple[bytes, bool]:
+    """``data`` as UTF-8: a UTF-16 file (with its byte-order mark) is transcoded, and an XML
+    declaration naming UTF-16 is changed to UTF-8; returns the bytes and whether they changed.
+    Anything else, or UTF-16 that does not decode, is returned as it was (the validator then
+    says what is wrong). Used by the client only: the server stores and checks bytes as sent."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data, False
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return data, False
+    encoded = text.encode("utf-8")
+    return _UTF16_DECLARATION.sub(rb"\1UTF-8\2", encoded, count=1), True
+
+
+@dataclass(frozen=True)
+class LoadedSvg:
+    """A checked flamegraph file's bytes, as they are to be sent."""
+
+    data: bytes
+    info: SvgInfo
+    transcoded: bool
+    """The file was UTF-16 and ``data`` is its UTF-8 transcoding (``TRANSCODED_NOTE``)."""
+
+
+def load_svg_file(path: str | os.PathLike[str]) -> LoadedSvg:
+    """Read and validate an SVG file for upload; a UTF-16 one is transcoded to UTF-8 first."""
+    file_name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+    except OSError:
+        head = b""
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        size = os.stat(path).st_size
+        if size > 2 * MAX_FLAMEGRAPH_BYTES + 2:  # over the limit even once transcoded
+            raise SvgValidationError(file_name, _too_large_reason(size))
+        with open(path, "rb") as handle:
+            data, transcoded = utf8_svg(handle.read())
+        return LoadedSvg(
+            data=data, info=validate_svg(data, file_name=file_name), transcoded=transcoded
+        )
+    info = validate_svg_file(path)
+    with open(path, "rb") as handle:
+        return LoadedSvg(data=handle.read(), info=info, transcoded=False)
 
 
 def validate_svg_file(path: str | os.PathLike[str]) -> SvgInfo:

@@ -5,7 +5,7 @@ One row per flamegraph: zlib-compressed folded stacks recovered from the SVG at 
 Existing flamegraphs have no row: their stacks are read from the stored SVG on first use.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 22:20:00
 """
 
@@ -16,7 +16,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -111,6 +111,7 @@ def _demo(args: argparse.Namespace) -> int:
         jupyter, jupyter_url = (None, None)
         if not args.no_jupyter and not args.exit_after_seed:
             jupyter, jupyter_url = _start_jupyter(env, args.jupyter_port)
+            _wait_for_jupyter(jupyter, jupyter_url)
         _print_where_to_look(url, token, jupyter_url, data_dir=settings.data_dir)
         if args.exit_after_seed:
             return 0
@@ -120,28 +121,39 @@ def _demo(args: argparse.Namespace) -> int:
                 if jupyter is not None and jupyter.poll() is not None:
                     abort(f"JupyterLab stopped (exit code {jupyter.returncode})")
         except KeyboardInterrupt:
-            info("\nstopping…")
+            waits = "JupyterLab and the server" if jupyter is not None else "the server"
+            info(f"\nstopping {waits} (at most {STOP_SECONDS:.0f} s)…")
         finally:
             if jupyter is not None and jupyter.poll() is None:
+                # SIGTERM: JupyterLab shuts down without asking; SIGKILL if it lingers.
                 jupyter.terminate()
                 try:
-                    jupyter.wait(timeout=10)
+                    jupyter.wait(timeout=STOP_SECONDS / 2)
                 except subprocess.TimeoutExpired:
                     jupyter.kill()
+                    jupyter.wait()
     finally:
         server.should_exit = True
+        thread = getattr(server, "driftwatch_thread", None)
+        if thread is not None:
+            thread.join(timeout=STOP_SECONDS / 2)
     return 0
+
+
+STOP_SECONDS = 2.0
+"""Ctrl-C stops the demo within this long (JupyterLab, then the server)."""
 
 
 def _start_server(settings: Any) -> Any:
     from driftwatch_server.app import create_app, serve_in_thread
 
     try:
-        server, _thread = serve_in_thread(
+        server, thread = serve_in_thread(
             create_app(settings), host=settings.host, port=settings.port
         )
     except RuntimeError as exc:
         abort(f"{exc}; see the messages above")
+    server.driftwatch_thread = thread
     return server
 
 
@@ -238,13 +250,42 @@ def _start_jupyter(env: dict[str, str], port: int) -> tuple[subprocess.Popen[byt
         f"--IdentityProvider.token={jupyter_token}", "--allow-root",
     ]  # fmt: skip
     try:
+        # A session of its own: Ctrl-C in the terminal reaches only the demo, which stops
+        # JupyterLab with SIGTERM (on SIGINT JupyterLab asks "Shutdown?" and waits 5 s).
         process = subprocess.Popen(
-            command, env=jupyter_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            env=jupyter_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
     except OSError as exc:
         abort(f"cannot start JupyterLab ({exc}); install it with: pip install jupyterlab")
     url = f"http://127.0.0.1:{port}/lab?token={jupyter_token}"
     return process, url
+
+
+JUPYTER_START_TIMEOUT = 180.0
+
+
+def _wait_for_jupyter(process: subprocess.Popen[bytes], url: str) -> None:
+    """Return once JupyterLab answers its URL, so the URL printed next works when clicked."""
+    import httpx
+
+    info("starting JupyterLab (its URL is printed once it answers)…")
+    deadline = time.monotonic() + JUPYTER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            abort(f"JupyterLab stopped while starting (exit code {process.returncode})")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    info(
+        f"JupyterLab is not answering after {JUPYTER_START_TIMEOUT:.0f} s; its URL may not work yet"
+    )
 
 
 def _print_where_to_look(url: str, token: str, jupyter_url: str | None, *, data_dir: Path) -> None:

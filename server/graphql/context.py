@@ -28,7 +28,7 @@ from driftwatch_server.models import (
     Testbed,
     User,
 )
-from driftwatch_server.storage.base import StorageBackend
+from driftwatch_server.storage.base import StorageBackend, StorageUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +107,14 @@ class Loaders:
             urls = self.storage.create_signed_read_urls(
                 list(paths), expires_in=self.signed_url_ttl_seconds
             )
-        except Exception:  # noqa: BLE001 - each url field fails on its own, not the query
+        except Exception as exc:  # noqa: BLE001 - each url field fails on its own, not the query
             log.exception("could not sign read URLs for %d flamegraphs", len(paths))
-            return [
-                ServiceUnavailable(
-                    "the storage could not sign a URL for this flamegraph; try again later",
-                    field="url",
-                )
-                for _ in paths
-            ]
+            what = (
+                "the storage is unreachable"
+                if isinstance(exc, StorageUnreachable)
+                else "the storage could not sign a URL for this flamegraph"
+            )
+            return [ServiceUnavailable(f"{what}; try again later", field="url") for _ in paths]
         return [
             urls[path]
             if path in urls
@@ -134,8 +133,12 @@ class Context(BaseContext):
         user: User | None,
         storage: StorageBackend,
         settings: Settings,
+        token_refused: bool = False,
+        token_id: str | None = None,
     ) -> None:
         super().__init__()
+        self.token_refused = token_refused
+        self.token_id = token_id
         self.session = session
         self.user = user
         self.storage = storage
@@ -148,6 +151,12 @@ class Context(BaseContext):
 
     def require_user(self) -> User:
         """The signed-in user, or an UNAUTHENTICATED error."""
+        if self.user is None and self.token_refused:
+            raise AuthenticationError(
+                "the server refused this token (revoked, expired, mistyped, or for another "
+                "server); check it with `driftwatch login`, or ask for a new one "
+                "(`driftwatch admin create-token`)"
+            )
         if self.user is None:
             raise AuthenticationError(
                 "send an API token as 'Authorization: Bearer <token>' "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError
@@ -11,17 +12,20 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext, Info
 
 from driftwatch_nb.core.errors import ApiError
-from driftwatch_server import alerts, flamegraphs, profiles, reports
+from driftwatch_server import alerts, auth, flamegraphs, profiles, reports
 from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.limits import limit_extensions
 from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
     Alert,
     AlertStatus,
+    ApiToken,
     DetectionRule,
     Flamegraph,
     FlamegraphDiff,
     FlamegraphStacks,
     MeasureDirection,
+    NewApiToken,
     Project,
     Report,
     UploadUrlResponse,
@@ -77,6 +81,12 @@ class Query:
     @strawberry.field(description="The user the API token belongs to.")
     def me(self, info: Ctx) -> User:
         return User.from_row(info.context.require_user())
+
+    @strawberry.field(description="Your API tokens, oldest first (never their secrets).")
+    def tokens(self, info: Ctx) -> list[ApiToken]:
+        user = info.context.require_user()
+        rows = auth.list_tokens(info.context.session, user=user)
+        return [ApiToken.from_row(row, current_id=info.context.token_id) for row, _ in rows]
 
     @strawberry.field(description="Your projects, by slug.")
     def projects(self, info: Ctx) -> list[Project]:
@@ -141,6 +151,31 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Create another API token for yourself; `expiresInDays` makes it stop "
+        "working after that many days. The secret is in the answer only."
+    )
+    def create_token(
+        self, info: Ctx, label: str = "", expires_in_days: int | None = None
+    ) -> NewApiToken:
+        user = info.context.require_user()
+        lifetime = dt.timedelta(days=expires_in_days) if expires_in_days is not None else None
+        token, row = auth.issue_token_row(
+            info.context.session, user=user, label=label, expires_in=lifetime
+        )
+        info.context.session.commit()
+        return NewApiToken(token=token, info=ApiToken.from_row(row))
+
+    @strawberry.mutation(
+        description="Revoke one of your API tokens by id (its dashboard sessions end too); "
+        "another user's token is NOT_FOUND."
+    )
+    def revoke_token(self, info: Ctx, id: strawberry.ID) -> bool:
+        user = info.context.require_user()
+        auth.revoke_token(info.context.session, str(id), user=user)
+        info.context.session.commit()
+        return True
+
     @strawberry.mutation(description="Create a project you own.")
     def create_project(self, info: Ctx, slug: str, name: str | None = None) -> Project:
         user = info.context.require_user()
@@ -307,6 +342,12 @@ class _MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+# The refusals of strawberry's limiter extensions and graphql-core's token limit.
+_LIMIT_MESSAGES = re.compile(
+    r"aliases found\. Allowed|exceeds maximum operation depth|Document contains more than"
+)
+
+
 class DriftwatchSchema(strawberry.Schema):
     """The schema, giving every error an ``extensions.code`` clients can branch on."""
 
@@ -319,7 +360,12 @@ class DriftwatchSchema(strawberry.Schema):
                 # Errors graphql-core raises itself: bad variables are the client's input,
                 # anything else is a query that does not fit the schema.
                 bad_input = error.message.startswith("Variable '$")
-                extensions["code"] = "BAD_USER_INPUT" if bad_input else "GRAPHQL_VALIDATION_FAILED"
+                if bad_input:
+                    extensions["code"] = "BAD_USER_INPUT"
+                elif _LIMIT_MESSAGES.search(error.message):
+                    extensions["code"] = "QUERY_TOO_COMPLEX"
+                else:
+                    extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
                 error.extensions = extensions
             if not isinstance(error.original_error, ApiError):
                 super().process_errors([error], execution_context)
@@ -330,6 +376,7 @@ schema = DriftwatchSchema(
     mutation=Mutation,
     extensions=[
         lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask),
+        *limit_extensions(),
         RefuseNulCharacters,
         # Module-level LRU caches: clients send the same few query texts over and over.
         ParserCache,

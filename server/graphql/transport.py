@@ -77,3 +77,76 @@ class GraphQLShapedErrors:
             await send({"type": "http.response.body", "body": payload})
 
         await self.app(scope, receive, send=capture)
+
+
+class LimitRequestBody:
+    """Refuse a body over ``max_bytes`` on ``path`` with 413 PAYLOAD_TOO_LARGE, in GraphQL's
+    shape: at once when ``Content-Length`` says so, and as soon as a chunked body goes over."""
+
+    def __init__(self, app: ASGIApp, *, path: str, max_bytes: int) -> None:
+        self.app = app
+        self.path = path
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        from driftwatch_nb.core.limits import size_text
+
+        document = {
+            "data": None,
+            "errors": [
+                {
+                    "message": f"the request body is over {size_text(self.max_bytes)}",
+                    "extensions": {"code": str(ErrorCode.PAYLOAD_TOO_LARGE)},
+                }
+            ],
+        }
+        payload = json.dumps(document).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+class _BodyTooLarge(Exception):
+    pass

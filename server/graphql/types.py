@@ -28,6 +28,40 @@ class User:
 
 
 @strawberry.type
+class ApiToken:
+    """One of your API tokens (never its secret, which is shown only when it is created)."""
+
+    id: strawberry.ID
+    label: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    current: bool = strawberry.field(description="Whether this request was sent with it.")
+
+    @classmethod
+    def from_row(cls, row: models.ApiToken, *, current_id: str | None = None) -> ApiToken:
+        def utc(moment: dt.datetime | None) -> dt.datetime | None:
+            return models.as_utc(moment) if moment is not None else None
+
+        return cls(
+            id=strawberry.ID(row.id),
+            label=row.label,
+            created_at=models.as_utc(row.created_at),
+            expires_at=utc(row.expires_at),
+            last_used_at=utc(row.last_used_at),
+            current=row.id == current_id,
+        )
+
+
+@strawberry.type
+class NewApiToken:
+    """A token just created: ``token`` is its secret, shown this once."""
+
+    token: str
+    info: ApiToken
+
+
+@strawberry.type
 class Branch:
     """A line of development."""
 

@@ -8,7 +8,15 @@ the same contract by ``tests/storage/test_storage_contract.py``.
 from __future__ import annotations
 
 from ..config import Settings
-from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageBackend, StorageError
+from .base import (
+    ObjectInfo,
+    ObjectNotFound,
+    SignedUpload,
+    StorageBackend,
+    StorageError,
+    StorageUnauthorized,
+    StorageUnreachable,
+)
 from .local import PARTIAL_UPLOAD_MAX_IDLE, STORAGE_API_PREFIX, LocalStorage, service_key
 from .routes import build_storage_router
 
@@ -21,6 +29,8 @@ __all__ = [
     "SignedUpload",
     "StorageBackend",
     "StorageError",
+    "StorageUnauthorized",
+    "StorageUnreachable",
     "build_storage_router",
     "get_storage",
     "service_key",

@@ -18,6 +18,14 @@ class StorageError(DriftwatchError):
     """A storage operation failed; the message says what to do next."""
 
 
+class StorageUnreachable(StorageError):
+    """The storage could not be reached at all (connection refused, timeout, DNS)."""
+
+
+class StorageUnauthorized(StorageError):
+    """The storage refused the server's own credentials (a wrong service key)."""
+
+
 class ObjectNotFound(StorageError):
     """The object does not exist in the bucket."""
 

@@ -526,12 +526,18 @@ class LocalStorage:
         return SignedUpload(path=path, url=url, token=token)
 
     def create_signed_read_urls(self, paths: list[str], *, expires_in: int) -> dict[str, str]:
-        """Sign read URLs for many objects; objects that do not exist are left out."""
+        """Sign read URLs for many objects; objects that do not exist are left out.
+
+        Like Supabase's ``download`` option, each URL ends in ``&download=``: a browser tab that
+        opens it saves the file instead of rendering it (the viewers fetch the bytes, which
+        ``Content-Disposition`` does not affect)."""
         urls: dict[str, str] = {}
         for path in paths:
             if self._file(path).is_file():
                 token = self.sign_read_token(path, expires_in=expires_in)
-                urls[path] = self.api_url + self.signed_read_relative_url(path, token)
+                urls[path] = (
+                    self.api_url + self.signed_read_relative_url(path, token) + "&download="
+                )
         return urls
 
     def info(self, path: str) -> ObjectInfo | None:

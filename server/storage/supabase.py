@@ -32,7 +32,14 @@ from driftwatch_nb.core.limits import (
 )
 
 from ..config import DEFAULT_SIGNED_URL_TTL_SECONDS
-from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
+from .base import (
+    ObjectInfo,
+    ObjectNotFound,
+    SignedUpload,
+    StorageError,
+    StorageUnauthorized,
+    StorageUnreachable,
+)
 
 __all__ = ["SupabaseStorage"]
 
@@ -43,7 +50,16 @@ _READ_CHUNK_SIZE = 64 * 1024
 
 
 def _is_not_found(exc: StorageApiError) -> bool:
-    return str(exc.status) == "404"
+    return str(exc.status) == "404" and not _is_bucket_not_found(exc)
+
+
+def _is_bucket_not_found(exc: StorageApiError) -> bool:
+    """Supabase's "Bucket not found" (``NoSuchBucket``): after ``ensure_bucket`` this means the
+    key cannot see the bucket (an anon key, another project's), not that an object is missing."""
+    text = f"{exc.code} {exc.message}".lower()
+    return str(exc.status) in {"404", "400"} and (
+        "bucket not found" in text or "nosuchbucket" in text
+    )
 
 
 class SupabaseStorage:
@@ -81,12 +97,34 @@ class SupabaseStorage:
         """Close the HTTP connections."""
         self._client.session.close()
 
+    def _unauthorized(self, action: str, exc: StorageApiError) -> StorageError:
+        return StorageUnauthorized(
+            f"Supabase Storage refused to {action}: it says the bucket {self.bucket!r} does not "
+            f"exist ({exc.message}), although the server created it at start-up. The key in "
+            "DRIFTWATCH_SUPABASE_SERVICE_KEY is most likely not this project's service_role key "
+            "(an anon key, or another project's key, sees no private buckets): copy the "
+            "service_role key from the project's API settings"
+        )
+
     def _fail(self, action: str, exc: Exception) -> StorageError:
+        if isinstance(exc, StorageApiError) and _is_bucket_not_found(exc):
+            return self._unauthorized(action, exc)
+        if isinstance(exc, StorageApiError) and str(exc.status) in {"401", "403"}:
+            return StorageUnauthorized(
+                f"Supabase Storage refused to {action}: {exc.message} (status {exc.status}). "
+                "Check that DRIFTWATCH_SUPABASE_SERVICE_KEY is this project's service_role key"
+            )
         if isinstance(exc, StorageApiError):
             return StorageError(
                 f"Supabase Storage refused to {action}: {exc.message} (status {exc.status}, "
                 f"{exc.code}). Check DRIFTWATCH_SUPABASE_SERVICE_KEY and that the bucket "
                 f"{self.bucket!r} exists (SupabaseStorage.ensure_bucket creates it)."
+            )
+        if isinstance(exc, httpx.TransportError):
+            return StorageUnreachable(
+                f"the storage is unreachable: could not reach Supabase Storage at "
+                f"{self.storage_url} to {action} ({exc.__class__.__name__}: {exc}); check "
+                "DRIFTWATCH_SUPABASE_URL, that Supabase is up, and the network"
             )
         if isinstance(exc, httpx.HTTPError):
             return StorageError(
@@ -116,7 +154,7 @@ class SupabaseStorage:
         try:
             existing = self._client.get_bucket(self.bucket)
         except StorageApiError as exc:
-            if not _is_not_found(exc):
+            if str(exc.status) != "404":  # a missing bucket is created below
                 raise self._fail(f"read bucket {self.bucket!r}", exc) from exc
         except (StorageException, httpx.HTTPError) as exc:
             raise self._fail(f"read bucket {self.bucket!r}", exc) from exc
@@ -154,11 +192,16 @@ class SupabaseStorage:
         return SignedUpload(path=path, url=signed["signed_url"], token=signed["token"])
 
     def create_signed_read_urls(self, paths: list[str], *, expires_in: int) -> dict[str, str]:
-        """Sign read URLs in one round trip; objects that do not exist are left out."""
+        """Sign read URLs in one round trip; objects that do not exist are left out.
+
+        With storage3's ``download`` option the URLs end in ``&download=``, for which Supabase
+        Storage answers ``Content-Disposition: attachment``: a browser tab that opens a signed
+        URL saves the SVG instead of rendering it in the storage's origin (Supabase sends no
+        CSP of its own). The viewers fetch the bytes, which the header does not affect."""
         if not paths:
             return {}
         try:
-            items = self._files.create_signed_urls(paths, expires_in)
+            items = self._files.create_signed_urls(paths, expires_in, {"download": True})
         except (StorageException, httpx.HTTPError) as exc:
             raise self._fail(f"sign read URLs for {len(paths)} objects", exc) from exc
         return {item["path"]: item["signedURL"] for item in items if item["signedURL"]}

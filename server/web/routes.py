@@ -7,10 +7,12 @@ own front-end module (``driftwatch_nb/core/static/viewer.js``), served at ``/sta
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import (
     HTMLResponse,
@@ -24,6 +26,7 @@ from sqlmodel import Session
 
 from driftwatch_nb.core.graphql import operation
 from driftwatch_nb.core.history import series_from_history, sparkline_points
+from driftwatch_server.auth import client_address
 from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
@@ -88,6 +91,17 @@ def build_dashboard_router() -> APIRouter:
         if token.strip():
             with Session(request.app.state.engine, expire_on_commit=False) as session:
                 cookie = issue_session(session, token.strip(), secret_key=_secret(request))
+        address = client_address(request)
+        throttle = request.app.state.token_throttle
+        if cookie is None and token.strip() and throttle.retry_after(address) > 0:
+            wait = throttle.failed(address)
+            message = f"Too many tokens that were not accepted: try again in {wait:.0f} s."
+            context = {"error": message, "next": _safe_next(next_path)}
+            response = _page(request, "login.html", context, user=None, status_code=429)
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+        if cookie is None and token.strip():
+            throttle.failed(address)
         if cookie is None:
             message = (
                 "That token was not accepted. Paste an API token as printed by "
@@ -118,17 +132,19 @@ def build_dashboard_router() -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     async def projects(request: Request) -> Response:
-        user = _session_user(request)
+        user = await _session_user_off_loop(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        data, _ = await _query(request, user, PROJECTS_QUERY, {})
+        data, codes = await _query(request, user, PROJECTS_QUERY, {})
+        if not data and SERVICE_UNAVAILABLE in codes:
+            return _unavailable(request, user)
         return _page(request, "projects.html", {"projects": data["projects"]}, user=user)
 
     @router.get("/workspaces/{slug}", response_class=HTMLResponse)
     async def workspace(
         request: Request, slug: str, branch: str | None = None, page: int = 1
     ) -> Response:
-        user = _session_user(request)
+        user = await _session_user_off_loop(request)
         if user is None:
             target = quote(f"/workspaces/{quote(slug, safe='')}", safe="")
             return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -139,9 +155,12 @@ def build_dashboard_router() -> APIRouter:
             "first": PAGE_SIZE,
             "offset": (page - 1) * PAGE_SIZE,
         }
-        data, _codes = await _query(request, user, WORKSPACE_QUERY, variables)
+        data, codes = await _query(request, user, WORKSPACE_QUERY, variables)
         # Only the project itself missing is a 404: a flamegraph whose file is missing costs
-        # its own `url` field (null), never the page.
+        # its own `url` field (null), never the page. A database or storage that is down is
+        # a 503 that says so, never a "not found".
+        if (not data or data.get("project") is None) and SERVICE_UNAVAILABLE in codes:
+            return _unavailable(request, user)
         if not data or data.get("project") is None:
             return _page(request, "not_found.html", {"slug": slug}, user=user, status_code=404)
         project = data["project"]
@@ -155,8 +174,11 @@ def build_dashboard_router() -> APIRouter:
             "reports": reports,
             "branch": branch or "",
             "page": page,
+            "storage_unavailable": SERVICE_UNAVAILABLE in codes,
         }
-        return _page(request, "workspace.html", context, user=user)
+        # The reports are still worth showing, but the flamegraphs are not reachable: 503.
+        status = 503 if SERVICE_UNAVAILABLE in codes else 200
+        return _page(request, "workspace.html", context, user=user, status_code=status)
 
     @router.get("/workspaces/{slug}/alerts", response_class=HTMLResponse)
     async def alerts_tab(request: Request, slug: str) -> Response:
@@ -288,10 +310,12 @@ def build_dashboard_router() -> APIRouter:
     @router.get("/api/flamegraphs/{flamegraph_id}/url")
     async def fresh_flamegraph_url(request: Request, flamegraph_id: str) -> Response:
         """A new signed URL for the viewer when the one in the page has expired."""
-        user = _session_user(request)
+        user = await _session_user_off_loop(request)
         if user is None:
             return JSONResponse({"error": "sign in again"}, status_code=401)
         data, codes = await _query(request, user, FLAMEGRAPH_URL_QUERY, {"id": flamegraph_id})
+        if not data and SERVICE_UNAVAILABLE in codes:
+            return JSONResponse({"error": "the storage is unreachable"}, status_code=503)
         if not data:
             return JSONResponse({"error": "not found"}, status_code=404 if codes else 500)
         return JSONResponse({"url": data["flamegraphUrl"]}, headers={"Cache-Control": "no-store"})
@@ -325,6 +349,9 @@ def _series_row(series: dict[str, Any]) -> dict[str, Any]:
         "change": last_change,
         "sparkline": sparkline_points(values),
     }
+
+
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def _safe_next(target: str) -> str:
@@ -404,15 +431,29 @@ def _cross_site_refused(request: Request) -> Response:
     return response
 
 
+async def _session_user_off_loop(request: Request) -> User | None:
+    return await anyio.to_thread.run_sync(_session_user, request)
+
+
+def _unavailable(request: Request, user: User | None) -> Response:
+    return _page(request, "unavailable.html", {}, user=user, status_code=503)
+
+
 async def _query(
     request: Request, user: User, query: str, variables: dict[str, Any]
 ) -> tuple[dict[str, Any], set[str]]:
+    """Run a named operation in a worker thread (its own event loop): the database session is
+    synchronous, and the server's loop must stay free for other requests."""
     state = request.app.state
-    with Session(state.engine, expire_on_commit=False) as session:
-        context = Context(
-            session=session, user=user, storage=state.storage, settings=state.settings
-        )
-        result = await schema.execute(query, variable_values=variables, context_value=context)
+
+    async def execute() -> Any:
+        with Session(state.engine, expire_on_commit=False) as session:
+            context = Context(
+                session=session, user=user, storage=state.storage, settings=state.settings
+            )
+            return await schema.execute(query, variable_values=variables, context_value=context)
+
+    result = await anyio.to_thread.run_sync(lambda: asyncio.run(execute()))
     codes = {str((error.extensions or {}).get("code")) for error in result.errors or []}
     return result.data or {}, codes
 

@@ -13,8 +13,8 @@ import jwt
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from driftwatch_server.auth import hash_token
-from driftwatch_server.models import ApiToken, DashboardSession, User, utcnow
+from driftwatch_server.auth import token_for
+from driftwatch_server.models import ApiToken, DashboardSession, User, as_utc, utcnow
 
 COOKIE_NAME = "dw_session"
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -23,11 +23,10 @@ _AUDIENCE = "driftwatch-dashboard"
 
 def issue_session(session: Session, token: str, *, secret_key: str) -> str | None:
     """A signed session value for the user of API token ``token``, or ``None`` if unknown."""
-    api_token = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    ).first()
-    if api_token is None:
+    found = token_for(session, token)  # unknown, revoked and expired tokens alike
+    if found is None:
         return None
+    _user, api_token = found
     now = utcnow()
     session.execute(sa.delete(DashboardSession).where(DashboardSession.expires_at < now))  # type: ignore[arg-type]
     row = DashboardSession(
@@ -60,13 +59,16 @@ def session_user(session: Session, value: str | None, *, secret_key: str) -> Use
     if claims is None or not isinstance(claims.get("sid"), str):
         return None
     row = session.exec(
-        select(User, DashboardSession)
+        select(User, DashboardSession, ApiToken)
         .join(DashboardSession, DashboardSession.user_id == User.id)  # type: ignore[arg-type]
+        .join(ApiToken, ApiToken.id == DashboardSession.token_id)  # type: ignore[arg-type]
         .where(DashboardSession.id == claims["sid"], User.id == claims.get("sub"))
     ).first()
     if row is None:
         return None
-    user, dashboard_session = row
+    user, dashboard_session, api_token = row
+    if api_token.expires_at is not None and as_utc(api_token.expires_at) <= utcnow():
+        return None  # the API token it was made from has expired
     expires_at = dashboard_session.expires_at
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=dt.UTC)

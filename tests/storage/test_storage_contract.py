@@ -276,7 +276,7 @@ def test_supabase_storage_maps_errors(embedded: Embedded) -> None:
     wrong_key = SupabaseStorage(embedded.url, "not-the-service-key")
     with pytest.raises(Exception) as refused:
         wrong_key.info("a.svg")
-    assert type(refused.value).__name__ == "StorageError"
+    assert type(refused.value).__name__ == "StorageUnauthorized"  # a StorageError (issue 13 item 6)
     assert "DRIFTWATCH_SUPABASE_SERVICE_KEY" in str(refused.value)
     assert isinstance(refused.value.__cause__, StorageApiError)
     wrong_key.close()
@@ -585,3 +585,90 @@ def test_signed_read_offers_download_and_head(embedded: Embedded, http: httpx.Cl
     download = http.get(url + "&download=profile.svg")
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.content == SVG
+
+
+def test_an_unreachable_supabase_says_the_storage_is_unreachable() -> None:
+    # Issue 13, item 3: nothing listens on this port, like a Supabase that is down.
+    from driftwatch_server.storage import StorageUnreachable
+
+    storage = SupabaseStorage(f"http://127.0.0.1:{free_port()}", "service-key")
+    try:
+        with pytest.raises(StorageUnreachable, match="the storage is unreachable"):
+            storage.create_signed_upload_url(new_path())
+        with pytest.raises(StorageUnreachable, match="the storage is unreachable"):
+            storage.create_signed_read_urls([new_path()], expires_in=60)
+    finally:
+        storage.close()
+
+
+ACTIVE_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+    b"onload=\"document.title='onload ran'\">"
+    b"<script>document.title='script ran'</script>"
+    b'<a xlink:href="javascript:document.title=\'link ran\'"><rect width="9" height="9"/></a>'
+    b"</svg>"
+)
+
+
+def test_signed_read_urls_force_a_download(backend: StorageBackend, http: httpx.Client) -> None:
+    # Issue 13, item 1: Supabase sends no CSP, so a signed URL opened in a tab must not render.
+    path = new_path("active.svg")
+    upload = backend.create_signed_upload_url(path)
+    http.put(upload.url, content=ACTIVE_SVG, headers={"Content-Type": SVG_TYPE})
+    url = backend.create_signed_read_urls([path], expires_in=120)[path]
+    got = http.get(url)
+    assert got.status_code == 200 and got.content == ACTIVE_SVG  # the viewers' fetch still works
+    assert got.headers["content-disposition"].startswith("attachment"), got.headers
+    assert got.headers["x-content-type-options"] == "nosniff"
+    backend.delete([path])
+
+
+def test_a_signed_url_opened_in_a_browser_tab_runs_nothing(
+    backend: StorageBackend, http: httpx.Client
+) -> None:
+    from tests.support.browser import chromium
+
+    path = new_path("active.svg")
+    upload = backend.create_signed_upload_url(path)
+    http.put(upload.url, content=ACTIVE_SVG, headers={"Content-Type": SVG_TYPE})
+    url = backend.create_signed_read_urls([path], expires_in=120)[path]
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.goto("about:blank")
+        with page.expect_download() as download:
+            page.evaluate("url => { window.location.href = url; }", url)
+        assert download.value.suggested_filename.endswith(".svg")
+        page.wait_for_timeout(300)
+        assert page.url == "about:blank"  # the tab stayed: nothing rendered in the storage origin
+        assert "ran" not in page.title()
+        context.close()
+    backend.delete([path])
+
+
+def test_a_key_that_cannot_see_the_bucket_is_an_authorization_problem(
+    embedded: Embedded,
+) -> None:
+    # Issue 13, item 6: Supabase answers "Bucket not found" to a key that cannot see the
+    # private bucket (an anon key, another project's); info() used to say "no such object".
+    from driftwatch_server.storage import StorageUnauthorized
+
+    storage = SupabaseStorage(embedded.url, embedded.storage.service_key, bucket="not-visible")
+    try:
+        with pytest.raises(StorageUnauthorized, match="service_role key"):
+            storage.info(new_path())
+        with pytest.raises(StorageUnauthorized, match="DRIFTWATCH_SUPABASE_SERVICE_KEY"):
+            storage.create_signed_read_urls([new_path()], expires_in=60)
+    finally:
+        storage.close()
+
+
+def test_a_wrong_service_key_is_an_authorization_problem(embedded: Embedded) -> None:
+    from driftwatch_server.storage import StorageUnauthorized
+
+    storage = SupabaseStorage(embedded.url, "not-the-service-key")
+    try:
+        with pytest.raises(StorageUnauthorized, match="service_role key"):
+            storage.info(new_path())
+    finally:
+        storage.close()

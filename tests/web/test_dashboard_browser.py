@@ -474,8 +474,13 @@ def test_a_scripted_svg_never_runs_in_the_modal_nor_at_its_signed_url(
     assert not [line for line in csp_violations(tab.console) if "inline script" in line]
     assert tab.errors == []
 
-    # Straight to the signed URL: served with a sandboxing CSP, so nothing in it runs.
-    response = page.goto(signed_url)
+    # Straight to the signed URL: it forces a download (issue 13, item 1), so nothing renders.
+    assert signed_url.endswith("&download=")
+    with page.expect_download() as download:
+        page.evaluate("url => { window.location.href = url; }", signed_url)
+    assert download.value.suggested_filename.endswith(".svg")
+    # Without its download parameter it renders, with a sandboxing CSP: nothing in it runs.
+    response = page.goto(signed_url.removesuffix("&download="))
     assert response is not None and response.status == 200
     headers = response.headers
     assert headers["content-type"].startswith("image/svg+xml")

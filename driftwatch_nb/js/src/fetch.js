@@ -56,7 +56,9 @@ export async function acquireSvg(url, options) {
     try {
       res = await doFetch(current, { credentials: "omit" });
     } catch (err) {
-      problems.push(`the network request failed (${errorText(err)})`);
+      // Browsers report a CORS refusal as a bare network error ("Failed to fetch"): name the
+      // likely cause, since the storage's CORS settings are the usual culprit.
+      problems.push(`the browser could not fetch the flamegraph (CORS?) (${errorText(err)})`);
       break;
     }
     if (!isCurrent()) return null;

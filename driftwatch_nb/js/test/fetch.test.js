@@ -95,7 +95,7 @@ test("acquireSvg: when everything fails the error names every route tried", asyn
   );
   await assert.rejects(
     acquireSvg("https://s/down", { fileName: "a.svg", fetch: fakeFetch({}), fallbackBytes: async () => "" }),
-    /the network request failed \(Failed to fetch\); the kernel has no copy of the file\.$/,
+    /the browser could not fetch the flamegraph \(CORS\?\) \(Failed to fetch\); the kernel has no copy of the file\.$/,
   );
   await assert.rejects(acquireSvg("https://s/down", { fileName: "a.svg", fetch: fakeFetch({}) }), ViewerError);
 });

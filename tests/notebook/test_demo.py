@@ -1,0 +1,57 @@
+"""Issue 13, items 12 and 14: `driftwatch demo` prints JupyterLab's URL once it answers, and
+Ctrl-C stops JupyterLab and the server promptly, saying so."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.helpers import DRIFTWATCH, clean_env
+from tests.support.server import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.jupyter
+def test_demo_prints_a_jupyterlab_url_that_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    env = clean_env(DRIFTWATCH_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path))
+    port, jupyter_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [DRIFTWATCH, "demo", "--port", str(port), "--jupyter-port", str(jupyter_port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    try:
+        lines: list[str] = []
+        url = None
+        deadline = time.monotonic() + 240
+        while url is None:
+            line = process.stderr.readline()
+            assert line or process.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines)
+            lines.append(line)
+            found = re.search(r"JupyterLab\s+(http://\S+)", line)
+            url = found.group(1) if found else None
+        # Printed only once it answers: the first request after the line succeeds.
+        assert httpx.get(url, timeout=10).status_code == 200
+        while "Ctrl-C stops everything." not in line:
+            line = process.stderr.readline()
+            lines.append(line)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        _, rest = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert "stopping JupyterLab and the server (at most 2 s)" in rest, rest
