@@ -706,7 +706,7 @@ async function acquireSvg(url, options) {
     try {
       res = await doFetch(current, { credentials: "omit" });
     } catch (err) {
-      problems.push(`the network request failed (${errorText(err)})`);
+      problems.push(`the browser could not fetch the flamegraph (CORS?) (${errorText(err)})`);
       break;
     }
     if (!isCurrent()) return null;
