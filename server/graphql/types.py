@@ -381,6 +381,17 @@ class Project:
             has_more=offset + len(rows) < total,
         )
 
+    @strawberry.field(description="One alert of this project (another's is NOT_FOUND).")
+    def alert(self, info: Info[Context, None], id: strawberry.ID) -> Alert:
+        from driftwatch_nb.core.errors import NotFoundError
+
+        project = self._row(info)
+        user = info.context.require_user()
+        row = alerts.owned_alert(info.context.session, user=user, alert_id=str(id))
+        if row.project_id != project.id:
+            raise NotFoundError(f"no alert {str(id)!r} in project {self.slug!r}", field="id")
+        return Alert.from_row(row, project_slug=self.slug)
+
     @strawberry.field(
         description="One benchmark's series, oldest first, with its change points. Without "
         "`branch`: `main` if the project has it, else the newest report's branch; without "
