@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from driftwatch_nb.core.profiles import ProfileDiff, diff_profiles, merge_profiles
@@ -53,7 +54,10 @@ def alert_diff(session: Session, storage: StorageBackend, *, alert: Alert) -> Se
     """The profiles of the alert's benchmark before its change report vs from it on.
 
     Same project, branch and testbed; up to ``MAX_RUNS_PER_SIDE`` profiled reports per side,
-    nearest the change first, each run weighing the same. ``None`` when a side has none.
+    nearest the change first, each run weighing the same. The flamegraphs linked to the
+    alert's benchmark are used when both sides have some; else the reports' unlinked
+    flamegraphs (``driftwatch run --flamegraph``: a profile of the whole run, the benchmark
+    included). ``None`` when a side has none.
     """
     change = session.get(Report, alert.change_report_id)
     revealing = session.get(Report, alert.report_id)
@@ -66,9 +70,29 @@ def alert_diff(session: Session, storage: StorageBackend, *, alert: Alert) -> Se
             Report.project_id == alert.project_id,
             Report.branch_id == alert.branch_id,
             Report.testbed_id == alert.testbed_id,
-            Flamegraph.benchmark_id == alert.benchmark_id,
+            sa.or_(
+                Flamegraph.benchmark_id == alert.benchmark_id,
+                Flamegraph.benchmark_id.is_(None),  # type: ignore[union-attr]
+            ),
         )
     ).all()
+    linked = [(fg, r) for fg, r in rows if fg.benchmark_id == alert.benchmark_id]
+    unlinked = [(fg, r) for fg, r in rows if fg.benchmark_id is None]
+    for candidates in (linked, unlinked):
+        found = _segment_diff(session, storage, candidates, change=change, revealing=revealing)
+        if found is not None:
+            return found
+    return None
+
+
+def _segment_diff(
+    session: Session,
+    storage: StorageBackend,
+    rows: list[tuple[Flamegraph, Report]],
+    *,
+    change: Report,
+    revealing: Report,
+) -> SegmentDiff | None:
     change_at = as_utc(change.start_time)
     end_at = as_utc(revealing.start_time)
     before = sorted(
