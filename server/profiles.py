@@ -6,7 +6,7 @@ diff``); this module finds the stacks, checks ownership and merges runs per side
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -81,8 +81,20 @@ def alert_diff(session: Session, storage: StorageBackend, *, alert: Alert) -> Se
     for candidates in (linked, unlinked):
         found = _segment_diff(session, storage, candidates, change=change, revealing=revealing)
         if found is not None:
-            return found
+            return _in_alert_direction(found, regression=alert.direction == "REGRESSION")
     return None
+
+
+def _in_alert_direction(found: SegmentDiff, *, regression: bool) -> SegmentDiff:
+    """Rank the functions the alert's way: for a regression what grew most first, for an
+    improvement what shrank most. Ranked by size of change alone, a whole-run profile whose
+    biggest function lost share (it did not change: another one grew) would be named first,
+    and the summary would read "faster" for a regression."""
+    sign = -1.0 if regression else 1.0
+    ranked = sorted(
+        found.diff.functions, key=lambda f: (sign * f.delta_self, sign * f.delta_total, f.name)
+    )
+    return replace(found, diff=replace(found.diff, functions=ranked))
 
 
 def _segment_diff(

@@ -218,7 +218,11 @@ class FlamegraphDiff:
     since: strawberry.Private[str | None]
     result: strawberry.Private[object]
 
-    @strawberry.field(description="Functions ranked by |deltaSelf|, largest first.")
+    @strawberry.field(
+        description="Functions ranked by |deltaSelf|, largest first; an alert's diff ranks "
+        "them the alert's way (a regression: the largest growth in self time first; an "
+        "improvement: the largest drop)."
+    )
     def functions(self, first: int = 20) -> list[FunctionDiff]:
         if not 0 <= first <= 1000:
             from driftwatch_nb.core.errors import InvalidInput
