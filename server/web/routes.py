@@ -307,6 +307,7 @@ def build_dashboard_router() -> APIRouter:
                 found["benchmark"]["name"] != series["benchmark"]
                 or found["branch"]["name"] != series["branch"]
                 or found["measure"] != series["measure"]
+                or found["testbed"]["name"] != series["testbed"]
             ):
                 continue
             one, _ = await _query(
