@@ -86,13 +86,14 @@ def alert_diff(session: Session, storage: StorageBackend, *, alert: Alert) -> Se
 
 
 def _in_alert_direction(found: SegmentDiff, *, regression: bool) -> SegmentDiff:
-    """Rank the functions the alert's way: for a regression what grew most first, for an
-    improvement what shrank most. Ranked by size of change alone, a whole-run profile whose
+    """Rank the functions the alert's way: for a regression what grew first (most first), for
+    an improvement what shrank; then the rest by size of change. Ranked by size of change alone, a whole-run profile whose
     biggest function lost share (it did not change: another one grew) would be named first,
     and the summary would read "faster" for a regression."""
-    sign = -1.0 if regression else 1.0
+    sign = 1.0 if regression else -1.0
     ranked = sorted(
-        found.diff.functions, key=lambda f: (sign * f.delta_self, sign * f.delta_total, f.name)
+        found.diff.functions,
+        key=lambda f: (sign * f.delta_self <= 0, -abs(f.delta_self), -abs(f.delta_total), f.name),
     )
     return replace(found, diff=replace(found.diff, functions=ranked))
 
