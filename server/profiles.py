@@ -6,8 +6,9 @@ diff``); this module finds the stacks, checks ownership and merges runs per side
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from driftwatch_nb.core.profiles import ProfileDiff, diff_profiles, merge_profiles
@@ -53,7 +54,10 @@ def alert_diff(session: Session, storage: StorageBackend, *, alert: Alert) -> Se
     """The profiles of the alert's benchmark before its change report vs from it on.
 
     Same project, branch and testbed; up to ``MAX_RUNS_PER_SIDE`` profiled reports per side,
-    nearest the change first, each run weighing the same. ``None`` when a side has none.
+    nearest the change first, each run weighing the same. The flamegraphs linked to the
+    alert's benchmark are used when both sides have some; else the reports' unlinked
+    flamegraphs (``driftwatch run --flamegraph``: a profile of the whole run, the benchmark
+    included). ``None`` when a side has none.
     """
     change = session.get(Report, alert.change_report_id)
     revealing = session.get(Report, alert.report_id)
@@ -66,9 +70,42 @@ def alert_diff(session: Session, storage: StorageBackend, *, alert: Alert) -> Se
             Report.project_id == alert.project_id,
             Report.branch_id == alert.branch_id,
             Report.testbed_id == alert.testbed_id,
-            Flamegraph.benchmark_id == alert.benchmark_id,
+            sa.or_(
+                Flamegraph.benchmark_id == alert.benchmark_id,
+                Flamegraph.benchmark_id.is_(None),  # type: ignore[union-attr]
+            ),
         )
     ).all()
+    linked = [(fg, r) for fg, r in rows if fg.benchmark_id == alert.benchmark_id]
+    unlinked = [(fg, r) for fg, r in rows if fg.benchmark_id is None]
+    for candidates in (linked, unlinked):
+        found = _segment_diff(session, storage, candidates, change=change, revealing=revealing)
+        if found is not None:
+            return _in_alert_direction(found, regression=alert.direction == "REGRESSION")
+    return None
+
+
+def _in_alert_direction(found: SegmentDiff, *, regression: bool) -> SegmentDiff:
+    """Rank the functions the alert's way: for a regression what grew first (most first), for
+    an improvement what shrank; then the rest by size of change. Ranked by size of change alone, a whole-run profile whose
+    biggest function lost share (it did not change: another one grew) would be named first,
+    and the summary would read "faster" for a regression."""
+    sign = 1.0 if regression else -1.0
+    ranked = sorted(
+        found.diff.functions,
+        key=lambda f: (sign * f.delta_self <= 0, -abs(f.delta_self), -abs(f.delta_total), f.name),
+    )
+    return replace(found, diff=replace(found.diff, functions=ranked))
+
+
+def _segment_diff(
+    session: Session,
+    storage: StorageBackend,
+    rows: list[tuple[Flamegraph, Report]],
+    *,
+    change: Report,
+    revealing: Report,
+) -> SegmentDiff | None:
     change_at = as_utc(change.start_time)
     end_at = as_utc(revealing.start_time)
     before = sorted(

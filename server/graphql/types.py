@@ -252,7 +252,11 @@ class FlamegraphDiff:
     since: strawberry.Private[str | None]
     result: strawberry.Private[object]
 
-    @strawberry.field(description="Functions ranked by |deltaSelf|, largest first.")
+    @strawberry.field(
+        description="Functions ranked by |deltaSelf|, largest first; an alert's diff ranks "
+        "them the alert's way (a regression: the largest growth in self time first; an "
+        "improvement: the largest drop)."
+    )
     def functions(self, first: int = 20) -> list[FunctionDiff]:
         if not 0 <= first <= 1000:
             from driftwatch_nb.core.errors import InvalidInput
@@ -414,6 +418,17 @@ class Project:
             total_count=total,
             has_more=offset + len(rows) < total,
         )
+
+    @strawberry.field(description="One alert of this project (another's is NOT_FOUND).")
+    def alert(self, info: Info[Context, None], id: strawberry.ID) -> Alert:
+        from driftwatch_nb.core.errors import NotFoundError
+
+        project = self._row(info)
+        user = info.context.require_user()
+        row = alerts.owned_alert(info.context.session, user=user, alert_id=str(id))
+        if row.project_id != project.id:
+            raise NotFoundError(f"no alert {str(id)!r} in project {self.slug!r}", field="id")
+        return Alert.from_row(row, project_slug=self.slug)
 
     @strawberry.field(
         description="One benchmark's series, oldest first, with its change points. Without "

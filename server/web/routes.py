@@ -31,6 +31,7 @@ from driftwatch_server.graphql.context import Context
 from driftwatch_server.graphql.schema import schema
 from driftwatch_server.models import User
 from driftwatch_server.storage import LocalStorage
+from driftwatch_server.storage.routes import SVG_SECURITY_HEADERS
 from driftwatch_server.web import format as fmt
 from driftwatch_server.web.sessions import (
     COOKIE_NAME,
@@ -53,6 +54,9 @@ UPDATE_ALERT = operation("UpdateAlert")
 BENCHMARKS_QUERY = operation("BenchmarksPage")
 BENCHMARK_QUERY = operation("BenchmarkPage")
 HISTORY_QUERY = operation("History")
+ALERT_DIFF_SVG_QUERY = operation("AlertDiffSvg")
+BENCHMARK_ALERT_QUERY = operation("BenchmarkAlert")
+DIFF_SHAPES = {"head": "HEAD", "base": "BASE"}
 PAGE_SIZE = 20
 ALERTS_SHOWN = 50
 SPARKLINE_POINTS = 30
@@ -223,6 +227,32 @@ def build_dashboard_router() -> APIRouter:
         target = f"/workspaces/{quote(slug, safe='')}/alerts#alert-{quote(alert_id, safe='')}"
         return RedirectResponse(target, status_code=303)
 
+    @router.get("/workspaces/{slug}/alerts/{alert_id}/diff.svg")
+    async def alert_diff_svg(
+        request: Request, slug: str, alert_id: str, shape: str = "head"
+    ) -> Response:
+        """The alert's differential flamegraph (red grew, blue shrank), for the viewer.
+
+        Served like a stored flamegraph (a sandboxing CSP, nosniff): the SVG's function names
+        come from profiles. Another user's alert, or one without profiles on both sides, is 404.
+        """
+        user = _session_user(request)
+        if user is None:
+            return PlainTextResponse("sign in again", status_code=401)
+        if shape not in DIFF_SHAPES:
+            return PlainTextResponse("shape must be head or base", status_code=400)
+        variables = {"slug": slug, "id": alert_id, "shape": DIFF_SHAPES[shape]}
+        data, _ = await _query(request, user, ALERT_DIFF_SVG_QUERY, variables)
+        alert = ((data or {}).get("project") or {}).get("alert")
+        diff = (alert or {}).get("flamegraphDiff")
+        if not diff:
+            return PlainTextResponse("not found", status_code=404)
+        return Response(
+            diff["svg"].encode("utf-8"),
+            media_type="image/svg+xml",
+            headers={**SVG_SECURITY_HEADERS, "Cache-Control": "no-store"},
+        )
+
     @router.get("/workspaces/{slug}/benchmarks", response_class=HTMLResponse)
     async def benchmarks_tab(request: Request, slug: str) -> Response:
         user = _session_user(request)
@@ -292,10 +322,27 @@ def build_dashboard_router() -> APIRouter:
         page = max(1, page)
         newest_first = list(reversed(series["points"]))
         shown = newest_first[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        # The alerts on this series, each with its profiles' diff (computed only for these).
+        series_alerts = []
+        for found in project["alerts"]["nodes"]:
+            if (
+                found["benchmark"]["name"] != series["benchmark"]
+                or found["branch"]["name"] != series["branch"]
+                or found["measure"] != series["measure"]
+                or found["testbed"]["name"] != series["testbed"]
+            ):
+                continue
+            one, _ = await _query(
+                request, user, BENCHMARK_ALERT_QUERY, {"slug": slug, "id": found["id"]}
+            )
+            alert = ((one or {}).get("project") or {}).get("alert")
+            if alert:
+                series_alerts.append(alert)
         context = {
             "project": project,
             "tab": "benchmarks",
             "active_count": project["active"]["totalCount"],
+            "alerts": series_alerts,
             "series": series,
             "row": _series_row(series),
             "points": shown,

@@ -17,7 +17,8 @@ from tests.support.server import free_port
 pytestmark = pytest.mark.integration
 
 ALERTS = """query { project(slug: "demo") {
-  alerts(status: ACTIVE) { nodes { benchmark { name } direction confidence change } }
+  alerts(status: ACTIVE) { nodes { benchmark { name } direction confidence change
+    flamegraphDiff { summary functions(first: 3) { name deltaSelf } } } }
   reports(first: 1) { totalCount nodes { flamegraphs { id } } } } }"""
 HISTORY = """query { project(slug: "demo") { history(benchmark: "demo.word_count") {
   points { report { gitHash } } changePoints { index direction change } } } }"""
@@ -73,6 +74,20 @@ def test_the_demo_seeds_a_regression_in_its_own_data_directory(tmp_path: Path) -
         project = ask(ALERTS)
         assert project["reports"]["totalCount"] == 21
         assert project["reports"]["nodes"][0]["flamegraphs"]  # each commit has its profile
+        # The alert's profiles say why: word_count's self time grew most.
+        word_count = [
+            a
+            for a in project["alerts"]["nodes"]
+            if a["benchmark"]["name"] == "demo.word_count" and a["direction"] == "REGRESSION"
+        ]
+        assert word_count, project["alerts"]
+        print("demo alerts:", [(a["confidence"], a["change"]) for a in word_count])
+        diff = max(word_count, key=lambda a: a["change"])["flamegraphDiff"]
+        assert diff is not None, word_count
+        print("demo alert diff:", diff["summary"], [f["name"] for f in diff["functions"]])
+        assert diff["functions"][0]["name"].startswith("word_count"), diff
+        assert diff["functions"][0]["deltaSelf"] > 0
+        assert "`word_count" in diff["summary"] and diff["summary"].startswith("slower since")
         regressions = [
             a
             for a in project["alerts"]["nodes"]

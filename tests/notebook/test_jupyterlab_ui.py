@@ -538,3 +538,57 @@ def test_history_viewer_shows_the_change_point_and_opens_a_points_flamegraph(
     expect(state.locator(".jp-OutputArea-output")).to_have_text(
         "DW-HISTORY " + json.dumps(["opened 1", [ids[30]]]), timeout=STEP_MS
     )
+
+
+VERDICT_BENCH = "ui.verdict_cell"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_run_cell_verdict_says_slower_than_main_in_jupyterlab(
+    live_server: LiveServer, lab: Lab, page: Page
+) -> None:
+    import datetime as dt
+    import random
+
+    # main's history of the cell, with a step (10 µs, then 20 µs from report 24): far below
+    # what the cell really takes (milliseconds), so "slower" is certain whatever the machine.
+    rng = random.Random(5)
+    start = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    with Client(live_server.url, live_server.token) as client:
+        for i in range(32):
+            value = (10_000.0 if i < 24 else 20_000.0) * (1 + rng.gauss(0, 0.01))
+            client.create_report(
+                PROJECT,
+                BRANCH,
+                {VERDICT_BENCH: {"latency": value}},
+                testbed="notebook",  # the magics' testbed in a notebook
+                git_hash=f"{i:02d}".ljust(40, "c"),
+                start_time=start + dt.timedelta(hours=i),
+            )
+        history = client.history(PROJECT, VERDICT_BENCH, branch=BRANCH, testbed="notebook")
+        assert [c.index for c in history.change_points] == [24], history.change_points
+    write_notebook(
+        lab.root / "verdict.ipynb",
+        "%load_ext driftwatch_nb",
+        f"%%driftwatch run --name {VERDICT_BENCH} -b feature --baseline {BRANCH} -n 3 -r 3\n"
+        "total = sum(i * i for i in range(300_000))",
+    )
+    open_and_run_all(page, lab, "verdict.ipynb")
+    cell = page.locator(".jp-CodeCell").nth(1)
+    output = cell.locator(".jp-OutputArea-output")
+    rows = output.locator("table.driftwatch-run tr")
+    verdict_row = rows.filter(has=page.locator("th", has_text=re.compile(r"^verdict$")))
+    expect(verdict_row).to_have_count(1, timeout=SLOW_MS)
+    expect(verdict_row).to_contain_text(re.compile(r"\d[\d,]*\.\d % slower than main"))
+    expect(verdict_row).to_contain_text("p < 0.001")
+    expect(verdict_row).to_contain_text("main's last 20 runs")
+    history_row = rows.filter(has=page.locator("th", has_text=re.compile(r"^history$")))
+    expect(history_row).to_contain_text("→ █")
+    ARTIFACTS.mkdir(exist_ok=True)
+    cell.screenshot(path=str(ARTIFACTS / "jupyterlab-verdict-cell.png"))
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-verdict.png"), full_page=True)
+
+    # The run went to the branch, not to main's history.
+    with Client(live_server.url, live_server.token) as client:
+        feature = client.history(PROJECT, VERDICT_BENCH, branch="feature", testbed="notebook")
+        assert len(feature.points) == 1

@@ -21,7 +21,7 @@ def test_notebooks_run_and_match_their_stored_outputs(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
-    assert len(notebooks) == 3
+    assert len(notebooks) == 4
     env = {
         **os.environ,
         "DRIFTWATCH_URL": live_server.url,

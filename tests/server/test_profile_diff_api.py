@@ -159,3 +159,17 @@ def test_the_alert_diff_names_the_slowed_function(live_server: LiveServer, clien
     # same code, two runs: no function moves by more than 5 % of samples
     same = client.flamegraph_diff(posted[3][1], posted[20][1])
     assert abs(same["functions"][0]["deltaSelf"]) < 0.05
+
+
+def test_the_alert_diff_falls_back_on_the_runs_unlinked_profiles(
+    live_server: LiveServer, client: Client
+) -> None:
+    """``driftwatch run --flamegraph`` (no benchmark: the whole run's profile, as ``make demo``
+    posts): the alert's diff reads those."""
+    history = History(seed=3)
+    client.create_project("whole")
+    post_history(client, history, "whole", benchmark=None)
+    nodes = client._execute(ALERT_DIFF, {"slug": "whole"})["project"]["alerts"]["nodes"]
+    with_diff = [node for node in nodes if node["flamegraphDiff"]]
+    assert with_diff, nodes
+    assert with_diff[0]["flamegraphDiff"]["functions"][0]["name"] == history.slowed_function

@@ -99,8 +99,11 @@ query($base: ID!, $head: ID!, $normalize: Boolean) {
 """
 
 
-def post_history(client: object, history: History, project: str) -> list[tuple[str, str]]:
-    """Post every run as a report with its profile; returns ``(report_id, flamegraph_id)``."""
+def post_history(
+    client: object, history: History, project: str, *, benchmark: str | None = "pipeline"
+) -> list[tuple[str, str]]:
+    """Post every run as a report with its profile (linked to ``benchmark``, or to none: a
+    profile of the whole run); returns ``(report_id, flamegraph_id)``."""
     posted = []
     for index in range(history.reports):
         latency, folded = history.run(index)
@@ -118,7 +121,7 @@ def post_history(client: object, history: History, project: str) -> list[tuple[s
             report,
             flamegraph_pl_svg(folded),
             file_name=f"run{index}.svg",
-            benchmark="pipeline",
+            benchmark=benchmark,
         )
         posted.append((report.id, flamegraph.id))
     return posted

@@ -27,7 +27,8 @@ function close() {
 
 /**
  * Show flamegraphs in the dialog: `[{id, url?, fileName, context}]`, one or two (side by side).
- * A missing or expired URL is renewed through `/api/flamegraphs/{id}/url`.
+ * A missing or expired URL is renewed through `/api/flamegraphs/{id}/url`; an item with
+ * `svgUrl` (a same-origin, session-authenticated SVG such as an alert's diff) is fetched here.
  */
 export async function openFlamegraphs(items, onUrl) {
   if (!dialog || !host || !items.length) return;
@@ -50,6 +51,18 @@ export async function openFlamegraphs(items, onUrl) {
     mount.className = "viewer-cell-mount";
     cell.append(mount);
     host.append(cell);
+    if (item.svgUrl) {
+      // A same-origin SVG behind the session (an alert's differential flamegraph): fetched
+      // here with the cookie, then shown as text (the viewer itself fetches without cookies).
+      try {
+        const response = await fetch(item.svgUrl, { credentials: "same-origin" });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        handles.push(mountViewer(mount, { svgText: await response.text(), fileName: item.fileName }));
+      } catch (error) {
+        mount.textContent = `This flamegraph cannot be opened: ${error.message}`;
+      }
+      continue;
+    }
     let url = item.url;
     if (!url) {
       try {
@@ -75,6 +88,17 @@ export async function openFlamegraphs(items, onUrl) {
 }
 
 document.addEventListener("click", (event) => {
+  const diffButton = event.target.closest("[data-testid=open-alert-diff]");
+  if (diffButton && dialog) {
+    void openFlamegraphs([
+      {
+        svgUrl: diffButton.dataset.svgUrl,
+        fileName: diffButton.dataset.fileName,
+        context: diffButton.dataset.context,
+      },
+    ]);
+    return;
+  }
   const button = event.target.closest("[data-testid=open-flamegraph]");
   if (!button || !dialog) return;
   void openFlamegraphs(
