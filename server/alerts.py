@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -47,6 +48,8 @@ from driftwatch_server.models import (
 from driftwatch_server.paging import branch_id, check_page, fetch_page
 from driftwatch_server.samples import pack as pack_samples
 from driftwatch_server.samples import unpack as unpack_samples
+
+RowT = TypeVar("RowT", Branch, Testbed)
 
 MAX_HISTORY_POINTS = 10_000
 """The most points one ``history`` answer holds."""
@@ -94,10 +97,17 @@ class Rules:
     project: DetectionRule | None = None
     by_benchmark: dict[str, DetectionRule] = field(default_factory=dict)
     directions: dict[str, bool] = field(default_factory=dict)
+    _settings: dict[str, DetectionSettings] = field(default_factory=dict, repr=False)
 
     def settings(self, benchmark_id: str) -> DetectionSettings:
         """The detector settings for one benchmark: its rule, else the project's, else the
-        built-in defaults."""
+        built-in defaults (built once per benchmark: ingest asks for every series)."""
+        found = self._settings.get(benchmark_id)
+        if found is None:
+            found = self._settings[benchmark_id] = self._build_settings(benchmark_id)
+        return found
+
+    def _build_settings(self, benchmark_id: str) -> DetectionSettings:
         knobs: dict[str, float] = {}
         for rule in (self.project, self.by_benchmark.get(benchmark_id)):
             if rule is None:
@@ -574,7 +584,8 @@ def history(
         )
         for row in rows
     ]
-    settings = rules_for(session, project.id).settings(bench.id)
+    rules = rules_for(session, project.id)
+    settings = rules.settings(bench.id)
     change_points = [
         (cp.index, cp.before, cp.after, cp.change, cp.p_value)
         for cp in detect_change_points([p.value for p in points], settings=settings)
@@ -584,7 +595,7 @@ def history(
         measure=measure,
         branch=branch_row,
         testbed=testbed_row,
-        direction=rules_for(session, project.id).direction(measure),
+        direction=rules.direction(measure),
         points=points,
         change_points=change_points,
     )
@@ -592,26 +603,15 @@ def history(
 
 def _branch(session: Session, project: Project, bench: Benchmark, name: str | None) -> Branch:
     if name is not None:
-        row = session.exec(
-            select(Branch).where(Branch.project_id == project.id, Branch.name == name)
-        ).first()
+        row = _by_name(session, Branch, project.id, name)
         if row is None:
             raise NotFoundError(
                 f"project {project.slug!r} has no branch named {name!r}", field="branch"
             )
         return row
-    main = session.exec(
-        select(Branch).where(Branch.project_id == project.id, Branch.name == "main")
-    ).first()
-    if main is not None:
-        return main
-    newest = session.exec(
-        select(Metric.branch_id)
-        .where(Metric.benchmark_id == bench.id)
-        .order_by(sa.desc(Metric.start_time))
-        .limit(1)
-    ).first()
-    row = session.get(Branch, newest) if newest else None
+    row = _by_name(session, Branch, project.id, "main") or _of_newest_metric(
+        session, Branch, Metric.branch_id, Metric.benchmark_id == bench.id
+    )
     if row is None:
         raise NotFoundError(f"benchmark {bench.name!r} has no reports", field="benchmark")
     return row
@@ -621,26 +621,41 @@ def _testbed(
     session: Session, project: Project, bench: Benchmark, branch: Branch, name: str | None
 ) -> Testbed:
     if name is not None:
-        row = session.exec(
-            select(Testbed).where(Testbed.project_id == project.id, Testbed.name == name)
-        ).first()
+        row = _by_name(session, Testbed, project.id, name)
         if row is None:
             raise NotFoundError(
                 f"project {project.slug!r} has no testbed named {name!r}", field="testbed"
             )
         return row
-    newest = session.exec(
-        select(Metric.testbed_id)
-        .where(Metric.benchmark_id == bench.id, Metric.branch_id == branch.id)
-        .order_by(sa.desc(Metric.start_time))
-        .limit(1)
-    ).first()
-    row = session.get(Testbed, newest) if newest else None
+    row = _of_newest_metric(
+        session,
+        Testbed,
+        Metric.testbed_id,
+        Metric.benchmark_id == bench.id,
+        Metric.branch_id == branch.id,
+    )
     if row is None:
         raise NotFoundError(
             f"benchmark {bench.name!r} has no reports on branch {branch.name!r}", field="branch"
         )
     return row
+
+
+def _by_name(session: Session, model: type[RowT], project_id: str, name: str) -> RowT | None:
+    """The project's branch or testbed called ``name``."""
+    return session.exec(
+        select(model).where(model.project_id == project_id, model.name == name)  # type: ignore[attr-defined]
+    ).first()
+
+
+def _of_newest_metric(
+    session: Session, model: type[RowT], column: Any, *conditions: Any
+) -> RowT | None:
+    """The branch or testbed (``column`` of ``Metric``) of the newest metric matching."""
+    newest = session.exec(
+        select(column).where(*conditions).order_by(sa.desc(Metric.start_time)).limit(1)
+    ).first()
+    return session.get(model, newest) if newest else None
 
 
 def list_alerts(
