@@ -1,7 +1,7 @@
 """Kept-alive request latency of ``driftwatch serve --workers 2`` against ``--workers 1``,
 both running in the same run, on the same machine, interleaved.
 
-    python -m bench.bench_workers      (from the repo root; or python bench/bench_workers.py)
+    python -m bench.bench_workers      (from the repo root)
 
 Without uvloop, uvicorn's multi-worker socket gave accepted connections no TCP_NODELAY, and
 every kept-alive request waited on Nagle + delayed ACK (~3x slower). Goal: ratio
@@ -20,8 +20,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _support import free_port, interleaved  # noqa: E402
+from tests.support.server import free_port, interleaved
 
 DRIFTWATCH = str(Path(sys.executable).parent / "driftwatch")
 QUERY = {"query": "query { me { name } projects { slug } }"}
