@@ -212,287 +212,55 @@ function nextSelection(current, clicked, add) {
   return [...current.slice(0, 1), clicked];
 }
 
-// src/history.js
-var SVG_NS = "http://www.w3.org/2000/svg";
-var CSS = `
-.dw-history { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
-  position: relative; }
-.dw-history .dw-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; }
-.dw-history .dw-legend span { display: inline-flex; align-items: center; gap: 6px; }
-.dw-history .dw-legend i { width: 14px; height: 3px; border-radius: 2px; display: inline-block; }
-.dw-history svg { display: block; width: 100%; overflow: visible; cursor: crosshair; }
-.dw-history .dw-axis text { fill: #59636e; font-size: 11px; }
-.dw-history .dw-grid { stroke: #e6e8eb; }
-.dw-history .dw-change { stroke-width: 1.5; stroke-dasharray: 4 3; }
-.dw-history .dw-change.regression { stroke: #c92a2a; }
-.dw-history .dw-change.improvement { stroke: #2b8a3e; }
-.dw-history .dw-change-label { font-size: 11px; font-weight: 600; }
-.dw-history .dw-point.selected { stroke: #1f2328; stroke-width: 2.5; }
-.dw-history .dw-tip { position: absolute; pointer-events: none; background: #fff;
-  border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 8px; box-shadow: 0 4px 12px #0002;
-  font-size: 12px; max-width: 280px; z-index: 2; }
-.dw-history .dw-tip[hidden] { display: none; }
-.dw-history .dw-tip code { font-size: 11px; }
-.dw-history .dw-hint { color: #59636e; font-size: 12px; margin-top: 4px; }
-`;
-function svgEl(name, attrs) {
-  const el2 = document.createElementNS(SVG_NS, name);
-  for (const [key, value] of Object.entries(attrs)) el2.setAttribute(key, String(value));
-  return (
-    /** @type {SVGElement} */
-    el2
-  );
+// src/diff.js
+function pointLabel(picked) {
+  const p = picked.point;
+  return [picked.seriesData.benchmark, picked.seriesData.branch, p.gitHash ? p.gitHash.slice(0, 10) : p.reportId.slice(0, 8)].filter(Boolean).join(" · ");
 }
-function mountHistoryChart(host, options) {
-  const root = document.createElement("div");
-  root.className = "dw-history";
-  root.dataset.testid = "history-chart";
-  const style = document.createElement("style");
-  style.textContent = CSS;
-  const legend = document.createElement("div");
-  legend.className = "dw-legend";
-  const svg = (
-    /** @type {SVGSVGElement} */
-    svgEl("svg", { role: "img" })
+function diffPair(picked) {
+  if (picked.length !== 2) return { ok: false, reason: "select two points to compare them" };
+  const [older, newer] = [...picked].sort(
+    (a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime)
   );
-  const tip = document.createElement("div");
-  tip.className = "dw-tip";
-  tip.dataset.testid = "history-tip";
-  tip.hidden = true;
-  const hint = document.createElement("div");
-  hint.className = "dw-hint";
-  hint.textContent = "Click a point to open its flamegraph; shift-click a second point to compare the two.";
-  root.append(style, legend, svg, tip, hint);
-  host.append(root);
-  let series = options.series;
-  const height = options.height ?? 320;
-  let selection = [];
-  let layout = null;
-  function width() {
-    return Math.max(320, Math.round(root.getBoundingClientRect().width) || 720);
+  const missing = [older, newer].filter((p) => !p.flamegraph);
+  if (missing.length) {
+    return {
+      ok: false,
+      reason: `no flamegraph to compare for ${missing.map(pointLabel).join(" and ")}`
+    };
   }
-  function draw() {
-    const w = width();
-    layout = layoutChart(series, { width: w, height });
-    svg.setAttribute("viewBox", `0 0 ${w} ${height}`);
-    svg.setAttribute("height", String(height));
-    svg.setAttribute(
-      "aria-label",
-      `History of ${series.map((s) => s.benchmark).join(", ")}: ${series.reduce(
-        (n, s) => n + s.points.length,
-        0
-      )} points`
-    );
-    svg.replaceChildren();
-    legend.replaceChildren();
-    const { margin, y } = layout;
-    const measure = series[0]?.measure ?? "latency";
-    const axis = svgEl("g", { class: "dw-axis" });
-    for (const t of layout.yTicks) {
-      const py = y.r0 + (t - y.d0) / (y.d1 - y.d0) * (y.r1 - y.r0);
-      axis.append(svgEl("line", { class: "dw-grid", x1: margin.left, x2: w - margin.right, y1: py, y2: py }));
-      const label = svgEl("text", { x: margin.left - 6, y: py + 4, "text-anchor": "end" });
-      label.textContent = formatValue(t, measure);
-      axis.append(label);
-    }
-    const span = layout.x.d1 - layout.x.d0;
-    const step = layout.xTicks.length > 1 ? layout.xTicks[1] - layout.xTicks[0] : 864e5;
-    for (const t of layout.xTicks) {
-      const px = layout.x.r0 + (t - layout.x.d0) / span * (layout.x.r1 - layout.x.r0);
-      if (px < margin.left - 1 || px > w - margin.right + 1) continue;
-      const label = svgEl("text", { x: px, y: height - 8, "text-anchor": "middle" });
-      label.textContent = timeTickLabel(t, step);
-      axis.append(label);
-    }
-    svg.append(axis);
-    for (const s of layout.series) {
-      const data = series[s.series];
-      const g = svgEl("g", {
-        class: "dw-series",
-        "data-testid": "history-series",
-        "data-benchmark": data.benchmark,
-        "data-branch": data.branch ?? ""
-      });
-      const banded = s.points.filter((p) => p.yLower !== null && p.yUpper !== null);
-      if (banded.length > 1) {
-        const top = banded.map((p) => `${p.x},${p.yUpper}`);
-        const bottom = banded.map((p) => `${p.x},${p.yLower}`).reverse();
-        g.append(
-          svgEl("polygon", {
-            class: "dw-band",
-            "data-testid": "history-band",
-            points: [...top, ...bottom].join(" "),
-            fill: s.color,
-            "fill-opacity": 0.12,
-            stroke: "none"
-          })
-        );
-      }
-      if (s.points.length > 1) {
-        g.append(
-          svgEl("polyline", {
-            class: "dw-line",
-            points: s.points.map((p) => `${p.x},${p.y}`).join(" "),
-            fill: "none",
-            stroke: s.color,
-            "stroke-width": 1.25,
-            "stroke-opacity": 0.7
-          })
-        );
-      }
-      for (const seg of s.segments) {
-        g.append(
-          svgEl("line", {
-            class: "dw-segment",
-            "data-testid": "history-segment",
-            x1: seg.x0,
-            x2: seg.x1,
-            y1: seg.y,
-            y2: seg.y,
-            stroke: s.color,
-            "stroke-width": 3,
-            "stroke-linecap": "round"
-          })
-        );
-      }
-      for (const c of s.changes) {
-        const kind = (c.change.direction ?? "").toLowerCase();
-        const marker = svgEl("line", {
-          class: `dw-change ${kind}`,
-          "data-testid": "change-point",
-          "data-index": c.index,
-          "data-report-id": c.point.reportId,
-          "data-direction": c.change.direction ?? "",
-          x1: c.x,
-          x2: c.x,
-          y1: margin.top,
-          y2: height - margin.bottom
-        });
-        const title = svgEl("title", {});
-        title.textContent = `${formatChange(c.change.change)} at ${c.point.gitHash?.slice(0, 10) ?? c.point.reportId}`;
-        marker.append(title);
-        const label = svgEl("text", {
-          class: "dw-change-label",
-          x: Math.min(c.x + 4, w - margin.right - 40),
-          y: margin.top + 10,
-          fill: kind === "improvement" ? "#2b8a3e" : "#c92a2a"
-        });
-        label.textContent = formatChange(c.change.change);
-        g.append(marker, label);
-      }
-      for (const p of s.points) {
-        const selected = selection.some((a) => a.series === s.series && a.index === p.index);
-        g.append(
-          svgEl("circle", {
-            class: `dw-point${selected ? " selected" : ""}`,
-            "data-testid": "history-point",
-            "data-index": p.index,
-            "data-report-id": p.point.reportId,
-            cx: p.x,
-            cy: p.y,
-            r: selected ? 5 : 3.5,
-            fill: s.color
-          })
-        );
-      }
-      svg.append(g);
-      const item = document.createElement("span");
-      const swatch = document.createElement("i");
-      swatch.style.background = s.color;
-      item.append(swatch, document.createTextNode(s.label));
-      legend.append(item);
-    }
-  }
-  function pointerAt(event) {
-    if (!layout) return null;
-    const box = svg.getBoundingClientRect();
-    if (!box.width) return null;
-    const scale = layout.width / box.width;
-    return nearestPoint(
-      layout,
-      (event.clientX - box.left) * scale,
-      (event.clientY - box.top) * (layout.height / (box.height || layout.height))
-    );
-  }
-  function onMove(event) {
-    const hit = pointerAt(event);
-    if (!hit) {
-      tip.hidden = true;
-      return;
-    }
-    const data = series[hit.series];
-    const p = hit.point;
-    tip.replaceChildren();
-    const head = document.createElement("strong");
-    head.textContent = formatValue(p.value, data.measure);
-    const lines = [
-      head,
-      document.createTextNode(
-        typeof p.lower === "number" && typeof p.upper === "number" ? ` (${formatValue(p.lower, data.measure)} – ${formatValue(p.upper, data.measure)})` : ""
-      ),
-      document.createElement("br"),
-      document.createTextNode(`${data.benchmark}${data.branch ? ` · ${data.branch}` : ""}`),
-      document.createElement("br"),
-      document.createTextNode(new Date(Date.parse(p.startTime)).toISOString().replace("T", " ").slice(0, 19))
-    ];
-    if (p.gitHash) {
-      const code = document.createElement("code");
-      code.textContent = p.gitHash.slice(0, 10);
-      lines.push(document.createTextNode(" · "), code);
-    }
-    const fg = flamegraphFor(p, data.benchmark);
-    lines.push(document.createElement("br"), document.createTextNode(fg ? "click: flamegraph" : "no flamegraph"));
-    tip.append(...lines);
-    tip.hidden = false;
-    const box = root.getBoundingClientRect();
-    const left = Math.min(event.clientX - box.left + 12, box.width - 200);
-    tip.style.left = `${Math.max(0, left)}px`;
-    tip.style.top = `${event.clientY - box.top + 12}px`;
-  }
-  function onClick(event) {
-    const hit = pointerAt(event);
-    if (!hit) return;
-    selection = nextSelection(selection, { series: hit.series, index: hit.index }, event.shiftKey);
-    draw();
-    options.onSelect?.(picked());
-  }
-  function picked() {
-    return selection.map((a) => {
-      const seriesData = series[a.series];
-      const point = seriesData.points[a.index];
-      return {
-        ...a,
-        seriesData,
-        point,
-        flamegraph: flamegraphFor(point, seriesData.benchmark)
-      };
-    });
-  }
-  const onLeave = () => {
-    tip.hidden = true;
-  };
-  svg.addEventListener("mousemove", onMove);
-  svg.addEventListener("mouseleave", onLeave);
-  svg.addEventListener("click", onClick);
-  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => draw()) : null;
-  resize?.observe(root);
-  draw();
+  const base = (
+    /** @type {{ id: string }} */
+    older.flamegraph
+  );
+  const head = (
+    /** @type {{ id: string }} */
+    newer.flamegraph
+  );
+  if (base.id === head.id) return { ok: false, reason: "both points show the same flamegraph" };
   return {
-    /** @param {Series[]} next */
-    setSeries(next) {
-      series = next;
-      selection = [];
-      draw();
-    },
-    selection: picked,
-    destroy() {
-      resize?.disconnect();
-      svg.removeEventListener("mousemove", onMove);
-      svg.removeEventListener("mouseleave", onLeave);
-      svg.removeEventListener("click", onClick);
-      root.remove();
-    }
+    ok: true,
+    base: { flamegraphId: base.id, reportId: older.point.reportId, label: pointLabel(older) },
+    head: { flamegraphId: head.id, reportId: newer.point.reportId, label: pointLabel(newer) }
   };
+}
+function share(value, normalized) {
+  return normalized ? `${(value * 100).toFixed(1)} %` : Math.round(value).toLocaleString("en-US");
+}
+function diffRows(diff) {
+  const normalized = diff.normalized ?? true;
+  return diff.functions.map((f) => {
+    const sign = f.deltaSelf > 0 ? "+" : f.deltaSelf < 0 ? "−" : "±";
+    const amount = normalized ? `${sign}${Math.abs(f.deltaSelf * 100).toFixed(1)} pts` : `${sign}${Math.abs(Math.round(f.deltaSelf)).toLocaleString("en-US")} samples`;
+    const relative = typeof f.relativeSelf === "number" && Number.isFinite(f.relativeSelf) ? ` (${f.relativeSelf > 0 ? "+" : f.relativeSelf < 0 ? "−" : "±"}${Math.abs(f.relativeSelf * 100).toFixed(0)} %)` : f.baseSelf === 0 && f.headSelf > 0 ? " (new)" : "";
+    return {
+      name: f.name,
+      before: share(f.baseSelf, normalized),
+      after: share(f.headSelf, normalized),
+      change: amount + relative,
+      grew: f.deltaSelf > 0
+    };
+  });
 }
 
 // src/dom.js
@@ -802,10 +570,10 @@ function attrOf(rect, g, name) {
 function attr(node, name) {
   return node?.getAttribute(name) || "";
 }
-function ownerSvg(el2) {
+function ownerSvg(el3) {
   return (
     /** @type {SVGElement} */
-    el2.ownerSVGElement ?? null
+    el3.ownerSVGElement ?? null
   );
 }
 function indexFrames(svg) {
@@ -1121,7 +889,7 @@ function applyFrameZoom(fi, i, { stage, fontPx, naturalH }) {
 }
 
 // src/sanitize.js
-var SVG_NS2 = "http://www.w3.org/2000/svg";
+var SVG_NS = "http://www.w3.org/2000/svg";
 var FORBIDDEN_ELEMENTS = /* @__PURE__ */ new Set([
   "script",
   "foreignobject",
@@ -1146,7 +914,7 @@ function stripExternalUrls(css) {
   return css.replace(/@import[^;]*;?/gi, "").replace(EXTERNAL_URL_RE, "none");
 }
 function isForbiddenElement(localName, namespaceURI) {
-  return namespaceURI !== SVG_NS2 || FORBIDDEN_ELEMENTS.has(localName.toLowerCase());
+  return namespaceURI !== SVG_NS || FORBIDDEN_ELEMENTS.has(localName.toLowerCase());
 }
 function isAnimationElement(localName) {
   return ANIMATION_ELEMENTS.has(localName.toLowerCase());
@@ -1179,12 +947,12 @@ function precheckSvgText(text) {
   if (/<!ENTITY/i.test(prolog)) return "the SVG declares XML entities, which flamegraphs never need";
   return null;
 }
-function sanitizeAttributes(el2, isImage) {
-  const attrs = el2.attributes;
+function sanitizeAttributes(el3, isImage) {
+  const attrs = el3.attributes;
   for (let i = attrs.length - 1; i >= 0; i--) {
     const attr2 = attrs[i];
     const next = sanitizeAttributeValue(attr2.localName, attr2.value, isImage);
-    if (next === null) el2.removeAttributeNode(attr2);
+    if (next === null) el3.removeAttributeNode(attr2);
     else if (next !== attr2.value) attr2.value = next;
   }
 }
@@ -1198,23 +966,23 @@ function sanitizeSvg(text) {
     throw new ViewerError(`the file is not well-formed XML (${detail || "parse error"})`);
   }
   const root = doc.documentElement;
-  if (!root || root.localName !== "svg" || root.namespaceURI !== SVG_NS2) {
+  if (!root || root.localName !== "svg" || root.namespaceURI !== SVG_NS) {
     throw new ViewerError("the file is XML but its root element is not an SVG <svg>");
   }
   let removed = 0;
   const all = root.getElementsByTagName("*");
   const elements = [root];
   for (let i = 0; i < all.length; i++) elements.push(all[i]);
-  for (const el2 of elements) {
-    if (!el2.isConnected) continue;
-    const name = el2.localName.toLowerCase();
-    if (isForbiddenElement(name, el2.namespaceURI) || isAnimationElement(name) && isDangerousAnimation((a) => el2.getAttribute(a))) {
-      el2.remove();
+  for (const el3 of elements) {
+    if (!el3.isConnected) continue;
+    const name = el3.localName.toLowerCase();
+    if (isForbiddenElement(name, el3.namespaceURI) || isAnimationElement(name) && isDangerousAnimation((a) => el3.getAttribute(a))) {
+      el3.remove();
       removed++;
       continue;
     }
-    if (el2.attributes.length) sanitizeAttributes(el2, name === "image");
-    if (name === "style") el2.textContent = stripExternalUrls(el2.textContent || "");
+    if (el3.attributes.length) sanitizeAttributes(el3, name === "image");
+    if (name === "style") el3.textContent = stripExternalUrls(el3.textContent || "");
   }
   return { svg: (
     /** @type {SVGSVGElement} */
@@ -1654,6 +1422,387 @@ function mountViewer(host, options = {}) {
   };
 }
 
+// src/diffpanel.js
+var CSS = `
+.dw-diff { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; }
+.dw-diff .dw-diff-head { font-weight: 600; margin: 0 0 4px; }
+.dw-diff .dw-diff-head code { font-weight: 400; }
+.dw-diff .dw-diff-summary { margin: 0 0 8px; }
+.dw-diff .dw-diff-note { color: #59636e; margin: 0 0 8px; }
+.dw-diff .dw-diff-error { color: #c92a2a; margin: 0 0 8px; }
+.dw-diff table { border-collapse: collapse; margin: 0 0 10px; font-size: 12px; }
+.dw-diff th, .dw-diff td { padding: 3px 10px 3px 0; text-align: left; border-bottom: 1px solid #e6e8eb; }
+.dw-diff td.num, .dw-diff th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.dw-diff td.grew { color: #c92a2a; }
+.dw-diff td.shrank { color: #1c7ed6; }
+`;
+function el2(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== void 0) node.textContent = text;
+  return node;
+}
+function mountDiffPanel(host, options) {
+  const root = el2("div", "dw-diff");
+  root.dataset.testid = "history-diff";
+  root.dataset.base = options.base.flamegraphId;
+  root.dataset.head = options.head.flamegraphId;
+  root.dataset.status = "loading";
+  const style = el2("style");
+  style.textContent = CSS;
+  const head = el2("p", "dw-diff-head");
+  head.append(
+    document.createTextNode("Diff: base "),
+    el2("code", "", options.base.label),
+    document.createTextNode(" → head "),
+    el2("code", "", options.head.label)
+  );
+  const note = el2("p", "dw-diff-note", "Comparing the two flamegraphs…");
+  root.append(style, head, note);
+  host.append(root);
+  let viewer = null;
+  return {
+    show(diff, svgText) {
+      note.remove();
+      const summary = el2("p", "dw-diff-summary", diff.summary);
+      summary.dataset.testid = "history-diff-summary";
+      const table = el2("table");
+      table.dataset.testid = "history-diff-functions";
+      const header = el2("tr");
+      for (const [text, cls] of [
+        ["Function", ""],
+        ["Self, base", "num"],
+        ["Self, head", "num"],
+        ["Change", "num"]
+      ]) {
+        header.append(el2("th", cls, text));
+      }
+      const thead = el2("thead");
+      thead.append(header);
+      const tbody = el2("tbody");
+      for (const row of diffRows(diff)) {
+        const tr = el2("tr");
+        tr.dataset.testid = "history-diff-function";
+        const name = el2("code", "", row.name);
+        name.dataset.testid = "history-diff-function-name";
+        const cell = el2("td");
+        cell.append(name);
+        tr.append(
+          cell,
+          el2("td", "num", row.before),
+          el2("td", "num", row.after),
+          el2("td", `num ${row.grew ? "grew" : "shrank"}`, row.change)
+        );
+        tbody.append(tr);
+      }
+      table.append(thead, tbody);
+      const legend = el2("p", "dw-diff-note", "The head's flamegraph: red grew, blue shrank.");
+      const viewerHost = el2("div");
+      viewerHost.dataset.testid = "history-diff-viewer";
+      root.append(summary, table, legend, viewerHost);
+      viewer = mountViewer(viewerHost, {
+        svgText,
+        fileName: "diff.svg",
+        height: options.height ?? 360
+      });
+      root.dataset.status = "ready";
+    },
+    fail(message) {
+      note.className = "dw-diff-error";
+      note.textContent = `The diff could not be computed: ${message}`;
+      root.dataset.status = "error";
+    },
+    destroy() {
+      viewer?.destroy();
+      root.remove();
+    }
+  };
+}
+
+// src/history.js
+var SVG_NS2 = "http://www.w3.org/2000/svg";
+var CSS2 = `
+.dw-history { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
+  position: relative; }
+.dw-history .dw-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; }
+.dw-history .dw-legend span { display: inline-flex; align-items: center; gap: 6px; }
+.dw-history .dw-legend i { width: 14px; height: 3px; border-radius: 2px; display: inline-block; }
+.dw-history svg { display: block; width: 100%; overflow: visible; cursor: crosshair; }
+.dw-history .dw-axis text { fill: #59636e; font-size: 11px; }
+.dw-history .dw-grid { stroke: #e6e8eb; }
+.dw-history .dw-change { stroke-width: 1.5; stroke-dasharray: 4 3; }
+.dw-history .dw-change.regression { stroke: #c92a2a; }
+.dw-history .dw-change.improvement { stroke: #2b8a3e; }
+.dw-history .dw-change-label { font-size: 11px; font-weight: 600; }
+.dw-history .dw-point.selected { stroke: #1f2328; stroke-width: 2.5; }
+.dw-history .dw-tip { position: absolute; pointer-events: none; background: #fff;
+  border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 8px; box-shadow: 0 4px 12px #0002;
+  font-size: 12px; max-width: 280px; z-index: 2; }
+.dw-history .dw-tip[hidden] { display: none; }
+.dw-history .dw-tip code { font-size: 11px; }
+.dw-history .dw-hint { color: #59636e; font-size: 12px; margin-top: 4px; }
+`;
+function svgEl(name, attrs) {
+  const el3 = document.createElementNS(SVG_NS2, name);
+  for (const [key, value] of Object.entries(attrs)) el3.setAttribute(key, String(value));
+  return (
+    /** @type {SVGElement} */
+    el3
+  );
+}
+function mountHistoryChart(host, options) {
+  const root = document.createElement("div");
+  root.className = "dw-history";
+  root.dataset.testid = "history-chart";
+  const style = document.createElement("style");
+  style.textContent = CSS2;
+  const legend = document.createElement("div");
+  legend.className = "dw-legend";
+  const svg = (
+    /** @type {SVGSVGElement} */
+    svgEl("svg", { role: "img" })
+  );
+  const tip = document.createElement("div");
+  tip.className = "dw-tip";
+  tip.dataset.testid = "history-tip";
+  tip.hidden = true;
+  const hint = document.createElement("div");
+  hint.className = "dw-hint";
+  hint.textContent = "Click a point to open its flamegraph; shift-click a second point to open the diff of the two.";
+  root.append(style, legend, svg, tip, hint);
+  host.append(root);
+  let series = options.series;
+  const height = options.height ?? 320;
+  let selection = [];
+  let layout = null;
+  function width() {
+    return Math.max(320, Math.round(root.getBoundingClientRect().width) || 720);
+  }
+  function draw() {
+    const w = width();
+    layout = layoutChart(series, { width: w, height });
+    svg.setAttribute("viewBox", `0 0 ${w} ${height}`);
+    svg.setAttribute("height", String(height));
+    svg.setAttribute(
+      "aria-label",
+      `History of ${series.map((s) => s.benchmark).join(", ")}: ${series.reduce(
+        (n, s) => n + s.points.length,
+        0
+      )} points`
+    );
+    svg.replaceChildren();
+    legend.replaceChildren();
+    const { margin, y } = layout;
+    const measure = series[0]?.measure ?? "latency";
+    const axis = svgEl("g", { class: "dw-axis" });
+    for (const t of layout.yTicks) {
+      const py = y.r0 + (t - y.d0) / (y.d1 - y.d0) * (y.r1 - y.r0);
+      axis.append(svgEl("line", { class: "dw-grid", x1: margin.left, x2: w - margin.right, y1: py, y2: py }));
+      const label = svgEl("text", { x: margin.left - 6, y: py + 4, "text-anchor": "end" });
+      label.textContent = formatValue(t, measure);
+      axis.append(label);
+    }
+    const span = layout.x.d1 - layout.x.d0;
+    const step = layout.xTicks.length > 1 ? layout.xTicks[1] - layout.xTicks[0] : 864e5;
+    for (const t of layout.xTicks) {
+      const px = layout.x.r0 + (t - layout.x.d0) / span * (layout.x.r1 - layout.x.r0);
+      if (px < margin.left - 1 || px > w - margin.right + 1) continue;
+      const label = svgEl("text", { x: px, y: height - 8, "text-anchor": "middle" });
+      label.textContent = timeTickLabel(t, step);
+      axis.append(label);
+    }
+    svg.append(axis);
+    for (const s of layout.series) {
+      const data = series[s.series];
+      const g = svgEl("g", {
+        class: "dw-series",
+        "data-testid": "history-series",
+        "data-benchmark": data.benchmark,
+        "data-branch": data.branch ?? ""
+      });
+      const banded = s.points.filter((p) => p.yLower !== null && p.yUpper !== null);
+      if (banded.length > 1) {
+        const top = banded.map((p) => `${p.x},${p.yUpper}`);
+        const bottom = banded.map((p) => `${p.x},${p.yLower}`).reverse();
+        g.append(
+          svgEl("polygon", {
+            class: "dw-band",
+            "data-testid": "history-band",
+            points: [...top, ...bottom].join(" "),
+            fill: s.color,
+            "fill-opacity": 0.12,
+            stroke: "none"
+          })
+        );
+      }
+      if (s.points.length > 1) {
+        g.append(
+          svgEl("polyline", {
+            class: "dw-line",
+            points: s.points.map((p) => `${p.x},${p.y}`).join(" "),
+            fill: "none",
+            stroke: s.color,
+            "stroke-width": 1.25,
+            "stroke-opacity": 0.7
+          })
+        );
+      }
+      for (const seg of s.segments) {
+        g.append(
+          svgEl("line", {
+            class: "dw-segment",
+            "data-testid": "history-segment",
+            x1: seg.x0,
+            x2: seg.x1,
+            y1: seg.y,
+            y2: seg.y,
+            stroke: s.color,
+            "stroke-width": 3,
+            "stroke-linecap": "round"
+          })
+        );
+      }
+      for (const c of s.changes) {
+        const kind = (c.change.direction ?? "").toLowerCase();
+        const marker = svgEl("line", {
+          class: `dw-change ${kind}`,
+          "data-testid": "change-point",
+          "data-index": c.index,
+          "data-report-id": c.point.reportId,
+          "data-direction": c.change.direction ?? "",
+          x1: c.x,
+          x2: c.x,
+          y1: margin.top,
+          y2: height - margin.bottom
+        });
+        const title = svgEl("title", {});
+        title.textContent = `${formatChange(c.change.change)} at ${c.point.gitHash?.slice(0, 10) ?? c.point.reportId}`;
+        marker.append(title);
+        const label = svgEl("text", {
+          class: "dw-change-label",
+          x: Math.min(c.x + 4, w - margin.right - 40),
+          y: margin.top + 10,
+          fill: kind === "improvement" ? "#2b8a3e" : "#c92a2a"
+        });
+        label.textContent = formatChange(c.change.change);
+        g.append(marker, label);
+      }
+      for (const p of s.points) {
+        const selected = selection.some((a) => a.series === s.series && a.index === p.index);
+        g.append(
+          svgEl("circle", {
+            class: `dw-point${selected ? " selected" : ""}`,
+            "data-testid": "history-point",
+            "data-index": p.index,
+            "data-report-id": p.point.reportId,
+            cx: p.x,
+            cy: p.y,
+            r: selected ? 5 : 3.5,
+            fill: s.color
+          })
+        );
+      }
+      svg.append(g);
+      const item = document.createElement("span");
+      item.dataset.testid = "history-legend-item";
+      const swatch = document.createElement("i");
+      swatch.style.background = s.color;
+      item.append(swatch, document.createTextNode(s.label));
+      legend.append(item);
+    }
+  }
+  function pointerAt(event) {
+    if (!layout) return null;
+    const box = svg.getBoundingClientRect();
+    if (!box.width) return null;
+    const scale = layout.width / box.width;
+    return nearestPoint(
+      layout,
+      (event.clientX - box.left) * scale,
+      (event.clientY - box.top) * (layout.height / (box.height || layout.height))
+    );
+  }
+  function onMove(event) {
+    const hit = pointerAt(event);
+    if (!hit) {
+      tip.hidden = true;
+      return;
+    }
+    const data = series[hit.series];
+    const p = hit.point;
+    tip.replaceChildren();
+    const head = document.createElement("strong");
+    head.textContent = formatValue(p.value, data.measure);
+    const lines = [
+      head,
+      document.createTextNode(
+        typeof p.lower === "number" && typeof p.upper === "number" ? ` (${formatValue(p.lower, data.measure)} – ${formatValue(p.upper, data.measure)})` : ""
+      ),
+      document.createElement("br"),
+      document.createTextNode(`${data.benchmark}${data.branch ? ` · ${data.branch}` : ""}`),
+      document.createElement("br"),
+      document.createTextNode(new Date(Date.parse(p.startTime)).toISOString().replace("T", " ").slice(0, 19))
+    ];
+    if (p.gitHash) {
+      const code = document.createElement("code");
+      code.textContent = p.gitHash.slice(0, 10);
+      lines.push(document.createTextNode(" · "), code);
+    }
+    const fg = flamegraphFor(p, data.benchmark);
+    lines.push(document.createElement("br"), document.createTextNode(fg ? "click: flamegraph" : "no flamegraph"));
+    tip.append(...lines);
+    tip.hidden = false;
+    const box = root.getBoundingClientRect();
+    const left = Math.min(event.clientX - box.left + 12, box.width - 200);
+    tip.style.left = `${Math.max(0, left)}px`;
+    tip.style.top = `${event.clientY - box.top + 12}px`;
+  }
+  function onClick(event) {
+    const hit = pointerAt(event);
+    if (!hit) return;
+    selection = nextSelection(selection, { series: hit.series, index: hit.index }, event.shiftKey);
+    draw();
+    options.onSelect?.(picked());
+  }
+  function picked() {
+    return selection.map((a) => {
+      const seriesData = series[a.series];
+      const point = seriesData.points[a.index];
+      return {
+        ...a,
+        seriesData,
+        point,
+        flamegraph: flamegraphFor(point, seriesData.benchmark)
+      };
+    });
+  }
+  const onLeave = () => {
+    tip.hidden = true;
+  };
+  svg.addEventListener("mousemove", onMove);
+  svg.addEventListener("mouseleave", onLeave);
+  svg.addEventListener("click", onClick);
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => draw()) : null;
+  resize?.observe(root);
+  draw();
+  return {
+    /** @param {Series[]} next */
+    setSeries(next) {
+      series = next;
+      selection = [];
+      draw();
+    },
+    selection: picked,
+    destroy() {
+      resize?.disconnect();
+      svg.removeEventListener("mousemove", onMove);
+      svg.removeEventListener("mouseleave", onLeave);
+      svg.removeEventListener("click", onClick);
+      root.remove();
+    }
+  };
+}
+
 // src/historywidget.js
 var KERNEL_TIMEOUT_MS = 3e4;
 function render({ model, el: host }) {
@@ -1664,50 +1813,86 @@ function render({ model, el: host }) {
   panel.style.cssText = "display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));margin-top:12px";
   host.append(chartHost, panel);
   let viewers = [];
-  let waiting = null;
-  let failing = null;
+  let generation = 0;
+  const pending = /* @__PURE__ */ new Map();
   function sync(name, value) {
     model.set(name, value);
     model.save_changes();
   }
-  function askUrls(ids) {
-    failing?.(new Error("superseded by a newer selection"));
+  function ask(type, payload) {
+    pending.get(type)?.reject(new Error("superseded by a newer selection"));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        waiting = null;
-        failing = null;
+        pending.delete(type);
         reject(new Error(`the kernel did not answer within ${KERNEL_TIMEOUT_MS / 1e3} s`));
       }, KERNEL_TIMEOUT_MS);
-      waiting = (urls) => {
+      const settle = (fn) => (value) => {
         clearTimeout(timer);
-        waiting = null;
-        failing = null;
-        resolve(urls);
+        pending.delete(type);
+        fn(value);
       };
-      failing = (e) => {
-        clearTimeout(timer);
-        waiting = null;
-        failing = null;
-        reject(e);
-      };
-      model.send({ type: "flamegraph_urls", ids });
+      pending.set(type, { resolve: settle(resolve), reject: settle(reject) });
+      model.send({ type, ...payload });
     });
   }
+  async function askUrls(ids) {
+    const answer = await ask("flamegraph_urls", { ids });
+    return answer.urls;
+  }
+  function clear() {
+    for (const v of viewers) v.destroy();
+    viewers = [];
+    panel.replaceChildren();
+  }
+  function note(text) {
+    const p = document.createElement("p");
+    p.dataset.testid = "history-note";
+    p.textContent = text;
+    panel.append(p);
+  }
+  async function openDiff(picked, mine) {
+    const pair = diffPair(picked);
+    if (!pair.ok) {
+      note(`Cannot compare: ${pair.reason}.`);
+      sync("status", "no flamegraph");
+      return;
+    }
+    panel.style.display = "block";
+    const diffPanel = mountDiffPanel(panel, { base: pair.base, head: pair.head });
+    viewers.push(diffPanel);
+    sync("status", "diffing");
+    let answer;
+    try {
+      answer = await ask("flamegraph_diff", {
+        base: pair.base.flamegraphId,
+        head: pair.head.flamegraphId
+      });
+    } catch (e) {
+      if (mine !== generation) return;
+      const message = e instanceof Error ? e.message : String(e);
+      diffPanel.fail(message);
+      sync("status", `error: ${message}`);
+      return;
+    }
+    if (mine !== generation) return;
+    diffPanel.show(answer, answer.svg);
+    sync("status", "diff ready");
+  }
   async function open(selection) {
+    const mine = ++generation;
     const picked = [...selection].sort(
       (a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime)
     );
     sync("selected", picked.map((p) => p.point.reportId));
-    for (const v of viewers) v.destroy();
-    viewers = [];
-    panel.replaceChildren();
+    clear();
+    panel.style.display = "grid";
+    if (picked.length === 2) {
+      await openDiff(picked, mine);
+      return;
+    }
     const withFlamegraph = picked.filter((p) => p.flamegraph);
     if (!withFlamegraph.length) {
-      if (picked.length) {
-        const note = document.createElement("p");
-        note.textContent = "This report has no flamegraph.";
-        panel.append(note);
-      }
+      if (picked.length) note("This report has no flamegraph.");
       sync("status", picked.length ? "no flamegraph" : "ready");
       return;
     }
@@ -1719,9 +1904,10 @@ function render({ model, el: host }) {
     try {
       if (missing.length) urls = await askUrls(missing);
     } catch (e) {
-      sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
+      if (mine === generation) sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    if (mine !== generation) return;
     for (const p of withFlamegraph) {
       const fg = (
         /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */
@@ -1757,17 +1943,22 @@ function render({ model, el: host }) {
   sync("status", "ready");
   const onSeries = () => chart.setSeries(model.get("series") || []);
   const onCustom = (msg) => {
-    if (!msg) return;
-    if (msg.type === "flamegraph_urls" && msg.urls) waiting?.(msg.urls);
-    else if (msg.type === "error") failing?.(new Error(String(msg.message || "the kernel could not do it")));
+    if (!msg || typeof msg.type !== "string") return;
+    if (msg.type === "error") {
+      const error = new Error(String(msg.message || "the kernel could not do it"));
+      if (typeof msg.request === "string") pending.get(msg.request)?.reject(error);
+      else for (const p of Array.from(pending.values())) p.reject(error);
+    } else {
+      pending.get(msg.type)?.resolve(msg);
+    }
   };
   model.on("change:series", onSeries);
   model.on("msg:custom", onCustom);
   return () => {
     model.off("change:series", onSeries);
     model.off("msg:custom", onCustom);
-    failing?.(new Error("the view was closed"));
-    for (const v of viewers) v.destroy();
+    for (const p of Array.from(pending.values())) p.reject(new Error("the view was closed"));
+    clear();
     chart.destroy();
   };
 }
@@ -1776,17 +1967,21 @@ export {
   PALETTE,
   TIME_STEPS,
   historywidget_default as default,
+  diffPair,
+  diffRows,
   flamegraphFor,
   formatChange,
   formatValue,
   layoutChart,
   linearScale,
   median,
+  mountDiffPanel,
   mountHistoryChart,
   mountViewer,
   nearestPoint,
   nextSelection,
   niceTicks,
+  pointLabel,
   scaleAt,
   segments,
   seriesLabel,

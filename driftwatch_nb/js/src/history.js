@@ -1,6 +1,6 @@
 // The history chart in the DOM: one SVG with a band (lower/upper) and a line per series, the
 // segment levels between change points, change-point markers, a hover card with the report's
-// details, and selection (click: one point; shift-click: a second). Shared by the notebook's
+// details, and selection (click: one point; shift-click: a second, to diff). Shared by the notebook's
 // HistoryViewer (historywidget.js) and the dashboard's benchmark page.
 
 import {
@@ -90,7 +90,7 @@ export function mountHistoryChart(host, options) {
   const hint = document.createElement("div");
   hint.className = "dw-hint";
   hint.textContent =
-    "Click a point to open its flamegraph; shift-click a second point to compare the two.";
+    "Click a point to open its flamegraph; shift-click a second point to open the diff of the two.";
   root.append(style, legend, svg, tip, hint);
   host.append(root);
 
@@ -233,6 +233,7 @@ export function mountHistoryChart(host, options) {
       }
       svg.append(g);
       const item = document.createElement("span");
+      item.dataset.testid = "history-legend-item";
       const swatch = document.createElement("i");
       swatch.style.background = s.color;
       item.append(swatch, document.createTextNode(s.label));

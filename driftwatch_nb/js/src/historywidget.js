@@ -1,16 +1,31 @@
 // The anywidget `render` of HistoryViewer: the `series` trait drawn by the history chart; a
 // click sets `selected` (report ids) and opens the point's flamegraph below the chart in the
-// flamegraph viewer (two selected points: both side by side). Signed URLs come with the data
-// (`flamegraphs[].url`) or from the kernel (`{type: "flamegraph_urls", ids}`, answered with
-// `{type: "flamegraph_urls", urls: {id: url}}`).
+// flamegraph viewer; a shift-click on a second point opens the diff of the two (base = the
+// older point, head = the newer, whatever the click order): the kernel answers
+// `{type: "flamegraph_diff", base, head}` with the server's summary, ranked functions and
+// differential SVG. Signed URLs come with the data (`flamegraphs[].url`) or from the kernel
+// (`{type: "flamegraph_urls", ids}`, answered with `{type: "flamegraph_urls", urls: {id: url}}`).
 
+import { diffPair } from "./diff.js";
+import { mountDiffPanel } from "./diffpanel.js";
 import { mountHistoryChart } from "./history.js";
 import { mountViewer } from "./viewer.js";
 
 /** @typedef {import("./widget.js").WidgetModel} WidgetModel */
 /** @typedef {import("./history.js").Picked} Picked */
+/** @typedef {import("./diff.js").DiffResult} DiffResult */
 
 const KERNEL_TIMEOUT_MS = 30000;
+
+/**
+ * @typedef {object} DiffAnswer The kernel's answer to `flamegraph_diff`.
+ * @property {string} base
+ * @property {string} head
+ * @property {string} summary
+ * @property {boolean} [normalized]
+ * @property {DiffResult["functions"]} functions
+ * @property {string} svg
+ */
 
 /**
  * anywidget render.
@@ -28,10 +43,10 @@ export function render({ model, el: host }) {
 
   /** @type {{ destroy: () => void }[]} */
   let viewers = [];
-  /** @type {((urls: Record<string, string>) => void) | null} */
-  let waiting = null;
-  /** @type {((e: Error) => void) | null} */
-  let failing = null;
+  /** Bumped by every selection: an answer for an older one is dropped. */
+  let generation = 0;
+  /** @type {Map<string, { resolve: (v: any) => void, reject: (e: Error) => void }>} */
+  const pending = new Map();
 
   /**
    * @param {string} name
@@ -43,50 +58,110 @@ export function render({ model, el: host }) {
   }
 
   /**
+   * Send `{type, ...payload}` to the kernel and wait for its answer of the same type (one open
+   * request per type: a newer one supersedes it).
+   *
+   * @param {string} type
+   * @param {object} payload
+   * @returns {Promise<any>}
+   */
+  function ask(type, payload) {
+    pending.get(type)?.reject(new Error("superseded by a newer selection"));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(type);
+        reject(new Error(`the kernel did not answer within ${KERNEL_TIMEOUT_MS / 1000} s`));
+      }, KERNEL_TIMEOUT_MS);
+      /**
+       * @param {(v: any) => void} fn
+       * @returns {(v: any) => void}
+       */
+      const settle = (fn) => (value) => {
+        clearTimeout(timer);
+        pending.delete(type);
+        fn(value);
+      };
+      pending.set(type, { resolve: settle(resolve), reject: settle(reject) });
+      model.send({ type, ...payload });
+    });
+  }
+
+  /**
    * @param {string[]} ids
    * @returns {Promise<Record<string, string>>}
    */
-  function askUrls(ids) {
-    failing?.(new Error("superseded by a newer selection"));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiting = null;
-        failing = null;
-        reject(new Error(`the kernel did not answer within ${KERNEL_TIMEOUT_MS / 1000} s`));
-      }, KERNEL_TIMEOUT_MS);
-      waiting = (urls) => {
-        clearTimeout(timer);
-        waiting = null;
-        failing = null;
-        resolve(urls);
-      };
-      failing = (e) => {
-        clearTimeout(timer);
-        waiting = null;
-        failing = null;
-        reject(e);
-      };
-      model.send({ type: "flamegraph_urls", ids });
-    });
+  async function askUrls(ids) {
+    const answer = await ask("flamegraph_urls", { ids });
+    return answer.urls;
+  }
+
+  function clear() {
+    for (const v of viewers) v.destroy();
+    viewers = [];
+    panel.replaceChildren();
+  }
+
+  /** @param {string} text */
+  function note(text) {
+    const p = document.createElement("p");
+    p.dataset.testid = "history-note";
+    p.textContent = text;
+    panel.append(p);
+  }
+
+  /**
+   * Two points: their diff, below the chart.
+   *
+   * @param {Picked[]} picked
+   * @param {number} mine
+   */
+  async function openDiff(picked, mine) {
+    const pair = diffPair(picked);
+    if (!pair.ok) {
+      note(`Cannot compare: ${pair.reason}.`);
+      sync("status", "no flamegraph");
+      return;
+    }
+    panel.style.display = "block";
+    const diffPanel = mountDiffPanel(panel, { base: pair.base, head: pair.head });
+    viewers.push(diffPanel);
+    sync("status", "diffing");
+    /** @type {DiffAnswer} */
+    let answer;
+    try {
+      answer = await ask("flamegraph_diff", {
+        base: pair.base.flamegraphId,
+        head: pair.head.flamegraphId,
+      });
+    } catch (e) {
+      if (mine !== generation) return;
+      const message = e instanceof Error ? e.message : String(e);
+      diffPanel.fail(message);
+      sync("status", `error: ${message}`);
+      return;
+    }
+    if (mine !== generation) return;
+    diffPanel.show(answer, answer.svg);
+    sync("status", "diff ready");
   }
 
   /** @param {Picked[]} selection */
   async function open(selection) {
-    // Older point on the left, as in the chart.
+    const mine = ++generation;
+    // Older point first (on the left, and the diff's base), as in the chart.
     const picked = [...selection].sort(
       (a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime),
     );
     sync("selected", picked.map((p) => p.point.reportId));
-    for (const v of viewers) v.destroy();
-    viewers = [];
-    panel.replaceChildren();
+    clear();
+    panel.style.display = "grid";
+    if (picked.length === 2) {
+      await openDiff(picked, mine);
+      return;
+    }
     const withFlamegraph = picked.filter((p) => p.flamegraph);
     if (!withFlamegraph.length) {
-      if (picked.length) {
-        const note = document.createElement("p");
-        note.textContent = "This report has no flamegraph.";
-        panel.append(note);
-      }
+      if (picked.length) note("This report has no flamegraph.");
       sync("status", picked.length ? "no flamegraph" : "ready");
       return;
     }
@@ -99,9 +174,10 @@ export function render({ model, el: host }) {
     try {
       if (missing.length) urls = await askUrls(missing);
     } catch (e) {
-      sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
+      if (mine === generation) sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    if (mine !== generation) return;
     for (const p of withFlamegraph) {
       const fg = /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */ (p.flamegraph);
       const cell = document.createElement("div");
@@ -135,11 +211,16 @@ export function render({ model, el: host }) {
   sync("status", "ready");
 
   const onSeries = () => chart.setSeries(model.get("series") || []);
-  /** @param {{ type?: string, urls?: Record<string, string>, message?: unknown } | null} msg */
+  /** @param {{ type?: string, request?: string, message?: unknown } | null} msg */
   const onCustom = (msg) => {
-    if (!msg) return;
-    if (msg.type === "flamegraph_urls" && msg.urls) waiting?.(msg.urls);
-    else if (msg.type === "error") failing?.(new Error(String(msg.message || "the kernel could not do it")));
+    if (!msg || typeof msg.type !== "string") return;
+    if (msg.type === "error") {
+      const error = new Error(String(msg.message || "the kernel could not do it"));
+      if (typeof msg.request === "string") pending.get(msg.request)?.reject(error);
+      else for (const p of Array.from(pending.values())) p.reject(error);
+    } else {
+      pending.get(msg.type)?.resolve(msg);
+    }
   };
   model.on("change:series", onSeries);
   model.on("msg:custom", onCustom);
@@ -147,8 +228,8 @@ export function render({ model, el: host }) {
   return () => {
     model.off("change:series", onSeries);
     model.off("msg:custom", onCustom);
-    failing?.(new Error("the view was closed"));
-    for (const v of viewers) v.destroy();
+    for (const p of Array.from(pending.values())) p.reject(new Error("the view was closed"));
+    clear();
     chart.destroy();
   };
 }
