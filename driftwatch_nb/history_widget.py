@@ -5,7 +5,12 @@ The chart is the front-end module the dashboard's benchmark page draws too
 over time with their lower/upper band, the segments between change points and a marker at each
 change point, hover details per report. A click selects a point (``selected`` holds its report
 id) and opens its flamegraph below the chart in the flamegraph viewer; a shift-click selects a
-second point and shows both flamegraphs side by side (driftwatch has no flamegraph diff yet).
+second point and opens the diff of the two below the chart: the server's ``flamegraphDiff``
+with the older point as the base and the newer as the head (whatever the click order), its
+one-sentence summary, the functions ranked by change in self time and the red/blue
+differential flamegraph in the viewer. The browser asks the kernel for it
+(``{"type": "flamegraph_diff", "base": ID, "head": ID}``); the kernel checks that both are
+flamegraphs of this chart before asking the server, and keeps the answer on :attr:`diff`.
 
 The data is plain: ``HistoryViewer(series=[...])`` takes series in the chart's shape (see
 :func:`driftwatch_nb.core.history.validate_series`), and :meth:`HistoryViewer.from_history`
@@ -38,7 +43,11 @@ _STATIC = pathlib.Path(__file__).parent / "core" / "static"
 DEFAULT_HEIGHT = 320
 DEFAULT_LAST = 500
 
+DIFF_FUNCTIONS = 10
+"""The functions a diff lists below the chart (largest change in self time first)."""
+
 FlamegraphUrl = Callable[[str], str]
+FlamegraphDiff = Callable[[str, str], dict[str, Any]]
 
 
 class HistoryViewer(anywidget.AnyWidget):
@@ -78,13 +87,22 @@ class HistoryViewer(anywidget.AnyWidget):
             raise traitlets.TraitError(f"height must be at least 120 pixels, not {value}")
         return value
 
-    def __init__(self, *, flamegraph_url: FlamegraphUrl | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        flamegraph_url: FlamegraphUrl | None = None,
+        flamegraph_diff: FlamegraphDiff | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Create a chart from plain series (or use :meth:`from_history`).
 
         Args:
             flamegraph_url: returns a signed URL for a flamegraph id when the browser opens a
                 point whose flamegraph came without one; default: a ``Client()`` made on first
                 use.
+            flamegraph_diff: ``(base_id, head_id)`` to the server's ``flamegraphDiff`` with its
+                SVG (``Client.flamegraph_diff(..., svg=True)``), when two points are selected;
+                default: a ``Client()`` made on first use.
             **kwargs: trait values (``series``, ``height``).
         """
         allowed = {"series", "height"}
@@ -92,13 +110,20 @@ class HistoryViewer(anywidget.AnyWidget):
         if unknown:
             raise TypeError(
                 f"HistoryViewer got unexpected keyword argument(s) {', '.join(unknown)}; "
-                "expected some of: series, height, flamegraph_url"
+                "expected some of: series, height, flamegraph_url, flamegraph_diff"
             )
-        if flamegraph_url is not None and not callable(flamegraph_url):
-            raise TypeError(
-                f"flamegraph_url must be a callable, not {type(flamegraph_url).__name__}"
-            )
+        for name, value in (
+            ("flamegraph_url", flamegraph_url),
+            ("flamegraph_diff", flamegraph_diff),
+        ):
+            if value is not None and not callable(value):
+                raise TypeError(f"{name} must be a callable, not {type(value).__name__}")
         self._flamegraph_url = flamegraph_url
+        self._flamegraph_diff = flamegraph_diff
+        self.diff: dict[str, Any] | None = None
+        """The last diff of two selected points (``flamegraphDiff``'s fields: ``summary``,
+        ``functions``, ``svg``...; base and head flamegraph ids under ``base``/``head``), or
+        None."""
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
 
@@ -157,7 +182,12 @@ class HistoryViewer(anywidget.AnyWidget):
                     idempotent=True,
                 )
                 series.append(series_from_history(data["project"]["history"]))
-        return cls(series=series, flamegraph_url=client.flamegraph_url, **kwargs)
+        return cls(
+            series=series,
+            flamegraph_url=client.flamegraph_url,
+            flamegraph_diff=_diff_with_svg(client),
+            **kwargs,
+        )
 
     # -- messages from the browser -----------------------------------------------------------
 
@@ -165,16 +195,21 @@ class HistoryViewer(anywidget.AnyWidget):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "flamegraph_urls":
             self._answer_flamegraph_urls(content.get("ids"))  # type: ignore[union-attr]
+        elif kind == "flamegraph_diff":
+            self._answer_flamegraph_diff(content.get("base"), content.get("head"))  # type: ignore[union-attr]
         else:
             logger.warning("HistoryViewer ignored an unknown message from the browser: %r", content)
+
+    def _known_flamegraphs(self) -> set[str]:
+        return {
+            fg["id"] for s in self.series for p in s["points"] for fg in p.get("flamegraphs") or []
+        }
 
     def _answer_flamegraph_urls(self, ids: object) -> None:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             self._send_error("flamegraph_urls", "ids must be a list of flamegraph ids")
             return
-        known = {
-            fg["id"] for s in self.series for p in s["points"] for fg in p.get("flamegraphs") or []
-        }
+        known = self._known_flamegraphs()
         if unknown := [i for i in ids if i not in known]:
             self._send_error("flamegraph_urls", f"not a flamegraph of this chart: {unknown[0]}")
             return
@@ -189,6 +224,79 @@ class HistoryViewer(anywidget.AnyWidget):
             return
         self.send({"type": "flamegraph_urls", "urls": urls})
 
+    def _answer_flamegraph_diff(self, base: object, head: object) -> None:
+        request = "flamegraph_diff"
+        if not isinstance(base, str) or not isinstance(head, str) or not base or not head:
+            self._send_error(request, "base and head must be flamegraph ids")
+            return
+        if base == head:
+            self._send_error(request, "base and head are the same flamegraph")
+            return
+        known = self._known_flamegraphs()
+        if unknown := [i for i in (base, head) if i not in known]:
+            self._send_error(request, f"not a flamegraph of this chart: {unknown[0]}")
+            return
+        try:
+            if self._flamegraph_diff is None:
+                from driftwatch_nb.client import Client as _Client
+
+                self._flamegraph_diff = _diff_with_svg(_Client())
+            diff = self._flamegraph_diff(base, head)
+        except Exception as exc:  # reported to the browser, which shows it
+            self._send_error(request, f"the server could not compare them: {exc}")
+            return
+        problem = _diff_problem(diff)
+        if problem:
+            self._send_error(request, f"the server's diff is not usable: {problem}")
+            return
+        self.diff = {**diff, "base": base, "head": head}
+        self.send(
+            {
+                "type": request,
+                "base": base,
+                "head": head,
+                "summary": diff["summary"],
+                "normalized": bool(diff.get("normalized", True)),
+                "functions": [
+                    {
+                        key: f.get(key)
+                        for key in ("name", "baseSelf", "headSelf", "deltaSelf", "relativeSelf")
+                    }
+                    for f in diff["functions"]
+                ],
+                "svg": diff["svg"],
+            }
+        )
+
     def _send_error(self, request: str, message: str) -> None:
         logger.warning("HistoryViewer could not answer %s: %s", request, message)
         self.send({"type": "error", "request": request, "message": message})
+
+
+def _diff_with_svg(client: Client) -> FlamegraphDiff:
+    """``client.flamegraph_diff`` with its SVG and the functions the chart lists."""
+
+    def diff(base: str, head: str) -> dict[str, Any]:
+        return client.flamegraph_diff(base, head, svg=True, first=DIFF_FUNCTIONS)
+
+    return diff
+
+
+def _diff_problem(diff: object) -> str | None:
+    """Why a ``flamegraphDiff`` answer cannot go to the browser, or None when it can."""
+    if not isinstance(diff, dict):
+        return f"expected a dict, got {type(diff).__name__}"
+    if not isinstance(diff.get("summary"), str):
+        return "no summary"
+    functions = diff.get("functions")
+    if not isinstance(functions, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("name"), str)
+        and all(isinstance(f.get(k), int | float) for k in ("baseSelf", "headSelf", "deltaSelf"))
+        for f in functions
+    ):
+        return "functions must be a list of {name, baseSelf, headSelf, deltaSelf}"
+    svg = diff.get("svg")
+    if not isinstance(svg, str) or not svg.lstrip().startswith("<"):
+        return "no SVG (ask with svg=True)"
+    return None

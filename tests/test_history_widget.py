@@ -253,3 +253,100 @@ def test_sparkline_points_fill_the_box() -> None:
     ]
     assert all(7 <= y <= 13 for y in noisy), noisy
     assert len(sparkline_points([5, 5]).split()) == 2
+
+
+class FakeDiffClient(FakeClient):
+    """FakeClient that also answers flamegraph_diff, recording its arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.diffs: list[tuple[str, str, dict[str, Any]]] = []
+
+    def flamegraph_diff(self, base_id: str, head_id: str, **options: Any) -> dict[str, Any]:
+        self.diffs.append((base_id, head_id, options))
+        return {
+            "normalized": True,
+            "summary": "slower: `tokenize` +60 % self time (50.0 % → 80.0 % of samples)",
+            "functions": [
+                {
+                    "name": "tokenize",
+                    "baseSelf": 0.5,
+                    "headSelf": 0.8,
+                    "deltaSelf": 0.3,
+                    "baseTotal": 0.5,
+                    "headTotal": 0.8,
+                    "deltaTotal": 0.3,
+                    "relativeSelf": 0.6,
+                },
+            ],  # fmt: skip
+            "svg": f"<svg><title>{base_id} vs {head_id}</title></svg>",
+        }
+
+
+def test_the_browser_gets_the_diff_of_two_flamegraphs_of_the_chart() -> None:
+    sent: list[dict] = []
+    client = FakeDiffClient()
+    viewer = HistoryViewer.from_history("demo", "parse", client=client)  # type: ignore[arg-type]
+    viewer.send = sent.append  # type: ignore[method-assign]
+    assert viewer.diff is None
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
+    assert client.diffs == [("f0", "f2", {"svg": True, "first": 10})]
+    answer = sent[-1]
+    assert answer["type"] == "flamegraph_diff"
+    assert (answer["base"], answer["head"]) == ("f0", "f2")
+    assert answer["summary"].startswith("slower: `tokenize`")
+    assert answer["functions"] == [
+        {
+            "name": "tokenize",
+            "baseSelf": 0.5,
+            "headSelf": 0.8,
+            "deltaSelf": 0.3,
+            "relativeSelf": 0.6,
+        }
+    ]
+    assert answer["svg"] == "<svg><title>f0 vs f2</title></svg>"
+    assert viewer.diff is not None and viewer.diff["base"] == "f0" and viewer.diff["head"] == "f2"
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ({"base": "f0", "head": "someone-elses"}, "not a flamegraph of this chart: someone-elses"),
+        ({"base": "f0", "head": "f0"}, "the same flamegraph"),
+        ({"base": "f0", "head": 3}, "must be flamegraph ids"),
+        ({"base": "f0"}, "must be flamegraph ids"),
+    ],
+)
+def test_a_diff_request_is_checked_before_the_server_is_asked(
+    message: dict[str, Any], reason: str
+) -> None:
+    sent: list[dict] = []
+    client = FakeDiffClient()
+    viewer = HistoryViewer.from_history("demo", "parse", client=client)  # type: ignore[arg-type]
+    viewer.send = sent.append  # type: ignore[method-assign]
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_diff", **message}, [])
+    assert client.diffs == []
+    assert sent[-1]["type"] == "error" and sent[-1]["request"] == "flamegraph_diff"
+    assert reason in sent[-1]["message"]
+
+
+def test_a_failing_or_unusable_diff_is_reported_to_the_browser() -> None:
+    sent: list[dict] = []
+
+    def broken(_base: str, _head: str) -> dict[str, Any]:
+        raise RuntimeError("flamegraph f2 has no stacks")
+
+    viewer = HistoryViewer(series=[series()], flamegraph_diff=broken)
+    viewer.send = sent.append  # type: ignore[method-assign]
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
+    assert sent[-1]["type"] == "error" and "has no stacks" in sent[-1]["message"]
+    assert viewer.diff is None
+
+    no_svg = HistoryViewer(
+        series=[series()], flamegraph_diff=lambda b, h: {"summary": "x", "functions": []}
+    )
+    no_svg.send = sent.append  # type: ignore[method-assign]
+    no_svg._on_custom_msg(no_svg, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
+    assert sent[-1]["type"] == "error" and "no SVG" in sent[-1]["message"]
+    with pytest.raises(TypeError, match="flamegraph_diff must be a callable"):
+        HistoryViewer(series=[series()], flamegraph_diff="nope")  # type: ignore[arg-type]
