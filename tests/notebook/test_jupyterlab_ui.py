@@ -540,6 +540,96 @@ def test_history_viewer_shows_the_change_point_and_opens_a_points_flamegraph(
     )
 
 
+HISTORY_DIFF_STATE_CELL = """\
+import json
+d = history.diff
+print("DW-DIFF " + json.dumps([history.status, history.selected,
+      d and [d["base"], d["head"], d["functions"][0]["name"].split()[0]]]))
+"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_history_viewer_opens_the_diff_of_two_selected_points(
+    live_server: LiveServer, lab: Lab, page: Page
+) -> None:
+    import datetime as dt
+    import random
+
+    from driftwatch_nb.core.flamegraph import render_flamegraph
+
+    # A history with a step at report 30; a profile on each side of it, the slow one spending
+    # four times as long in tokenize.
+    before = {"main;parse;tokenize": 100, "main;parse;build": 60, "main;setup": 40}
+    after = {**before, "main;parse;tokenize": 400}
+    rng = random.Random(4)
+    start = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    with Client(live_server.url, live_server.token) as client:
+        ids = []
+        for i in range(36):
+            value = (1e6 if i < 30 else 1.5e6) * (1 + rng.gauss(0, 0.01))
+            report = client.create_report(
+                PROJECT,
+                BRANCH,
+                {HISTORY_BENCH: {"latency": value}},
+                git_hash=f"{i:02d}".ljust(40, "d"),
+                start_time=start + dt.timedelta(hours=i),
+            )
+            ids.append(report.id)
+        base = client.attach_flamegraph(
+            ids[28], render_flamegraph(before), file_name="fast.svg", benchmark=HISTORY_BENCH
+        )
+        head = client.attach_flamegraph(
+            ids[32], render_flamegraph(after), file_name="slow.svg", benchmark=HISTORY_BENCH
+        )
+    write_notebook(
+        lab.root / "history-diff.ipynb",
+        "from driftwatch_nb import HistoryViewer\n"
+        f"history = HistoryViewer.from_history({PROJECT!r}, {HISTORY_BENCH!r})\n"
+        "history",
+        HISTORY_DIFF_STATE_CELL,
+    )
+    open_and_run_all(page, lab, "history-diff.ipynb")
+    chart = page.get_by_test_id("history-chart")
+    expect(chart.get_by_test_id("history-point")).to_have_count(36, timeout=SLOW_MS)
+
+    def point(report_id: str) -> Locator:
+        return chart.locator(f"[data-testid=history-point][data-report-id='{report_id}']")
+
+    # The newer point first, then the older one: the older is still the base.
+    point(ids[32]).click()
+    expect(page.get_by_test_id("history-flamegraph")).to_have_count(1)
+    point(ids[28]).click(modifiers=["Shift"])
+    diff = page.get_by_test_id("history-diff")
+    expect(diff).to_have_attribute("data-status", "ready", timeout=STEP_MS)
+    expect(page.get_by_test_id("history-flamegraph")).to_have_count(0)  # no side by side
+    expect(diff).to_have_attribute("data-base", base.id)
+    expect(diff).to_have_attribute("data-head", head.id)
+    summary = diff.get_by_test_id("history-diff-summary")
+    expect(summary).to_contain_text(re.compile(r"^slower: `tokenize"))
+    names = diff.get_by_test_id("history-diff-function-name")
+    expect(names.first).to_have_text(re.compile(r"^tokenize"))  # the slower function first
+    expect(names).to_have_count(3)  # the functions with self time: callers only are left out
+    listed = [name.split()[0] for name in names.all_inner_texts()]
+    assert listed == ["tokenize", "build", "setup"], listed
+    changes = diff.get_by_test_id("history-diff-function").locator("td.num:last-child")
+    assert changes.first.inner_text().startswith("+"), changes.all_inner_texts()
+    viewer = diff.get_by_test_id("dw-viewer")
+    expect(viewer).to_have_attribute("data-status", "ready", timeout=STEP_MS)
+    expect(frame(viewer, "tokenize")).to_have_count(1)
+    diff.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab-history-diff.png"), full_page=True)
+
+    # The kernel computed it (base = older point) and heard the selection back.
+    state = page.locator(".jp-CodeCell").nth(1)
+    state.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    expect(state.locator(".jp-OutputArea-output")).to_have_text(
+        "DW-DIFF " + json.dumps(["diff ready", [ids[28], ids[32]], [base.id, head.id, "tokenize"]]),
+        timeout=STEP_MS,
+    )
+
+
 VERDICT_BENCH = "ui.verdict_cell"
 
 

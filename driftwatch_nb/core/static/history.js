@@ -249,7 +249,7 @@ function share(value, normalized) {
 }
 function diffRows(diff) {
   const normalized = diff.normalized ?? true;
-  return diff.functions.map((f) => {
+  return diff.functions.filter((f) => f.baseSelf !== 0 || f.headSelf !== 0).map((f) => {
     const sign = f.deltaSelf > 0 ? "+" : f.deltaSelf < 0 ? "−" : "±";
     const amount = normalized ? `${sign}${Math.abs(f.deltaSelf * 100).toFixed(1)} pts` : `${sign}${Math.abs(Math.round(f.deltaSelf)).toLocaleString("en-US")} samples`;
     const relative = typeof f.relativeSelf === "number" && Number.isFinite(f.relativeSelf) ? ` (${f.relativeSelf > 0 ? "+" : f.relativeSelf < 0 ? "−" : "±"}${Math.abs(f.relativeSelf * 100).toFixed(0)} %)` : f.baseSelf === 0 && f.headSelf > 0 ? " (new)" : "";

@@ -92,13 +92,15 @@ function share(value, normalized) {
 /**
  * The functions table's text: self time before and after, and the change (percentage points
  * of all samples when normalized, else samples), with the relative change of self time.
+ * Functions with no self time on either side (callers only: their change is their callees')
+ * are left out.
  *
  * @param {DiffResult} diff
  * @returns {{ name: string, before: string, after: string, change: string, grew: boolean }[]}
  */
 export function diffRows(diff) {
   const normalized = diff.normalized ?? true;
-  return diff.functions.map((f) => {
+  return diff.functions.filter((f) => f.baseSelf !== 0 || f.headSelf !== 0).map((f) => {
     const sign = f.deltaSelf > 0 ? "+" : f.deltaSelf < 0 ? "−" : "±";
     const amount = normalized
       ? `${sign}${Math.abs(f.deltaSelf * 100).toFixed(1)} pts`

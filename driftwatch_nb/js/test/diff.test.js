@@ -55,8 +55,10 @@ test("the functions table shows shares of samples and the change in points", () 
       { name: "tokenize", baseSelf: 0.5, headSelf: 0.8, deltaSelf: 0.3, relativeSelf: 0.6 },
       { name: "build", baseSelf: 0.3, headSelf: 0.12, deltaSelf: -0.18, relativeSelf: -0.6 },
       { name: "fresh", baseSelf: 0, headSelf: 0.05, deltaSelf: 0.05, relativeSelf: null },
+      { name: "caller", baseSelf: 0, headSelf: 0, deltaSelf: 0, relativeSelf: null },
     ],
   });
+  assert.deepEqual(rows.map((r) => r.name), ["tokenize", "build", "fresh"]);
   assert.deepEqual(rows[0], {
     name: "tokenize",
     before: "50.0 %",
