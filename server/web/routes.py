@@ -23,6 +23,7 @@ from fastapi.responses import (
 )
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
+from strawberry.types import ExecutionResult
 
 from driftwatch_nb.core.graphql import operation
 from driftwatch_nb.core.history import series_from_history, sparkline_points
@@ -55,12 +56,16 @@ BENCHMARKS_QUERY = operation("BenchmarksPage")
 BENCHMARK_QUERY = operation("BenchmarkPage")
 HISTORY_QUERY = operation("History")
 ALERT_DIFF_SVG_QUERY = operation("AlertDiffSvg")
+FLAMEGRAPH_DIFF_QUERY = operation("FlamegraphDiff")
 BENCHMARK_ALERT_QUERY = operation("BenchmarkAlert")
 DIFF_SHAPES = {"head": "HEAD", "base": "BASE"}
 PAGE_SIZE = 20
 ALERTS_SHOWN = 50
 SPARKLINE_POINTS = 30
 BENCHMARK_HISTORY = 500
+DIFF_FUNCTIONS = 10
+CHART_SERIES = 6  # the chart's palette
+CHART_BRANCHES_TRIED = 12
 ALERT_ACTIONS = {"acknowledge": "ACKNOWLEDGED", "dismiss": "DISMISSED", "reopen": "ACTIVE"}
 
 
@@ -247,11 +252,39 @@ def build_dashboard_router() -> APIRouter:
         diff = (alert or {}).get("flamegraphDiff")
         if not diff:
             return PlainTextResponse("not found", status_code=404)
-        return Response(
-            diff["svg"].encode("utf-8"),
-            media_type="image/svg+xml",
-            headers={**SVG_SECURITY_HEADERS, "Cache-Control": "no-store"},
+        return _diff_svg_response(diff["svg"])
+
+    @router.get("/api/flamegraphs/diff")
+    async def flamegraph_diff(request: Request, base: str = "", head: str = "") -> Response:
+        """Two of the user's flamegraphs compared (the benchmark page's two selected points):
+        the summary and the functions ranked by change in self time, as JSON. Another user's
+        flamegraph is 404."""
+        user = await _session_user_off_loop(request)
+        if user is None:
+            return JSONResponse({"error": "sign in again"}, status_code=401)
+        diff, refused = await _two_flamegraphs_diff(request, user, base, head, svg=False)
+        if refused is not None:
+            return JSONResponse({"error": refused[1]}, status_code=refused[0])
+        body = {key: diff[key] for key in ("summary", "normalized", "functions")}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    @router.get("/api/flamegraphs/diff.svg")
+    async def flamegraph_diff_svg(
+        request: Request, base: str = "", head: str = "", shape: str = "head"
+    ) -> Response:
+        """The differential flamegraph of two of the user's flamegraphs (red grew, blue
+        shrank), served like the alert's: a stored SVG's headers. Another user's is 404."""
+        user = await _session_user_off_loop(request)
+        if user is None:
+            return PlainTextResponse("sign in again", status_code=401)
+        if shape not in DIFF_SHAPES:
+            return PlainTextResponse("shape must be head or base", status_code=400)
+        diff, refused = await _two_flamegraphs_diff(
+            request, user, base, head, svg=True, shape=shape
         )
+        if refused is not None:
+            return PlainTextResponse(refused[1], status_code=refused[0])
+        return _diff_svg_response(diff["svg"])
 
     @router.get("/workspaces/{slug}/benchmarks", response_class=HTMLResponse)
     async def benchmarks_tab(request: Request, slug: str) -> Response:
@@ -319,6 +352,7 @@ def build_dashboard_router() -> APIRouter:
         if not project or not project.get("history"):
             return _not_found(request, slug, user, benchmark=benchmark)
         series = series_from_history(project["history"])
+        chart_series = await _branch_series(request, user, slug, project, series)
         page = max(1, page)
         newest_first = list(reversed(series["points"]))
         shown = newest_first[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -344,6 +378,7 @@ def build_dashboard_router() -> APIRouter:
             "active_count": project["active"]["totalCount"],
             "alerts": series_alerts,
             "series": series,
+            "chart_series": chart_series,
             "row": _series_row(series),
             "points": shown,
             "page": page,
@@ -368,6 +403,91 @@ def build_dashboard_router() -> APIRouter:
         return JSONResponse({"url": data["flamegraphUrl"]}, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+async def _branch_series(
+    request: Request,
+    user: User,
+    slug: str,
+    project: dict[str, Any],
+    shown: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The benchmark page's chart: the shown series and the same benchmark and measure on the
+    project's other branches (each on its newest testbed), ``main`` first, then by name; at
+    most ``CHART_SERIES`` series, after trying at most ``CHART_BRANCHES_TRIED`` branches (a
+    branch without the benchmark answers NOT_FOUND and is skipped)."""
+    names = sorted(
+        (b["name"] for b in project["branches"]), key=lambda name: (name != "main", name)
+    )
+    found: dict[str, dict[str, Any]] = {shown["branch"]: shown}
+    tried = 0
+    for name in names:
+        if len(found) >= CHART_SERIES or tried >= CHART_BRANCHES_TRIED:
+            break
+        if name in found:
+            continue
+        tried += 1
+        variables = {
+            "slug": slug,
+            "benchmark": shown["benchmark"],
+            "measure": shown["measure"],
+            "branch": name,
+            "testbed": None,
+            "last": BENCHMARK_HISTORY,
+        }
+        data, _ = await _query(request, user, HISTORY_QUERY, variables)
+        history = ((data or {}).get("project") or {}).get("history")
+        if history and history["points"]:
+            found[name] = series_from_history(history)
+    return [found[name] for name in names if name in found]
+
+
+def _diff_svg_response(svg: str) -> Response:
+    """A differential flamegraph, served like a stored flamegraph (a sandboxing CSP, nosniff):
+    its function names come from profiles, so it is untrusted markup."""
+    return Response(
+        svg.encode("utf-8"),
+        media_type="image/svg+xml",
+        headers={**SVG_SECURITY_HEADERS, "Cache-Control": "no-store"},
+    )
+
+
+DIFF_REFUSALS = {
+    "NOT_FOUND": 404,
+    "BAD_USER_INPUT": 422,
+    "SERVICE_UNAVAILABLE": 503,
+    "UNAUTHENTICATED": 401,
+}
+
+
+async def _two_flamegraphs_diff(
+    request: Request, user: User, base: str, head: str, *, svg: bool, shape: str = "head"
+) -> tuple[dict[str, Any], tuple[int, str] | None]:
+    """``flamegraphDiff`` of two flamegraph ids from a query string, or why not (status and
+    message: 400 for missing ids, else the GraphQL error's code mapped to an HTTP status)."""
+    if not base or not head:
+        return {}, (400, "base and head (flamegraph ids) are required")
+    if len(base) > MAX_ID_LENGTH or len(head) > MAX_ID_LENGTH:
+        return {}, (404, "not found")
+    variables = {
+        "baseId": base,
+        "headId": head,
+        "first": DIFF_FUNCTIONS,
+        "withSvg": svg,
+        "shape": DIFF_SHAPES[shape],
+    }
+    result = await _execute(request, user, FLAMEGRAPH_DIFF_QUERY, variables)
+    diff = (result.data or {}).get("flamegraphDiff")
+    if diff:
+        return diff, None
+    errors = result.errors or []
+    code = str((errors[0].extensions or {}).get("code")) if errors else ""
+    status = DIFF_REFUSALS.get(code, 500)
+    if status == 404:
+        return {}, (404, "not found")
+    if status == 422:
+        return {}, (422, errors[0].message)
+    return {}, (status, "the diff could not be computed; try again later")
 
 
 def _to_login(path: str) -> Response:
@@ -399,6 +519,8 @@ def _series_row(series: dict[str, Any]) -> dict[str, Any]:
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+MAX_ID_LENGTH = 64
+"""Longer than any id the server hands out: refused before a query is run."""
 
 
 def _safe_next(target: str) -> str:
@@ -486,9 +608,9 @@ def _unavailable(request: Request, user: User | None) -> Response:
     return _page(request, "unavailable.html", {}, user=user, status_code=503)
 
 
-async def _query(
+async def _execute(
     request: Request, user: User, query: str, variables: dict[str, Any]
-) -> tuple[dict[str, Any], set[str]]:
+) -> ExecutionResult:
     """Run a named operation in a worker thread (its own event loop): the database session is
     synchronous, and the server's loop must stay free for other requests."""
     state = request.app.state
@@ -500,7 +622,14 @@ async def _query(
             )
             return await schema.execute(query, variable_values=variables, context_value=context)
 
-    result = await anyio.to_thread.run_sync(lambda: asyncio.run(execute()))
+    return await anyio.to_thread.run_sync(lambda: asyncio.run(execute()))
+
+
+async def _query(
+    request: Request, user: User, query: str, variables: dict[str, Any]
+) -> tuple[dict[str, Any], set[str]]:
+    """A named operation's data (empty when it failed) and its errors' codes."""
+    result = await _execute(request, user, query, variables)
     codes = {str((error.extensions or {}).get("code")) for error in result.errors or []}
     return result.data or {}, codes
 

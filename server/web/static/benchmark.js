@@ -1,46 +1,83 @@
 // The benchmark page: the history chart (the notebook HistoryViewer's own module, from
-// /static/history.js) over the series embedded in the page; clicking a point opens its
-// flamegraph, shift-clicking a second opens both side by side (there is no flamegraph diff yet).
-import { mountHistoryChart } from "/static/history.js";
+// /static/history.js) over the series embedded in the page (every branch that has the
+// benchmark, main first); clicking a point opens its flamegraph, shift-clicking a second opens
+// the diff of the two below the chart (base = the older point, head = the newer): the summary
+// and functions from /api/flamegraphs/diff, the differential SVG from /api/flamegraphs/diff.svg,
+// drawn by the same diff panel as the notebook's.
+import { diffPair, mountDiffPanel, mountHistoryChart, pointLabel } from "/static/history.js";
 import { openFlamegraphs } from "/assets/dashboard.js";
 
 const chartHost = document.getElementById("history-chart-host");
 const data = document.getElementById("history-data");
 const compare = document.getElementById("compare");
 
-function describe(picked) {
-  const p = picked.point;
-  return [picked.seriesData.benchmark, picked.seriesData.branch, p.gitHash ? p.gitHash.slice(0, 10) : null]
-    .filter(Boolean)
-    .join(" · ");
+let shown = null;
+let generation = 0;
+
+async function fetchOk(url, as) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) {
+    let reason = `HTTP ${response.status}`;
+    try {
+      const body = as === "json" ? await response.json() : { error: await response.text() };
+      if (body && body.error) reason = body.error;
+    } catch {
+      // keep the status line
+    }
+    throw new Error(reason);
+  }
+  return as === "json" ? response.json() : response.text();
 }
 
-if (chartHost && data) {
+async function openDiff(pair) {
+  const mine = ++generation;
+  const query = `base=${encodeURIComponent(pair.base.flamegraphId)}&head=${encodeURIComponent(pair.head.flamegraphId)}`;
+  shown = mountDiffPanel(compare, { base: pair.base, head: pair.head, height: 420 });
+  const panel = shown;
+  try {
+    const [diff, svg] = await Promise.all([
+      fetchOk(`/api/flamegraphs/diff?${query}`, "json"),
+      fetchOk(`/api/flamegraphs/diff.svg?${query}`, "text"),
+    ]);
+    if (mine === generation) panel.show(diff, svg);
+  } catch (error) {
+    if (mine === generation) panel.fail(error.message);
+  }
+}
+
+if (chartHost && data && compare) {
   const series = JSON.parse(data.textContent || "[]");
   const chart = mountHistoryChart(chartHost, {
     series,
     height: 320,
     onSelect(selection) {
-      // Older point on the left, as in the chart.
-      const picked = [...selection].sort((a, b) => Date.parse(a.point.startTime) - Date.parse(b.point.startTime));
-      const withFlamegraph = picked.filter((p) => p.flamegraph);
-      if (compare) {
-        compare.hidden = picked.length === 0;
-        compare.textContent = picked.length
-          ? `Selected: ${picked.map(describe).join("  and  ")}` +
-            (withFlamegraph.length < picked.length ? " (no flamegraph for every point)" : "")
-          : "";
+      generation += 1;
+      shown?.destroy();
+      shown = null;
+      compare.replaceChildren();
+      compare.hidden = selection.length === 0;
+      if (selection.length === 2) {
+        const pair = diffPair(selection);
+        if (pair.ok) void openDiff(pair);
+        else compare.textContent = `Cannot compare: ${pair.reason}.`;
+        return;
       }
-      // One point opens at once; a shift-click second point opens both.
-      if (!withFlamegraph.length) return;
-      void openFlamegraphs(
-        withFlamegraph.map((p) => ({
-          id: p.flamegraph.id,
-          url: p.flamegraph.url,
-          fileName: p.flamegraph.fileName,
-          context: describe(p),
-        })),
-      );
+      // One point: its flamegraph in the dialog.
+      const [picked] = selection;
+      if (!picked) return;
+      if (!picked.flamegraph) {
+        compare.textContent = `Selected: ${pointLabel(picked)} (no flamegraph)`;
+        return;
+      }
+      compare.textContent = `Selected: ${pointLabel(picked)}; shift-click a second point to open the diff of the two.`;
+      void openFlamegraphs([
+        {
+          id: picked.flamegraph.id,
+          url: picked.flamegraph.url,
+          fileName: picked.flamegraph.fileName,
+          context: pointLabel(picked),
+        },
+      ]);
     },
   });
   window.addEventListener("pagehide", () => chart.destroy());
