@@ -177,3 +177,126 @@ def test_the_diff_svg_is_served_as_untrusted_svg_and_only_to_its_owner(
         assert http.get(f"/workspaces/mallory-own/alerts/{alert}/diff.svg").status_code == 404
     finally:
         http.close()
+
+
+def flamegraph_ids(client: Client, slug: str) -> dict[str, str]:
+    """Report id -> its flamegraph's id, for the profiled reports."""
+    data = client._execute(
+        f'query {{ project(slug: "{slug}") {{ reports(first: 100) {{ nodes {{ id '
+        "flamegraphs { id } } } } }"
+    )
+    return {
+        r["id"]: r["flamegraphs"][0]["id"]
+        for r in data["project"]["reports"]["nodes"]
+        if r["flamegraphs"]
+    }
+
+
+@SQLITE_ONLY
+def test_two_selected_points_on_the_benchmark_page_open_their_diff(
+    live_server: LiveServer, page: Page
+) -> None:
+    from playwright.sync_api import expect
+
+    with Client(live_server.url, live_server.token) as alice:
+        ids = seed(alice, "demo", seed=5)
+        fg = flamegraph_ids(alice, "demo")
+        # A second branch with the benchmark: the chart draws both, with a legend.
+        alice.create_report(
+            "demo",
+            "feature",
+            {BENCH: {"latency": 1_100_000.0}},
+            testbed="ci",
+            start_time=START + dt.timedelta(hours=BASELINE, minutes=30),
+        )
+    older, newer = ids[BASELINE - 1], ids[BASELINE + 1]  # a fast and a slow profile
+    sign_in(page, live_server.url, live_server.token)
+    page.goto(f"{live_server.url}/workspaces/demo/benchmarks/{BENCH}")
+    chart = page.get_by_test_id("history-chart")
+    legend = chart.get_by_test_id("history-legend-item")
+    expect(legend).to_have_count(2)
+    assert [t.split(" · ")[1] for t in legend.all_inner_texts()] == ["main", "feature"]
+    expect(chart.get_by_test_id("history-series")).to_have_count(2)
+
+    def point(report_id: str):  # noqa: ANN202
+        return chart.locator(f"[data-testid=history-point][data-report-id='{report_id}']")
+
+    # The newer point first, then the older: the older is the base all the same.
+    point(newer).click()
+    modal = page.get_by_test_id("viewer-modal")
+    expect(modal.get_by_test_id("dw-viewer")).to_have_attribute("data-status", "ready")
+    modal.get_by_test_id("viewer-close").click()
+    point(older).click(modifiers=["Shift"])
+    diff = page.get_by_test_id("compare").get_by_test_id("history-diff")
+    expect(diff).to_have_attribute("data-status", "ready")
+    expect(modal).to_be_hidden()
+    expect(diff).to_have_attribute("data-base", fg[older])
+    expect(diff).to_have_attribute("data-head", fg[newer])
+    expect(diff.get_by_test_id("history-diff-summary")).to_contain_text("slower: `tokenize")
+    names = diff.get_by_test_id("history-diff-function-name")
+    expect(names).to_have_count(3)
+    assert [n.split()[0] for n in names.all_inner_texts()] == ["tokenize", "build", "setup"]
+    viewer = diff.get_by_test_id("dw-viewer")
+    expect(viewer).to_have_attribute("data-status", "ready")
+    expect(viewer.locator("svg text").filter(has_text="tokenize").first).to_be_attached()
+    # The shift-click selected a point, not the page's text.
+    assert page.evaluate("String(window.getSelection())") == ""
+    diff.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-benchmark-diff.png"), full_page=True)
+
+    # A plain click on one point goes back to its flamegraph; the diff is gone.
+    point(older).click()
+    expect(modal.get_by_test_id("dw-viewer")).to_have_attribute("data-status", "ready")
+    expect(page.get_by_test_id("history-diff")).to_have_count(0)
+
+
+def test_the_two_flamegraph_diff_routes_answer_only_their_owner(live_server: LiveServer) -> None:
+    with Client(live_server.url, live_server.token) as alice:
+        ids = seed(alice, "demo", seed=6)
+        fg = flamegraph_ids(alice, "demo")
+    with Client(live_server.url, live_server.other_token) as mallory:
+        other = seed(mallory, "mallory-own", seed=7)
+        other_fg = flamegraph_ids(mallory, "mallory-own")
+    base, head = fg[ids[BASELINE - 1]], fg[ids[BASELINE]]
+    theirs = other_fg[other[BASELINE]]
+
+    def signed_in(token: str) -> httpx.Client:
+        http = httpx.Client(base_url=live_server.url, follow_redirects=False)
+        response = http.post(
+            "/login", data={"token": token, "next": "/"}, headers={"Origin": live_server.url}
+        )
+        assert response.status_code == 303, response.text
+        return http
+
+    svg_path = f"/api/flamegraphs/diff.svg?base={base}&head={head}"
+    json_path = f"/api/flamegraphs/diff?base={base}&head={head}"
+    assert httpx.get(live_server.url + svg_path).status_code == 401
+    assert httpx.get(live_server.url + json_path).status_code == 401
+    http = signed_in(live_server.token)
+    try:
+        response = http.get(svg_path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        assert "sandbox" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "tokenize" in response.text
+        assert http.get(svg_path + "&shape=base").status_code == 200
+        assert http.get(svg_path + "&shape=sideways").status_code == 400
+        body = http.get(json_path).json()
+        assert body["summary"].startswith("slower: `tokenize")
+        assert body["functions"][0]["name"].startswith("tokenize")
+        assert body["functions"][0]["deltaSelf"] > 0
+        assert http.get(f"/api/flamegraphs/diff?base={base}").status_code == 400
+        # Another user's flamegraph, on either side: 404, as for an id that does not exist.
+        for query in (f"base={base}&head={theirs}", f"base={theirs}&head={head}", "base=x&head=y"):
+            assert http.get(f"/api/flamegraphs/diff.svg?{query}").status_code == 404, query
+            assert http.get(f"/api/flamegraphs/diff?{query}").status_code == 404, query
+    finally:
+        http.close()
+    http = signed_in(live_server.other_token)
+    try:
+        assert http.get(svg_path).status_code == 404
+        assert http.get(json_path).status_code == 404
+    finally:
+        http.close()

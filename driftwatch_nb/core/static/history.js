@@ -1779,8 +1779,12 @@ function mountHistoryChart(host, options) {
   const onLeave = () => {
     tip.hidden = true;
   };
+  const onDown = (event) => {
+    if (event.shiftKey) event.preventDefault();
+  };
   svg.addEventListener("mousemove", onMove);
   svg.addEventListener("mouseleave", onLeave);
+  svg.addEventListener("mousedown", onDown);
   svg.addEventListener("click", onClick);
   const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => draw()) : null;
   resize?.observe(root);
@@ -1797,6 +1801,7 @@ function mountHistoryChart(host, options) {
       resize?.disconnect();
       svg.removeEventListener("mousemove", onMove);
       svg.removeEventListener("mouseleave", onLeave);
+      svg.removeEventListener("mousedown", onDown);
       svg.removeEventListener("click", onClick);
       root.remove();
     }

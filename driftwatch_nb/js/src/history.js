@@ -321,8 +321,15 @@ export function mountHistoryChart(host, options) {
   const onLeave = () => {
     tip.hidden = true;
   };
+  /** @param {MouseEvent} event */
+  const onDown = (event) => {
+    // A shift-click adds a point; without this the browser also extends the page's text
+    // selection from wherever it was to the chart.
+    if (event.shiftKey) event.preventDefault();
+  };
   svg.addEventListener("mousemove", onMove);
   svg.addEventListener("mouseleave", onLeave);
+  svg.addEventListener("mousedown", onDown);
   svg.addEventListener("click", onClick);
   const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => draw()) : null;
   resize?.observe(root);
@@ -340,6 +347,7 @@ export function mountHistoryChart(host, options) {
       resize?.disconnect();
       svg.removeEventListener("mousemove", onMove);
       svg.removeEventListener("mouseleave", onLeave);
+      svg.removeEventListener("mousedown", onDown);
       svg.removeEventListener("click", onClick);
       root.remove();
     },
