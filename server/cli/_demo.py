@@ -33,13 +33,16 @@ DEMO_DATA_DIR = ".driftwatch-demo"
 TOKEN_FILE = "demo-token"
 # The seeded history: BASELINE commits, then SLOW commits with the planted regression. The
 # detector alerts once a series has 20 points with 3 at the new level; the chart's offline
-# detection wants 5 on each side of a change point.
-BASELINE_COMMITS = 16
-SLOW_COMMITS = 5
-# A small workload, timed with few loops: each commit takes about a second.
-# The fastest of 7 repeats: a busy machine slows repeats down, never speeds them up.
+# detection wants 5 on each side of a change point. 20 baseline commits make every slow commit
+# from the third on a chance to confirm the alert (six chances, not two), so a machine busy
+# enough to blur one or two runs cannot leave it SUSPECTED.
+BASELINE_COMMITS = 20
+SLOW_COMMITS = 8
+# A small workload, timed with few loops: each commit takes about a second (most of it
+# starting Python). The fastest of 15 repeats: a busy machine slows repeats down, never
+# speeds them up, and with 15 of them one is very likely to run undisturbed.
 WORKLOAD_ARGS = [
-    "--repeat", "7", "--number", "2", "--records", "400", "--profile-runs", "5",
+    "--repeat", "15", "--number", "2", "--records", "400", "--profile-runs", "5",
     "--statistic", "min",
 ]  # fmt: skip
 

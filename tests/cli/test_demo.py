@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from driftwatch_server.cli._demo import BASELINE_COMMITS, SLOW_COMMITS
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.integration
+
+COMMITS = BASELINE_COMMITS + SLOW_COMMITS
 
 ALERTS = """query { project(slug: "demo") {
   alerts(status: ACTIVE) { nodes { benchmark { name } direction confidence change
@@ -72,7 +75,7 @@ def test_the_demo_seeds_a_regression_in_its_own_data_directory(tmp_path: Path) -
             return body["data"]["project"]
 
         project = ask(ALERTS)
-        assert project["reports"]["totalCount"] == 21
+        assert project["reports"]["totalCount"] == COMMITS
         assert project["reports"]["nodes"][0]["flamegraphs"]  # each commit has its profile
         # The alert's profiles say why: word_count's self time grew most.
         word_count = [
@@ -96,10 +99,10 @@ def test_the_demo_seeds_a_regression_in_its_own_data_directory(tmp_path: Path) -
         assert len(regressions) == 1, project["alerts"]
         assert regressions[0]["direction"] == "REGRESSION" and regressions[0]["change"] > 0.5
         history = ask(HISTORY)["history"]
-        assert len(history["points"]) == 21
-        assert len({p["report"]["gitHash"] for p in history["points"]}) == 21  # fake commits
+        assert len(history["points"]) == COMMITS
+        assert len({p["report"]["gitHash"] for p in history["points"]}) == COMMITS  # fake commits
         (change,) = [c for c in history["changePoints"] if c["direction"] == "REGRESSION"]
-        assert change["index"] == 16  # the first slow commit
+        assert change["index"] == BASELINE_COMMITS  # the first slow commit
 
     # A second run keeps the token and the history.
     second = run_demo(tmp_path, home, free_port())
