@@ -601,6 +601,142 @@ def history(
     )
 
 
+MAX_SERIES_POINTS = 500
+"""``all_series``: the most points per series."""
+
+_IN_CHUNK = 900  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
+def all_series(
+    session: Session,
+    *,
+    project: Project,
+    measure: str = "latency",
+    last: int = 30,
+    benchmark: str | None = None,
+) -> list[History]:
+    """Every series of one measure in one set-based pass: each benchmark on each branch that
+    has it, on the testbed of the benchmark's newest report on that branch (as :func:`history`
+    picks it), the last ``last`` points each, with their change points. Ordered by benchmark
+    name, then ``main`` first, then branch name. ``benchmark`` keeps that benchmark's series
+    (``NOT_FOUND`` when the project has no such benchmark).
+
+    A fixed number of queries whatever the number of series: benchmarks, the newest testbed
+    per (benchmark, branch) and the last points per series (window functions), the reports,
+    the branches and testbeds, the detection rules.
+    """
+    if not 1 <= last <= MAX_SERIES_POINTS:
+        raise InvalidInput(f"last must be between 1 and {MAX_SERIES_POINTS:,}", field="last")
+    check_measure(measure)
+    query = select(Benchmark).where(Benchmark.project_id == project.id)
+    if benchmark is not None:
+        query = query.where(Benchmark.name == benchmark)
+    benches = {row.id: row for row in session.exec(query)}
+    if not benches:
+        if benchmark is not None:
+            raise NotFoundError(
+                f"project {project.slug!r} has no benchmark named {benchmark!r}",
+                field="benchmark",
+                kind="benchmark",
+            )
+        return []
+    in_benches = Metric.benchmark_id.in_(list(benches))  # type: ignore[attr-defined]
+    newest = (
+        sa.select(
+            Metric.benchmark_id,
+            Metric.branch_id,
+            Metric.testbed_id,
+            sa.func.row_number()
+            .over(
+                partition_by=(Metric.benchmark_id, Metric.branch_id),
+                order_by=sa.desc(Metric.start_time),
+            )
+            .label("rank"),
+        )
+        .where(in_benches)
+        .subquery()
+    )
+    picked = {
+        (row.benchmark_id, row.branch_id, row.testbed_id)
+        for row in session.execute(
+            sa.select(newest.c.benchmark_id, newest.c.branch_id, newest.c.testbed_id).where(
+                newest.c.rank == 1
+            )
+        )
+    }
+    ranked = (
+        sa.select(
+            Metric.report_id,
+            Metric.benchmark_id,
+            Metric.branch_id,
+            Metric.testbed_id,
+            Metric.value,
+            Metric.lower_value,
+            Metric.upper_value,
+            sa.func.row_number()
+            .over(
+                partition_by=(Metric.benchmark_id, Metric.branch_id, Metric.testbed_id),
+                order_by=sa.desc(Metric.start_time),
+            )
+            .label("rank"),
+        )
+        .where(in_benches, Metric.measure == measure)
+        .subquery()
+    )
+    by_series: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for row in session.execute(sa.select(ranked).where(ranked.c.rank <= last)):
+        key = (row.benchmark_id, row.branch_id, row.testbed_id)
+        if key in picked:
+            by_series[key].append(row)
+    report_columns = [getattr(Report, name) for name in Report.model_fields]
+    wanted = sorted({row.report_id for rows in by_series.values() for row in rows})
+    reports: dict[str, Any] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        for row in session.execute(
+            sa.select(*report_columns).where(Report.id.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            reports[row.id] = row
+    branches = {
+        row.id: row for row in session.exec(select(Branch).where(Branch.project_id == project.id))
+    }
+    testbeds = {
+        row.id: row for row in session.exec(select(Testbed).where(Testbed.project_id == project.id))
+    }
+    rules = rules_for(session, project.id)
+    found = []
+    for (bench_id, branch_id_, testbed_id), rows in by_series.items():
+        rows.sort(key=lambda row: -row.rank)  # oldest first
+        points = [
+            HistoryPoint(
+                report=reports[row.report_id],
+                value=row.value,
+                lower_value=row.lower_value,
+                upper_value=row.upper_value,
+            )
+            for row in rows
+        ]
+        change_points = [
+            (cp.index, cp.before, cp.after, cp.change, cp.p_value)
+            for cp in detect_change_points(
+                [p.value for p in points], settings=rules.settings(bench_id)
+            )
+        ]
+        found.append(
+            History(
+                benchmark=benches[bench_id],
+                measure=measure,
+                branch=branches[branch_id_],
+                testbed=testbeds[testbed_id],
+                direction=rules.direction(measure),
+                points=points,
+                change_points=change_points,
+            )
+        )
+    found.sort(key=lambda h: (h.benchmark.name, h.branch.name != "main", h.branch.name))
+    return found
+
+
 def _branch(session: Session, project: Project, bench: Benchmark, name: str | None) -> Branch:
     if name is not None:
         row = _by_name(session, Branch, project.id, name)

@@ -455,6 +455,28 @@ class Project:
         )
         return BenchmarkHistory.from_history(found, project_slug=self.slug)
 
+    @strawberry.field(
+        description="Every series of one measure in one pass: each benchmark on each branch "
+        "that has it (on the testbed of the benchmark's newest report there, as `history` "
+        "picks it), the last `last` points each (1 to 500), benchmark by name, then `main` "
+        "first, then branch name; `benchmark` keeps one benchmark's series."
+    )
+    def series(
+        self,
+        info: Info[Context, None],
+        measure: str = "latency",
+        last: int = 30,
+        benchmark: str | None = None,
+    ) -> list[BenchmarkHistory]:
+        found = alerts.all_series(
+            info.context.session,
+            project=self._row(info),
+            measure=measure,
+            last=last,
+            benchmark=benchmark,
+        )
+        return [BenchmarkHistory.from_history(h, project_slug=self.slug) for h in found]
+
     @strawberry.field(description="The project's detection thresholds and measure directions.")
     def detection(self, info: Info[Context, None]) -> Detection:
         from driftwatch_server.drift import DEFAULT_SETTINGS

@@ -53,8 +53,8 @@ FLAMEGRAPH_URL_QUERY = operation("FlamegraphUrl")
 ALERTS_QUERY = operation("AlertsPage")
 UPDATE_ALERT = operation("UpdateAlert")
 BENCHMARKS_QUERY = operation("BenchmarksPage")
+BENCHMARK_SERIES_QUERY = operation("BenchmarkSeries")
 BENCHMARK_QUERY = operation("BenchmarkPage")
-HISTORY_QUERY = operation("History")
 ALERT_DIFF_SVG_QUERY = operation("AlertDiffSvg")
 FLAMEGRAPH_DIFF_QUERY = operation("FlamegraphDiff")
 BENCHMARK_ALERT_QUERY = operation("BenchmarkAlert")
@@ -65,7 +65,6 @@ SPARKLINE_POINTS = 30
 BENCHMARK_HISTORY = 500
 DIFF_FUNCTIONS = 10
 CHART_SERIES = 6  # the chart's palette
-CHART_BRANCHES_TRIED = 12
 ALERT_ACTIONS = {"acknowledge": "ACKNOWLEDGED", "dismiss": "DISMISSED", "reopen": "ACTIVE"}
 
 
@@ -291,34 +290,18 @@ def build_dashboard_router() -> APIRouter:
         user = _session_user(request)
         if user is None:
             return _to_login(f"/workspaces/{quote(slug, safe='')}/benchmarks")
-        data, _ = await _query(request, user, BENCHMARKS_QUERY, {"slug": slug})
+        variables = {"slug": slug, "last": SPARKLINE_POINTS}
+        data, _ = await _query(request, user, BENCHMARKS_QUERY, variables)
         if not data or data.get("project") is None:
             return _not_found(request, slug, user)
         project = data["project"]
         # One row per series: each benchmark's latency on each branch that has it (on the
-        # branch's newest testbed). A branch without the benchmark answers NOT_FOUND: skipped.
-        rows = []
-        branches = sorted(
-            (b["name"] for b in project["branches"]), key=lambda name: (name != "main", name)
-        )
-        for bench in sorted(project["benchmarks"], key=lambda b: b["name"]):
-            for branch in branches:
-                found, _ = await _query(
-                    request,
-                    user,
-                    HISTORY_QUERY,
-                    {
-                        "slug": slug,
-                        "benchmark": bench["name"],
-                        "measure": "latency",
-                        "branch": branch,
-                        "testbed": None,
-                        "last": SPARKLINE_POINTS,
-                    },
-                )
-                history = ((found or {}).get("project") or {}).get("history")
-                if history and history["points"]:
-                    rows.append(_series_row(series_from_history(history)))
+        # branch's newest testbed for it), read in one set-based pass (`Project.series`).
+        rows = [
+            _series_row(series_from_history(history))
+            for history in project["series"]
+            if history["points"]
+        ]
         context = {
             "project": project,
             "tab": "benchmarks",
@@ -352,7 +335,7 @@ def build_dashboard_router() -> APIRouter:
         if not project or not project.get("history"):
             return _not_found(request, slug, user, benchmark=benchmark)
         series = series_from_history(project["history"])
-        chart_series = await _branch_series(request, user, slug, project, series)
+        chart_series = await _branch_series(request, user, slug, series)
         page = max(1, page)
         newest_first = list(reversed(series["points"]))
         shown = newest_first[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -409,37 +392,27 @@ async def _branch_series(
     request: Request,
     user: User,
     slug: str,
-    project: dict[str, Any],
     shown: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """The benchmark page's chart: the shown series and the same benchmark and measure on the
-    project's other branches (each on its newest testbed), ``main`` first, then by name; at
-    most ``CHART_SERIES`` series, after trying at most ``CHART_BRANCHES_TRIED`` branches (a
-    branch without the benchmark answers NOT_FOUND and is skipped)."""
-    names = sorted(
-        (b["name"] for b in project["branches"]), key=lambda name: (name != "main", name)
-    )
-    found: dict[str, dict[str, Any]] = {shown["branch"]: shown}
-    tried = 0
-    for name in names:
-        if len(found) >= CHART_SERIES or tried >= CHART_BRANCHES_TRIED:
-            break
-        if name in found:
-            continue
-        tried += 1
-        variables = {
-            "slug": slug,
-            "benchmark": shown["benchmark"],
-            "measure": shown["measure"],
-            "branch": name,
-            "testbed": None,
-            "last": BENCHMARK_HISTORY,
-        }
-        data, _ = await _query(request, user, HISTORY_QUERY, variables)
-        history = ((data or {}).get("project") or {}).get("history")
-        if history and history["points"]:
-            found[name] = series_from_history(history)
-    return [found[name] for name in names if name in found]
+    project's other branches (each on its newest testbed for it), ``main`` first, then by
+    name; at most ``CHART_SERIES`` series, the shown one always among them. One query
+    (``Project.series``) whatever the number of branches."""
+    variables = {
+        "slug": slug,
+        "benchmark": shown["benchmark"],
+        "measure": shown["measure"],
+        "last": BENCHMARK_HISTORY,
+    }
+    data, _ = await _query(request, user, BENCHMARK_SERIES_QUERY, variables)
+    found = [
+        series_from_history(history)
+        for history in ((data or {}).get("project") or {}).get("series") or []
+        if history["points"] and history["branch"]["name"] != shown["branch"]
+    ]
+    chart = [shown, *found[: CHART_SERIES - 1]]
+    chart.sort(key=lambda s: (s["branch"] != "main", s["branch"]))
+    return chart
 
 
 def _diff_svg_response(svg: str) -> Response:
