@@ -146,8 +146,7 @@ def create_report(
             field="samples",
         )
 
-    branch_id = _ids_by_name(session, Branch, project.id, [branch_name])[0][branch_name]
-    testbed_id = _ids_by_name(session, Testbed, project.id, [testbed_name])[0][testbed_name]
+    branch_id, testbed_id = _branch_and_testbed_ids(session, project.id, branch_name, testbed_name)
     names = [item.benchmark.strip() for item in data.values]
     benchmark_ids, created = _ids_by_name(session, Benchmark, project.id, names)
     report = Report(
@@ -247,6 +246,29 @@ def _check_value(index: int, item: MeasureValue) -> list[float] | None:
     if item.samples is None:
         return None
     return check_samples(item.samples, non_negative=item.measure in BUILTIN_MEASURES, where=where)
+
+
+def _branch_and_testbed_ids(
+    session: Session, project_id: str, branch: str, testbed: str
+) -> tuple[str, str]:
+    """The ids of the branch and testbed named, both read in one statement (they almost
+    always exist); a missing one is created as ``_ids_by_name`` does."""
+    rows = session.execute(
+        sa.union_all(
+            sa.select(sa.literal("branch"), Branch.id).where(
+                Branch.project_id == project_id, Branch.name == branch
+            ),
+            sa.select(sa.literal("testbed"), Testbed.id).where(
+                Testbed.project_id == project_id, Testbed.name == testbed
+            ),
+        )
+    )
+    found = dict(tuple(row) for row in rows)
+    if "branch" not in found:
+        found["branch"] = _ids_by_name(session, Branch, project_id, [branch])[0][branch]
+    if "testbed" not in found:
+        found["testbed"] = _ids_by_name(session, Testbed, project_id, [testbed])[0][testbed]
+    return found["branch"], found["testbed"]
 
 
 def _ids_by_name(

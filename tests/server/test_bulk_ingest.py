@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -278,3 +279,55 @@ def test_statements_per_report_do_not_grow_with_its_metrics(engine: Engine) -> N
     large = count_case(engine, benchmarks=1000, slug="large")
     assert small == large, f"40 metrics: {small}; 2,000 metrics: {large}"
     assert max(small.values()) <= 16, small
+
+
+def test_two_writers_creating_the_same_benchmarks_end_up_sharing_them(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        user_id = create_user(session, name="alice").id
+        create_project(session, owner=session.get(models.User, user_id), slug="demo", name=None)
+
+    def data(index: int) -> ReportCreate:
+        start = START + dt.timedelta(hours=index)
+        return ReportCreate(
+            project_slug="demo",
+            branch="main",
+            start_time=start,
+            end_time=start,
+            values=[
+                MeasureValue(benchmark=f"b{k}", measure="latency", value=1.0) for k in range(50)
+            ],
+        )
+
+    # The first writer has created branch, testbed and benchmarks but not committed yet.
+    first = Session(engine, expire_on_commit=False)
+    first_report = create_report(first, user=first.get(models.User, user_id), data=data(0))
+    outcome: dict[str, Any] = {}
+
+    def second() -> None:
+        try:
+            with session_scope(engine) as session:
+                user = session.get(models.User, user_id)
+                outcome["report"] = create_report(session, user=user, data=data(1)).id
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)  # let it reach the rows the first writer holds
+    first.commit()
+    first.close()
+    thread.join(60)
+    assert not thread.is_alive() and "error" not in outcome, outcome
+    with Session(engine) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(Benchmark)).scalar_one() == 50
+        assert session.execute(sa.select(sa.func.count()).select_from(Branch)).scalar_one() == 1
+        used = {
+            report_id: set(
+                session.execute(
+                    sa.select(Metric.benchmark_id).where(Metric.report_id == report_id)  # type: ignore[arg-type]
+                ).scalars()
+            )
+            for report_id in (first_report.id, outcome["report"])
+        }
+    assert len(used[first_report.id]) == 50
+    assert used[first_report.id] == used[outcome["report"]]
