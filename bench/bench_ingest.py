@@ -8,10 +8,15 @@ by default). Measured, all in the same run:
 - throughput: ``--clients`` concurrent clients (one testbed each, like a CI matrix) post
   reports of 40 metrics (20 benchmarks x latency and throughput) onto a growing history;
   reports/s over all of them (goal on PostgreSQL with 4 clients: at least 100 reports/s);
-- latency of one report of 2,000 metrics (1,000 benchmarks x 2 measures) over HTTP, median
-  (goal: under 1 s);
+- latency of one report of 2,000 metrics (1,000 benchmarks x 2 measures) over HTTP, median,
+  onto a history of ``--history`` reports (inserted directly beforehand) so that detection
+  judges every series on a real window (goal: under 1 s);
 - SQL statements per ``create_report`` of 40 and of 2,000 metrics, counted in process on the
   same database (goal: the same number for both);
+- in process, interleaved round by round on the same database: the service time of the
+  row-by-row writer (``tests/server/_reference_ingest.py``, the code before the bulk one) and
+  of ``create_report``, for 40 and for 2,000 metrics onto a history, detection on; the ratio
+  is the gain in the same run whatever else loads the machine;
 - floor: a kept-alive ``{ me { name } }`` request against the same server, so the reports/s
   can be read against what the server does per request without any ingest work.
 
@@ -197,16 +202,65 @@ def floor_rate(url: str, token: str, *, clients: int, requests: int) -> float:
     return clients * requests / elapsed
 
 
-def big_latency(url: str, token: str, *, rounds: int) -> float:
-    """Median seconds of one 2,000-metric createReport over HTTP (after one warm-up that
-    creates the 1,000 benchmarks)."""
+def seed_history(engine: Engine, *, slug: str, benchmarks: int, reports: int) -> None:
+    """``reports`` reports of ``benchmarks`` x 2 metrics on main/ci, inserted in bulk, with the
+    values ``report_input`` would send."""
+    from driftwatch_server.db import session_scope
+    from driftwatch_server.models import Benchmark, Branch, Metric, Project, Report, Testbed
+
+    with session_scope(engine) as session:
+        project = session.execute(sa.select(Project).where(Project.slug == slug)).scalar_one()
+        branch = Branch(project_id=project.id, name="main")
+        testbed = Testbed(project_id=project.id, name="ci")
+        marks = [Benchmark(project_id=project.id, name=f"bench_{b:04d}") for b in range(benchmarks)]
+        session.add_all([branch, testbed, *marks])
+        session.flush()
+        ids = project.id, branch.id, testbed.id, [mark.id for mark in marks]
+    project_id, branch_id, testbed_id, benchmark_ids = ids
+    rng = random.Random(3)
+    report_rows, metric_rows = [], []
+    for index in range(reports):
+        report_id = str(uuid.uuid4())
+        start = START + dt.timedelta(minutes=index)
+        report_rows.append(
+            {
+                "id": report_id, "project_id": project_id, "branch_id": branch_id,
+                "testbed_id": testbed_id, "git_hash": None, "adapter": "json",
+                "start_time": start, "end_time": start, "created_at": start,
+            }
+        )  # fmt: skip
+        payload = report_input(slug=slug, testbed="ci", index=index, benchmarks=benchmarks, rng=rng)
+        for benchmark_id, result in zip(benchmark_ids, payload["results"], strict=True):
+            for measure in result["measures"]:
+                metric_rows.append(
+                    {
+                        "id": str(uuid.uuid4()), "report_id": report_id,
+                        "benchmark_id": benchmark_id, "measure": measure["measure"],
+                        "value": measure["value"], "lower_value": None, "upper_value": None,
+                        "branch_id": branch_id, "testbed_id": testbed_id, "start_time": start,
+                        "samples": None,
+                    }
+                )  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Report.__table__), report_rows)  # type: ignore[attr-defined]
+        connection.execute(sa.insert(Metric.__table__), metric_rows)  # type: ignore[attr-defined]
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
+
+
+def big_latency(url: str, token: str, *, history: int, rounds: int) -> float:
+    """Median seconds of one 2,000-metric createReport over HTTP onto ``history`` reports
+    (after one warm-up, which also rebuilds the detector's cached windows)."""
     rng = random.Random(99)
     with httpx.Client(
         base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120
     ) as client:
-        post(client, report_input(slug="big", testbed="ci", index=0, benchmarks=1000, rng=rng))
+        post(
+            client, report_input(slug="big", testbed="ci", index=history, benchmarks=1000, rng=rng)
+        )
         samples = []
-        for index in range(1, rounds + 1):
+        for index in range(history + 1, history + rounds + 1):
             payload = report_input(slug="big", testbed="ci", index=index, benchmarks=1000, rng=rng)
             began = time.perf_counter()
             post(client, payload)
@@ -251,18 +305,67 @@ def statements(engine: Engine, benchmarks: int, index: int) -> int:
     return len(seen)
 
 
+def service_times(
+    engine: Engine, *, benchmarks: int, history: int, rounds: int
+) -> dict[str, float]:
+    """Median seconds of one in-process report of ``benchmarks`` x 2 metrics, through the
+    row-by-row reference writer and through ``create_report``, in alternate rounds, each on
+    its own project seeded with ``history`` reports."""
+    from driftwatch_server.auth import user_named
+    from driftwatch_server.db import session_scope
+    from driftwatch_server.reports import MeasureValue, ReportCreate, create_project, create_report
+    from tests.server._reference_ingest import reference_create_report
+
+    writers = {"row-by-row": reference_create_report, "bulk": create_report}
+    with session_scope(engine) as session:
+        user = user_named(session, "bench")
+        for name in writers:
+            create_project(session, owner=user, slug=f"{name}-{benchmarks}", name=None)
+    for name in writers:
+        seed_history(engine, slug=f"{name}-{benchmarks}", benchmarks=benchmarks, reports=history)
+    samples: dict[str, list[float]] = {name: [] for name in writers}
+    for index in range(history, history + rounds + 1):
+        for name, write in writers.items():
+            rng = random.Random(index)
+            slug = f"{name}-{benchmarks}"
+            raw = report_input(slug=slug, testbed="ci", index=index, benchmarks=benchmarks, rng=rng)
+            start = dt.datetime.fromisoformat(raw["startTime"])
+            data = ReportCreate(
+                project_slug=slug,
+                branch="main",
+                testbed="ci",
+                start_time=start,
+                end_time=start,
+                values=[
+                    MeasureValue(benchmark=r["benchmark"], measure=m["measure"], value=m["value"])
+                    for r in raw["results"]
+                    for m in r["measures"]
+                ],
+            )
+            began = time.perf_counter()
+            with session_scope(engine) as session:
+                write(session, user=user_named(session, "bench"), data=data)
+            if index > history:  # the first one rebuilds the detector's cached windows
+                samples[name].append(time.perf_counter() - began)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--reports", type=int, default=40, help="timed reports per client")
     parser.add_argument("--rounds", type=int, default=5, help="timed 2,000-metric reports")
+    parser.add_argument(
+        "--history", type=int, default=30, help="reports of history under the 2,000-metric ones"
+    )
     parser.add_argument("--kinds", default="sqlite,postgresql")
     args = parser.parse_args()
     failed = False
     for kind in args.kinds.split(","):
         with database(kind) as engine:
             token = prepare(engine)
+            seed_history(engine, slug="big", benchmarks=1000, reports=args.history)
             # Statements first (in process, its own project), then the server's numbers.
             statements(engine, 20, 0)
             statements(engine, 1000, 1)
@@ -271,17 +374,28 @@ def main() -> int:
                 f"[{kind}] SQL statements per createReport: 40 metrics {small}, "
                 f"2,000 metrics {large} (goal: equal)"
             )
+            for benchmarks, rounds in ((20, 15), (1000, 3)):
+                times = service_times(
+                    engine, benchmarks=benchmarks, history=args.history, rounds=rounds
+                )
+                old, new = times["row-by-row"], times["bulk"]
+                print(
+                    f"[{kind}] in process, {2 * benchmarks:,} metrics onto {args.history} "
+                    f"reports: row-by-row {old * 1e3:.0f} ms, bulk {new * 1e3:.0f} ms, "
+                    f"ratio {new / old:.2f}"
+                )
             with server(engine, args.workers) as url:
                 floor = floor_rate(url, token, clients=args.clients, requests=100)
                 rate = throughput(url, token, clients=args.clients, reports=args.reports)
-                latency = big_latency(url, token, rounds=args.rounds)
+                latency = big_latency(url, token, history=args.history, rounds=args.rounds)
             print(
                 f"[{kind}] workers={args.workers} clients={args.clients}: "
                 f"{rate:.1f} reports/s of 40 metrics (goal >= {GOAL_RATE:.0f} on PostgreSQL); "
                 f"floor {floor:.0f} trivial requests/s, ratio {rate / floor:.3f}"
             )
             print(
-                f"[{kind}] one report of 2,000 metrics over HTTP: {latency * 1e3:.0f} ms "
+                f"[{kind}] one report of 2,000 metrics onto {args.history} reports, over HTTP: "
+                f"{latency * 1e3:.0f} ms "
                 f"(goal < {GOAL_LATENCY * 1e3:.0f} ms)"
             )
             failed |= latency > GOAL_LATENCY or small != large
