@@ -9,11 +9,11 @@ points (the offline test). Thresholds and directions come from ``rules_for``.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from driftwatch_nb.core.errors import InvalidInput, NotFoundError
 from driftwatch_nb.core.limits import check_measure, check_name
 from driftwatch_nb.core.measures import Direction, direction
+from driftwatch_server.db import dialect_insert
 from driftwatch_server.drift import (
     DEFAULT_SETTINGS,
     DetectionSettings,
@@ -213,6 +214,15 @@ class _Window:
     values: list[float] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class IngestedMetric:
+    """What detection needs of one freshly stored metric."""
+
+    benchmark_id: str
+    measure: str
+    value: float
+
+
 STATE_POINTS = DEFAULT_SETTINGS.window
 """Points of each series the detector's cache keeps (``SeriesState``)."""
 
@@ -221,16 +231,20 @@ def detect_on_ingest(
     session: Session,
     *,
     report: Report,
-    metrics: Sequence[Metric],
+    metrics: Sequence[IngestedMetric | Metric],
     samples: Sequence[list[float] | None],
+    new_benchmarks: Collection[str] = frozenset(),
 ) -> list[Alert]:
     """Judge every series of a freshly stored report; returns the alerts it raised or updated.
 
-    Each series' window comes from its ``SeriesState`` row (one query for all of them); a
-    series without one is read from the metrics once. A series whose newest point is not this
-    report (a report back-dated into the past) is left to the offline view, and its cached
-    window is dropped. False alerts are controlled across the report: the family is every
-    series it touches.
+    Set-based, so the statements do not grow with the report: one query reads every series'
+    ``SeriesState`` row; the series without one are read from the metrics in one query more
+    (none for ``new_benchmarks``, created by this report: their window is this report); the
+    change reports of alerts found from cached windows are looked up in one query; the
+    windows are upserted in one statement, the stale ones deleted in one, and the alerts
+    written by one flush. A series whose newest point is not this report (a report back-dated
+    into the past) is left to the offline view, and its cached window is dropped. False
+    alerts are controlled across the report: the family is every series it touches.
     """
     if not metrics:
         return []
@@ -238,13 +252,23 @@ def detect_on_ingest(
     keys = [(m.benchmark_id, m.measure) for m in metrics]
     start = as_utc(report.start_time)
     states = _states(session, report, keys)
-    missing = [key for key in keys if key not in states]
+    fresh: dict[SeriesKey, _Window] = defaultdict(_Window)
+    missing: list[SeriesKey] = []
+    for metric, key in zip(metrics, keys, strict=True):
+        if key[0] in new_benchmarks:
+            fresh[key].report_ids.append(report.id)
+            fresh[key].values.append(metric.value)
+        elif key not in states:
+            missing.append(key)
     windows = _windows(session, report, missing, STATE_POINTS) if missing else {}
+    windows.update(fresh)
     open_alerts = _open_alerts(session, report, keys)
     family = len(keys)
     touched: list[Alert] = []
     writes: list[dict[str, object]] = []
     stale: list[SeriesKey] = []
+    # Alerts found from a cached window: their change report is looked up after the loop.
+    unplaced: list[tuple[Alert, SeriesKey, int]] = []
     now = utcnow()
     for metric, new_samples in zip(metrics, samples, strict=True):
         key = (metric.benchmark_id, metric.measure)
@@ -313,11 +337,10 @@ def detect_on_ingest(
                 created_at=now,
             )
         target.report_id = report.id
-        target.change_report_id = (
-            report_ids[point.index]
-            if report_ids is not None
-            else _report_at(session, report, key, len(values) - 1 - point.index)
-        )
+        if report_ids is not None:
+            target.change_report_id = report_ids[point.index]
+        else:
+            unplaced.append((target, key, len(values) - 1 - point.index))
         if target is confirmed and target.baseline_value:
             # Measured from where the series stood before it all began.
             target.change = point.after / target.baseline_value - 1
@@ -331,9 +354,22 @@ def detect_on_ingest(
         target.updated_at = now
         session.add(target)
         touched.append(target)
+    if unplaced:
+        _place_change_reports(session, report, unplaced)
     _save_states(session, report, writes, stale)
     session.flush()
     return touched
+
+
+def _place_change_reports(
+    session: Session, report: Report, unplaced: list[tuple[Alert, SeriesKey, int]]
+) -> None:
+    """Set each alert's change report: the one ``offset`` points before its series' newest
+    (one windows read for all of them)."""
+    deepest = max(offset for _alert, _key, offset in unplaced) + 1
+    windows = _windows(session, report, [key for _alert, key, _offset in unplaced], deepest)
+    for alert, key, offset in unplaced:
+        alert.change_report_id = windows[key].report_ids[-1 - offset]
 
 
 def forget_states(session: Session, *, branch_id: str, testbed_id: str) -> None:
@@ -346,15 +382,15 @@ def forget_states(session: Session, *, branch_id: str, testbed_id: str) -> None:
     )
 
 
-def _states(
-    session: Session, report: Report, keys: Sequence[SeriesKey]
-) -> dict[SeriesKey, SeriesState]:
+def _states(session: Session, report: Report, keys: Sequence[SeriesKey]) -> dict[SeriesKey, Any]:
+    """The cached windows (plain rows) of the report's series that have one."""
     wanted = set(keys)
-    rows = session.exec(
-        select(SeriesState).where(
-            SeriesState.branch_id == report.branch_id,
-            SeriesState.testbed_id == report.testbed_id,
-            SeriesState.benchmark_id.in_(sorted({b for b, _ in keys})),  # type: ignore[attr-defined]
+    table = SeriesState.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(table).where(
+            table.c.branch_id == report.branch_id,
+            table.c.testbed_id == report.testbed_id,
+            table.c.benchmark_id.in_(sorted({b for b, _ in keys})),
         )
     )
     return {
@@ -367,15 +403,10 @@ def _states(
 def _save_states(
     session: Session, report: Report, writes: list[dict[str, object]], stale: list[SeriesKey]
 ) -> None:
-    """Upsert the new windows in one statement; drop the stale ones."""
+    """Upsert the new windows in one statement; drop the stale ones in one more."""
+    table = SeriesState.__table__  # type: ignore[attr-defined]
     if writes:
-        table = SeriesState.__table__  # type: ignore[attr-defined]
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = insert(table)
+        statement = dialect_insert(session, table)
         statement = statement.on_conflict_do_update(
             index_elements=["benchmark_id", "measure", "branch_id", "testbed_id"],
             set_={
@@ -385,78 +416,66 @@ def _save_states(
             },
         )
         session.execute(statement, writes)
-    for benchmark_id, measure in stale:
+    if stale:
         session.execute(
-            sa.delete(SeriesState).where(
-                SeriesState.benchmark_id == benchmark_id,
-                SeriesState.measure == measure,
-                SeriesState.branch_id == report.branch_id,
-                SeriesState.testbed_id == report.testbed_id,
+            sa.delete(table).where(
+                table.c.branch_id == report.branch_id,
+                table.c.testbed_id == report.testbed_id,
+                sa.tuple_(table.c.benchmark_id, table.c.measure).in_(sorted(set(stale))),
             )
         )
 
 
-def _report_at(session: Session, report: Report, key: SeriesKey, offset: int) -> str:
-    """The report ``offset`` points before the newest of a series."""
-    benchmark_id, measure = key
-    return session.execute(
-        sa.select(Metric.report_id)
-        .where(
-            Metric.benchmark_id == benchmark_id,
-            Metric.measure == measure,
-            Metric.branch_id == report.branch_id,
-            Metric.testbed_id == report.testbed_id,
-        )
-        .order_by(sa.desc(Metric.start_time))
-        .limit(1)
-        .offset(offset)
-    ).scalar_one()
-
-
-_UNION_CHUNK = 250
-"""Series per UNION ALL statement (SQLite allows 500 compound terms)."""
-_SERIES_SELECT = (
-    "SELECT * FROM (SELECT benchmark_id, measure, report_id, value, start_time FROM metrics "
-    "WHERE benchmark_id = :b{i} AND measure = :m{i} AND branch_id = :branch "
-    "AND testbed_id = :testbed ORDER BY start_time DESC LIMIT :window) AS s{i}"
+# One statement for every series' newest points: per series an index range scan of
+# ix_metrics_series (a window function would sort every row of the branch). PostgreSQL walks
+# the series with LATERAL ... LIMIT; SQLite, which has no LATERAL, joins each series from the
+# start time of its ``window``-th newest point on (ties may add a few rows, cut in Python).
+# Plain SQL text: building the statement per call and converting thousands of timestamps
+# would cost more than the query (the timestamps are only compared and sorted).
+_WINDOWS_POSTGRESQL = sa.text(
+    "SELECT k.b, k.m, s.report_id, s.value, s.start_time "
+    "FROM unnest(CAST(:benchmarks AS text[]), CAST(:measures AS text[])) AS k(b, m) "
+    "CROSS JOIN LATERAL (SELECT report_id, value, start_time FROM metrics "
+    "WHERE benchmark_id = k.b AND measure = k.m AND branch_id = :branch "
+    "AND testbed_id = :testbed ORDER BY start_time DESC LIMIT :window) AS s"
 )
-
-
-@lru_cache(maxsize=16)
-def _windows_statement(count: int) -> sa.TextClause:
-    return sa.text(" UNION ALL ".join(_SERIES_SELECT.format(i=i) for i in range(count)))
+_WINDOWS_SQLITE = sa.text(
+    "WITH k(b, m) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+    "FROM json_each(:keys)) "
+    "SELECT k.b, k.m, x.report_id, x.value, x.start_time FROM k CROSS JOIN metrics AS x "
+    "WHERE x.benchmark_id = k.b AND x.measure = k.m AND x.branch_id = :branch "
+    "AND x.testbed_id = :testbed AND x.start_time >= coalesce(("
+    "SELECT start_time FROM metrics WHERE benchmark_id = k.b AND measure = k.m "
+    "AND branch_id = :branch AND testbed_id = :testbed "
+    "ORDER BY start_time DESC LIMIT 1 OFFSET :window - 1), '')"
+)
 
 
 def _windows(
     session: Session, report: Report, keys: Sequence[SeriesKey], window: int
 ) -> dict[SeriesKey, _Window]:
-    """The last ``window`` points of each series, oldest first.
-
-    One ``UNION ALL`` of per-series ``ORDER BY start_time DESC LIMIT window`` selects per
-    chunk of series: each is a short range scan of ``ix_metrics_series``, where a window
-    function would sort every row of the branch. Plain SQL text: building 200 subquery
-    objects and converting 40,000 timestamps would cost more than the query itself (the
-    timestamps are only compared, and ISO text sorts like time).
-    """
-    windows: dict[SeriesKey, _Window] = defaultdict(_Window)
+    """The last ``window`` points of each series, oldest first (one statement)."""
     unique = list(dict.fromkeys(keys))
-    for offset in range(0, len(unique), _UNION_CHUNK):
-        chunk = unique[offset : offset + _UNION_CHUNK]
-        params: dict[str, object] = {
-            "branch": report.branch_id,
-            "testbed": report.testbed_id,
-            "window": window,
-        }
-        for index, (benchmark_id, measure) in enumerate(chunk):
-            params[f"b{index}"] = benchmark_id
-            params[f"m{index}"] = measure
-        rows = session.connection().execute(_windows_statement(len(chunk)), params).all()
-        for benchmark_id, measure, report_id, value, _start in sorted(
-            rows, key=itemgetter(0, 1, 4)
-        ):
-            found = windows[(benchmark_id, measure)]
-            found.report_ids.append(report_id)
-            found.values.append(value)
+    params: dict[str, object] = {
+        "branch": report.branch_id,
+        "testbed": report.testbed_id,
+        "window": window,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _WINDOWS_POSTGRESQL
+        params["benchmarks"] = [b for b, _ in unique]
+        params["measures"] = [m for _, m in unique]
+    else:
+        statement = _WINDOWS_SQLITE
+        params["keys"] = json.dumps(unique)
+    rows = session.connection().execute(statement, params).all()
+    windows: dict[SeriesKey, _Window] = defaultdict(_Window)
+    for benchmark_id, measure, report_id, value, _start in sorted(rows, key=itemgetter(0, 1, 4)):
+        found = windows[(benchmark_id, measure)]
+        found.report_ids.append(report_id)
+        found.values.append(value)
+    for found in windows.values():
+        del found.report_ids[:-window], found.values[:-window]
     return windows
 
 

@@ -43,3 +43,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def dialect_insert(session: Session, table: sa.Table) -> Any:
+    """An INSERT for the session's database, with its ``on_conflict_do_*`` (the SQLite and
+    PostgreSQL constructs share that API)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)

@@ -6,10 +6,8 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from driftwatch_nb.core.errors import InvalidInput, NotFoundError
@@ -24,7 +22,8 @@ from driftwatch_nb.core.limits import (
     check_slug,
 )
 from driftwatch_nb.core.measures import BUILTIN_MEASURES
-from driftwatch_server.alerts import detect_on_ingest, forget_states
+from driftwatch_server.alerts import IngestedMetric, detect_on_ingest, forget_states
+from driftwatch_server.db import dialect_insert
 from driftwatch_server.models import (
     Benchmark,
     Branch,
@@ -36,6 +35,7 @@ from driftwatch_server.models import (
     Testbed,
     User,
     as_utc,
+    new_id,
 )
 from driftwatch_server.paging import branch_id, check_page, fetch_page
 from driftwatch_server.samples import pack as pack_samples
@@ -146,16 +146,13 @@ def create_report(
             field="samples",
         )
 
-    branch = _get_or_create(session, Branch, project_id=project.id, name=branch_name)
-    testbed = _get_or_create(session, Testbed, project_id=project.id, name=testbed_name)
-    benchmarks = {
-        name: _get_or_create(session, Benchmark, project_id=project.id, name=name)
-        for name in dict.fromkeys(item.benchmark.strip() for item in data.values)
-    }
+    branch_id, testbed_id = _branch_and_testbed_ids(session, project.id, branch_name, testbed_name)
+    names = [item.benchmark.strip() for item in data.values]
+    benchmark_ids, created = _ids_by_name(session, Benchmark, project.id, names)
     report = Report(
         project_id=project.id,
-        branch_id=branch.id,
-        testbed_id=testbed.id,
+        branch_id=branch_id,
+        testbed_id=testbed_id,
         git_hash=(data.git_hash or "").strip() or None,
         adapter=data.adapter,
         start_time=start,
@@ -163,25 +160,37 @@ def create_report(
     )
     session.add(report)
     session.flush()
-    metrics = [
-        Metric(
-            report_id=report.id,
-            benchmark_id=benchmarks[item.benchmark.strip()].id,
-            measure=item.measure,
-            value=item.value,
-            lower_value=item.lower_value,
-            upper_value=item.upper_value,
-            branch_id=branch.id,
-            testbed_id=testbed.id,
-            start_time=start,
-            samples=pack_samples(values),
-        )
-        for item, values in zip(data.values, samples, strict=True)
+    rows = [
+        {
+            "id": new_id(),
+            "report_id": report.id,
+            "benchmark_id": benchmark_ids[name],
+            "measure": item.measure,
+            "value": item.value,
+            "lower_value": item.lower_value,
+            "upper_value": item.upper_value,
+            "branch_id": branch_id,
+            "testbed_id": testbed_id,
+            "start_time": start,
+            "samples": pack_samples(values),
+        }
+        for item, name, values in zip(data.values, names, samples, strict=True)
     ]
-    session.add_all(metrics)
-    session.flush()
+    # One executemany: the driver sends every row in one call (psycopg pipelines them).
+    session.execute(sa.insert(Metric.__table__), rows)  # type: ignore[attr-defined]
     if detect:
-        detect_on_ingest(session, report=report, metrics=metrics, samples=samples)
+        detect_on_ingest(
+            session,
+            report=report,
+            metrics=[
+                IngestedMetric(
+                    benchmark_id=row["benchmark_id"], measure=row["measure"], value=row["value"]
+                )
+                for row in rows
+            ],
+            samples=samples,
+            new_benchmarks=created,
+        )
     return report
 
 
@@ -239,22 +248,56 @@ def _check_value(index: int, item: MeasureValue) -> list[float] | None:
     return check_samples(item.samples, non_negative=item.measure in BUILTIN_MEASURES, where=where)
 
 
-RowT = TypeVar("RowT", bound=SQLModel)
-
-
-def _get_or_create(session: Session, model: type[RowT], *, project_id: str, name: str) -> RowT:
-    """Find a row by (project, name) or insert it; safe when two writers race."""
-    statement = select(model).where(
-        model.project_id == project_id,  # type: ignore[attr-defined]
-        model.name == name,  # type: ignore[attr-defined]
+def _branch_and_testbed_ids(
+    session: Session, project_id: str, branch: str, testbed: str
+) -> tuple[str, str]:
+    """The ids of the branch and testbed named, both read in one statement (they almost
+    always exist); a missing one is created as ``_ids_by_name`` does."""
+    rows = session.execute(
+        sa.union_all(
+            sa.select(sa.literal("branch"), Branch.id).where(
+                Branch.project_id == project_id, Branch.name == branch
+            ),
+            sa.select(sa.literal("testbed"), Testbed.id).where(
+                Testbed.project_id == project_id, Testbed.name == testbed
+            ),
+        )
     )
-    existing = session.exec(statement).first()
-    if existing is not None:
-        return existing
-    try:
-        with session.begin_nested():
-            row = model(project_id=project_id, name=name)
-            session.add(row)
-        return row
-    except IntegrityError:
-        return session.exec(statement).one()
+    found = dict(tuple(row) for row in rows)
+    if "branch" not in found:
+        found["branch"] = _ids_by_name(session, Branch, project_id, [branch])[0][branch]
+    if "testbed" not in found:
+        found["testbed"] = _ids_by_name(session, Testbed, project_id, [testbed])[0][testbed]
+    return found["branch"], found["testbed"]
+
+
+def _ids_by_name(
+    session: Session, model: type[SQLModel], project_id: str, names: Sequence[str]
+) -> tuple[dict[str, str], set[str]]:
+    """The ids of the project's rows called ``names`` (branches, testbeds or benchmarks),
+    inserting the missing ones; returns them by name and the ids this call created.
+
+    One SELECT with ``IN``; when some are missing, one INSERT of all of them with ON CONFLICT
+    DO NOTHING (a concurrent creator may insert the same name first: its row wins and is read
+    back) and one SELECT of the missing names.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    wanted = list(dict.fromkeys(names))
+    select_ids = sa.select(table.c.name, table.c.id).where(table.c.project_id == project_id)
+    found: dict[str, str] = {
+        name: id_ for name, id_ in session.execute(select_ids.where(table.c.name.in_(wanted)))
+    }
+    missing = [name for name in wanted if name not in found]
+    if not missing:
+        return found, set()
+    fresh = {name: new_id() for name in missing}
+    session.execute(
+        dialect_insert(session, table).on_conflict_do_nothing(
+            index_elements=["project_id", "name"]
+        ),
+        [{"id": id_, "project_id": project_id, "name": name} for name, id_ in fresh.items()],
+    )
+    found.update(
+        (name, id_) for name, id_ in session.execute(select_ids.where(table.c.name.in_(missing)))
+    )
+    return found, {id_ for name, id_ in fresh.items() if found[name] == id_}
