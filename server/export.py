@@ -256,7 +256,7 @@ def export_statement(resolved: ResolvedFilter) -> sa.Select:
 
 
 def row_batches(
-    engine: Engine, resolved: ResolvedFilter, *, max_rows: int, batch_rows: int = BATCH_ROWS
+    engine: Engine, resolved: ResolvedFilter, *, max_rows: int, batch_rows: int | None = None
 ) -> Iterator[list[tuple]]:
     """The export's rows, ``batch_rows`` at a time, from one server-side cursor.
 
@@ -266,6 +266,7 @@ def row_batches(
     if resolved.empty:
         return
     statement = export_statement(resolved).limit(max_rows + 1)
+    batch_rows = batch_rows or BATCH_ROWS
     sent = 0
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch_rows).execute(
