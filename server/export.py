@@ -84,6 +84,9 @@ class ResolvedFilter:
     project_id: str
     request: ExportFilter
     ids: dict[str, str] = field(default_factory=dict)
+    reports: tuple[str, ...] = ()
+    """The asked-for reports that are the project's (checked here, so the export's query
+    finds their metrics by report id alone)."""
     empty: bool = False
 
 
@@ -194,7 +197,20 @@ def resolve(session: Session, *, project: Project, request: ExportFilter) -> Res
         if found is None:
             return ResolvedFilter(project_id=project.id, request=request, empty=True)
         ids[name] = found
-    return ResolvedFilter(project_id=project.id, request=request, ids=ids)
+    reports: tuple[str, ...] = ()
+    if request.reports:
+        owned = set(
+            session.exec(
+                select(Report.id).where(
+                    Report.project_id == project.id,
+                    Report.id.in_(request.reports),  # type: ignore[attr-defined]
+                )
+            )
+        )
+        reports = tuple(report for report in request.reports if report in owned)
+        if not reports:
+            return ResolvedFilter(project_id=project.id, request=request, empty=True)
+    return ResolvedFilter(project_id=project.id, request=request, ids=ids, reports=reports)
 
 
 def export_statement(resolved: ResolvedFilter) -> sa.Select:
@@ -220,7 +236,12 @@ def export_statement(resolved: ResolvedFilter) -> sa.Select:
     ]
     if request.samples:
         columns.append(m.c.samples.label(SAMPLES_COLUMN))
-    conditions = [b.c.project_id == resolved.project_id]
+    if resolved.reports:
+        # Reports already checked to be the project's (``resolve``): found by their ids
+        # through ix_metrics_report_id, whatever the project's size.
+        conditions = [m.c.report_id.in_(resolved.reports)]
+    else:
+        conditions = [b.c.project_id == resolved.project_id]
     if "benchmark" in resolved.ids:
         conditions.append(m.c.benchmark_id == resolved.ids["benchmark"])
     if "branch" in resolved.ids:
@@ -233,8 +254,6 @@ def export_statement(resolved: ResolvedFilter) -> sa.Select:
         conditions.append(m.c.start_time >= request.since)
     if request.until is not None:
         conditions.append(m.c.start_time < request.until)
-    if request.reports:
-        conditions.append(m.c.report_id.in_(request.reports))
     statement = (
         sa.select(*columns)
         .select_from(

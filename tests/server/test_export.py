@@ -244,6 +244,14 @@ def test_authorized_like_graphql(live_server: LiveServer, seeded: Client) -> Non
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert error["message"] == graphql["errors"][0]["message"]
     assert b"parse" not in theirs.content
+    # Nor do her report ids leak through another project's export.
+    alice = [row["report"] for row in graphql_rows(live_server)]
+    Client(live_server.url, live_server.other_token, retries=1).create_project("theirs")
+    with http(live_server, live_server.other_token) as mallory:
+        response = mallory.get(
+            "/api/projects/theirs/metrics.arrow", params=[("report", r) for r in alice[:3]]
+        )
+    assert arrow_rows(response) == []
 
 
 def test_the_dashboard_session_cookie_works_too(live_server: LiveServer, seeded: Client) -> None:
