@@ -8,6 +8,7 @@ signed URLs with httpx. gql and httpx are imported on first use, so importing th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -23,6 +24,7 @@ from driftwatch_nb._types import (
     DetectionRule,
     Flamegraph,
     History,
+    HistoryPoint,
     MeasureDirection,
     Project,
     Report,
@@ -534,17 +536,20 @@ class Client:
         )
         reports = frame["report"].tolist()
         index_of = {report_id: index for index, report_id in enumerate(reports)}
+        hashes = frame["git_hash"].astype(object).where(frame["git_hash"].notna(), None)
         points = [
-            {
-                "report": {"id": report_id, "startTime": time.isoformat(), "gitHash": git_hash},
-                "value": value,
-                "lowerValue": None if lower != lower else lower,  # NaN: no bound
-                "upperValue": None if upper != upper else upper,
-            }
+            HistoryPoint(
+                report_id=report_id,
+                time=time,
+                git_hash=git_hash,
+                value=value,
+                lower_value=None if lower != lower else lower,  # NaN: no bound
+                upper_value=None if upper != upper else upper,
+            )
             for report_id, time, git_hash, value, lower, upper in zip(
                 reports,
                 frame["time"].dt.to_pydatetime(),
-                frame["git_hash"].astype(object).where(frame["git_hash"].notna(), None),
+                hashes.tolist(),
                 frame["value"].tolist(),
                 frame["lower"].tolist(),
                 frame["upper"].tolist(),
@@ -556,7 +561,8 @@ class Client:
             for change in summary["changePoints"]
             if change["report"]["id"] in index_of
         ]
-        return History.from_json({**summary, "points": points, "changePoints": change_points})
+        found = History.from_json({**summary, "points": [], "changePoints": change_points})
+        return dataclasses.replace(found, points=points)
 
     def detection(self, project: str) -> Detection:
         """The project's detection rules, measure directions and the defaults."""
