@@ -184,6 +184,9 @@ class ReportList(Sequence[Report]):
 
     reports: list[Report] = field(default_factory=list)
     total_count: int = 0
+    frame: Any = field(default=None, repr=False, compare=False)
+    """The metrics as the bulk export gave them (``Client.reports``), in ``to_pandas``'s
+    shape and order; None when the reports came with their metrics through GraphQL."""
 
     def __getitem__(self, index: Any) -> Any:
         return self.reports[index]
@@ -201,6 +204,12 @@ class ReportList(Sequence[Report]):
         """
         import pandas as pd
 
+        if samples:
+            for report in self.reports:
+                _require_samples(report)
+        if self.frame is not None:
+            columns = [*TIDY_COLUMNS, "samples"] if samples else list(TIDY_COLUMNS)
+            return self.frame[columns].copy()
         rows = [row for report in self.reports for row in report.metric_rows(samples=samples)]
         columns = [*TIDY_COLUMNS, "samples"] if samples else list(TIDY_COLUMNS)
         frame = pd.DataFrame(rows, columns=columns)

@@ -23,6 +23,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from driftwatch_nb.core import VERSION, static_dir
 from driftwatch_nb.core.limits import MAX_REQUEST_BYTES
+from driftwatch_server.api import build_api_router
 from driftwatch_server.auth import BadTokenThrottle, bearer_token, client_address, token_for
 from driftwatch_server.config import Settings, get_settings
 from driftwatch_server.db import create_db_engine
@@ -192,6 +193,7 @@ def create_app(
     app.add_middleware(LimitRequestBody, path="/graphql", max_bytes=MAX_REQUEST_BYTES)
     if isinstance(app.state.storage, LocalStorage):
         app.include_router(build_storage_router(app.state.storage), prefix=STORAGE_API_PREFIX)
+    app.include_router(build_api_router(get_current_user))
     app.include_router(build_dashboard_router())
     # The dashboard's viewer is the notebook widget's own front-end module, not a copy.
     app.mount("/static", StaticFiles(directory=VIEWER_STATIC_DIR), name="viewer")

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Judge every series a new report touches for drift (change-point "
         "detection) and raise alerts; `false` stores reports only.",
     )
+    export_max_rows: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="The most rows one metrics export (`/api/projects/{slug}/metrics`) streams; "
+        "past it the stream is cut and the client told to narrow the filter.",
+    )
     graphiql: bool = Field(
         default=False,
         description="Serve the GraphiQL IDE on GET /graphql. Off by default: its page loads "

@@ -692,20 +692,26 @@ class BenchmarkHistory:
     branch: Branch
     testbed: Testbed
     direction: MeasureDirection
-    points: list[HistoryPoint]
     change_points: list[ChangePoint]
+    found: strawberry.Private[alerts.History]
+    project_slug: strawberry.Private[str]
 
-    @classmethod
-    def from_history(cls, found: alerts.History, *, project_slug: str) -> BenchmarkHistory:
-        points = [
+    @strawberry.field
+    def points(self) -> list[HistoryPoint]:
+        # Built only when asked: a client reading the points through the bulk export asks
+        # for the change points alone, and 10,000 points cost more than the query.
+        return [
             HistoryPoint(
-                report=Report.from_row(p.report, project_slug=project_slug),
+                report=Report.from_row(p.report, project_slug=self.project_slug),
                 value=p.value,
                 lower_value=p.lower_value,
                 upper_value=p.upper_value,
             )
-            for p in found.points
+            for p in self.found.points
         ]
+
+    @classmethod
+    def from_history(cls, found: alerts.History, *, project_slug: str) -> BenchmarkHistory:
         return cls(
             benchmark=Benchmark.from_row(found.benchmark),
             measure=found.measure,
@@ -716,10 +722,9 @@ class BenchmarkHistory:
                 higher_is_better=found.direction.higher_is_better,
                 known=found.direction.known,
             ),
-            points=points,
             change_points=[
                 ChangePoint(
-                    report=points[index].report,
+                    report=Report.from_row(found.points[index].report, project_slug=project_slug),
                     index=index,
                     direction=alerts.change_direction(change, found.direction),
                     change=change,
@@ -729,6 +734,8 @@ class BenchmarkHistory:
                 )
                 for index, before, after, change, p_value in found.change_points
             ],
+            found=found,
+            project_slug=project_slug,
         )
 
 
