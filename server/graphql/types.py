@@ -146,7 +146,8 @@ class Flamegraph:
         return await info.context.loaders.signed_url.load(self.storage_path)
 
     @strawberry.field(
-        description="The flamegraph's stacks as data (recovered from the SVG at confirmation)."
+        description="The flamegraph's stacks as data (stored at confirmation when the SVG carries "
+        "driftwatch's own, else read back from its frames on first request)."
     )
     def stacks(self, info: Info[Context, None]) -> FlamegraphStacks:
         from driftwatch_server.flamegraphs import stacks_of
