@@ -195,3 +195,57 @@ def test_driftwatch_upload_imports_neither_pandas_nor_gql(
         assert answer == {"code": 0, "imported": []}
     with Client(live_server.url, live_server.token) as client:
         assert len(client.report(report.id).flamegraphs) == 2
+
+
+# -- Client(lean=True) answers and fails exactly as the gql path does -------------------------------
+
+
+def outcome(call: object) -> tuple[str, str]:
+    """The answer, or the exception class and message, of ``call()``."""
+    try:
+        return ("ok", repr(call()))  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001 - compared as data
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_lean_client_answers_and_fails_like_the_gql_client(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    def both(url: str, token: str, call_name: str, *args: object) -> list[tuple[str, str]]:
+        answers = []
+        for lean in (False, True):
+            with Client(url, token, lean=lean, retries=1) as client:
+                answers.append(outcome(lambda client=client: getattr(client, call_name)(*args)))
+        return answers
+
+    with Client(live_server.url, live_server.token) as client:
+        client.create_project("demo")
+    report = make_report(live_server.url, live_server.token)
+    dead = f"http://127.0.0.1:{free_port()}"
+    cases = [
+        (live_server.url, live_server.token, "report_project", report.id),
+        (live_server.url, live_server.token, "report_benchmarks", report.id, ["parse", "x"]),
+        (live_server.url, live_server.token, "report_project", str(uuid.uuid4())),  # NOT_FOUND
+        (live_server.url, live_server.other_token, "report_project", report.id),  # not yours
+        (live_server.url, "dw_wrong", "me"),  # 401
+        (live_server.url + "/graphql", live_server.token, "me"),  # 404: not driftwatch
+        (dead, live_server.token, "me"),  # nothing listening
+    ]
+    kinds = []
+    for url, token, call_name, *args in cases:
+        gql_answer, lean_answer = both(url, token, call_name, *args)
+        assert lean_answer == gql_answer, (call_name, url)
+        kinds.append(gql_answer[0])
+    assert kinds == [
+        "ok",
+        "ok",
+        "NotFoundError",
+        "NotFoundError",
+        "AuthenticationError",
+        "ConnectionFailed",
+        "ConnectionFailed",
+    ]
+    assert both(live_server.url, live_server.token, "report_benchmarks", report.id, ["parse", "x"])[
+        1
+    ] == ("ok", repr(("demo", ["parse"])))
