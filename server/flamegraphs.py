@@ -441,11 +441,14 @@ def stacks_of(
     The recovered row is committed in a transaction of its own: the caller is usually a query,
     whose session is never committed, and the next request must find the row.
     """
-    row = session.get(FlamegraphStacks, flamegraph.id)
+    # The request's own snapshot may not see a row committed beside it (SQLite): remember it.
+    recovered: dict[str, FlamegraphStacks] = session.info.setdefault("recovered_stacks", {})
+    row = recovered.get(flamegraph.id) or session.get(FlamegraphStacks, flamegraph.id)
     if row is not None:
         return row
     data = b"".join(storage.read(flamegraph.storage_path))
     row = stacks_row(flamegraph.id, data, file_name=flamegraph.file_name)
+    recovered[flamegraph.id] = row
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, sa.engine.Connection) else bind
     with Session(engine, expire_on_commit=False) as own:
@@ -457,6 +460,7 @@ def stacks_of(
             own.rollback()
             found = own.get(FlamegraphStacks, flamegraph.id)
             if found is not None:
+                recovered[flamegraph.id] = found
                 return found
     return row
 
