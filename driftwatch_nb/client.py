@@ -2,7 +2,9 @@
 
 GraphQL goes through gql with its httpx transport; file bytes go straight to storage through
 signed URLs with httpx. gql and httpx are imported on first use, so importing this module (and
-``driftwatch --help``) stays cheap.
+``driftwatch --help``) stays cheap. ``Client(lean=True)`` sends the same named operations as
+plain httpx POSTs on the connection the file transfers use, without importing gql at all (what
+``driftwatch upload`` does: gql's import alone is about a fifth of a second).
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ class Client:
 
     ``url`` and ``token`` default to ``DRIFTWATCH_URL`` / ``DRIFTWATCH_TOKEN``, then to the file
     ``driftwatch login`` writes. Errors are ``driftwatch_nb.DriftwatchError`` subclasses; a
-    server-side refusal is an ``ApiError`` whose class matches its code.
+    server-side refusal is an ``ApiError`` whose class matches its code. ``lean=True`` sends
+    GraphQL without gql, on the one HTTP connection the uploads use (for short-lived processes
+    such as the CLI's; answers and errors are the same).
     """
 
     def __init__(
@@ -97,12 +101,15 @@ class Client:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
+        lean: bool = False,
     ) -> None:
         config = load_config(url=url, token=token)
         self.url = config.url
         self.token = config.token
         self.timeout = timeout
         self.retries = max(1, retries)
+        self.lean = lean
+        """GraphQL as plain httpx POSTs (same operations, errors and retries) instead of gql."""
         self._http: httpx.Client | None = None
         self._gql: Any = None
         self._gql_session: Any = None
@@ -242,6 +249,18 @@ class Client:
             idempotent=True,
         )
         return data["report"]["projectSlug"]
+
+    def report_benchmarks(
+        self, report_id: str, names: Iterable[str] | None = None
+    ) -> tuple[str, list[str]]:
+        """The project slug of a report and the names of the benchmarks it measured (only those
+        among ``names`` when given): checks names without fetching the report's metrics."""
+        data = self._execute(
+            operation("ReportBenchmarks"),
+            {"id": report_id, "names": None if names is None else list(names)},
+            idempotent=True,
+        )
+        return data["report"]["projectSlug"], data["report"]["benchmarks"]
 
     def reports(
         self,
@@ -852,6 +871,9 @@ class Client:
             )
         check_server_url(self.url)
 
+        if self.lean:
+            return self._retrying(lambda _number: self._attempt_lean(query, variables, idempotent))
+
         def attempt(_number: int) -> dict[str, Any]:
             import httpx
             from gql import GraphQLRequest
@@ -882,25 +904,66 @@ class Client:
                     raise _Retryable(failure) from exc
                 raise failure from exc
             except TransportServerError as exc:
-                if exc.code in NOT_DRIFTWATCH_STATUS:
-                    raise self._not_driftwatch(f"POST /graphql answered HTTP {exc.code}") from exc
-                if exc.code == 401:
-                    raise AuthenticationError(
-                        "the server refused this token (revoked, mistyped, or for another server)"
-                    ) from exc
-                if exc.code == 429:
-                    raise RateLimited(
-                        f"{self.url} is backing off after repeated refused tokens from this "
-                        "address; wait a minute and check DRIFTWATCH_TOKEN"
-                    ) from exc
-                failure = ConnectionFailed(f"{self.url} answered HTTP {exc.code}: {exc}")
-                if idempotent and exc.code in RETRYABLE_STATUS:
-                    raise _Retryable(failure) from exc
-                raise failure from exc
+                raise self._status_failure(exc.code or 0, str(exc), idempotent) from exc
             except TransportProtocolError as exc:
                 raise self._not_driftwatch("its answer to POST /graphql is not GraphQL") from exc
 
         return self._retrying(attempt)
+
+    def _attempt_lean(
+        self, query: str, variables: dict[str, Any] | None, idempotent: bool
+    ) -> dict[str, Any]:
+        """One POST of ``query``, with the answers mapped as the gql path maps them."""
+        import httpx
+
+        self.field_errors = []
+        try:
+            response = self._http_client().post(
+                f"{self.url}/graphql",
+                json={"query": query, "variables": variables or {}},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+        except httpx.TransportError as exc:
+            failure = self._unreachable(exc)
+            if idempotent or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                raise _Retryable(failure) from exc
+            raise failure from exc
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
+            if response.status_code >= 400:
+                raise self._status_failure(
+                    response.status_code, f"HTTP {response.status_code}", idempotent
+                )
+            raise self._not_driftwatch("its answer to POST /graphql is not GraphQL")
+        errors = body.get("errors")
+        if errors:
+            data = body.get("data")
+            if data and _only_url_fields_failed(errors):
+                self.field_errors = [_api_error([error]) for error in errors]
+                return data
+            raise _api_error(errors if isinstance(errors, list) else [errors])
+        return body["data"]
+
+    def _status_failure(self, code: int, detail: str, idempotent: bool) -> Exception:
+        """What an HTTP error status without a GraphQL answer means (retryable or not)."""
+        if code in NOT_DRIFTWATCH_STATUS:
+            return self._not_driftwatch(f"POST /graphql answered HTTP {code}")
+        if code == 401:
+            return AuthenticationError(
+                "the server refused this token (revoked, mistyped, or for another server)"
+            )
+        if code == 429:
+            return RateLimited(
+                f"{self.url} is backing off after repeated refused tokens from this "
+                "address; wait a minute and check DRIFTWATCH_TOKEN"
+            )
+        failure = ConnectionFailed(f"{self.url} answered HTTP {code}: {detail}")
+        if idempotent and code in RETRYABLE_STATUS:
+            return _Retryable(failure)
+        return failure
 
     def _not_driftwatch(self, what: str) -> ConnectionFailed:
         return ConnectionFailed(

@@ -4,6 +4,13 @@ A client asks for a signed upload URL (a ``PendingUpload`` row remembers the pat
 to that project), PUTs the bytes straight to storage, then confirms. Confirmation checks the
 stored object itself (size, type, SVG rules) and deletes it on any failure, so refused bytes
 never linger in the bucket.
+
+The SVG rules cost a pass of the validator over up to 10 MiB. The embedded backend runs it while
+the bytes are written and records an acceptance bound to their sha256, so confirm only hashes
+the file (``LocalStorage.read_verified_svg``); without such a verdict (Supabase, a refusal, bytes
+changed since) confirm downloads the object and validates it. Stacks are stored at confirm only
+when the SVG carries driftwatch's own (cheap to read); recovering them from a foreign SVG's
+frames (about 0.5 s at 9 MiB) waits for the first request that needs them (``stacks_of``).
 """
 
 from __future__ import annotations
@@ -31,7 +38,14 @@ from driftwatch_nb.core.limits import (
     MAX_PENDING_UPLOADS_PER_PROJECT,
     safe_file_name,
 )
-from driftwatch_nb.core.profiles import ProfileError, pack_stacks, parse_profile, unpack_stacks
+from driftwatch_nb.core.profiles import (
+    Profile,
+    ProfileError,
+    embedded_stacks,
+    pack_stacks,
+    parse_profile,
+    unpack_stacks,
+)
 from driftwatch_nb.core.svg import SvgValidationError, validate_svg
 from driftwatch_server.config import DEFAULT_SIGNED_URL_TTL_SECONDS
 from driftwatch_server.models import (
@@ -215,8 +229,10 @@ def confirm_upload(
                 raise _PendingGone
             session.add(flamegraph)
             session.flush()
-            session.add(stacks_row(flamegraph.id, data, file_name=file_name))
-            session.flush()
+            stacks = embedded_stacks_row(flamegraph.id, data)
+            if stacks is not None:
+                session.add(stacks)
+                session.flush()
     except IntegrityError:
         # A concurrent confirm of the same path won; return its row.
         return session.exec(select(Flamegraph).where(Flamegraph.storage_path == storage_path)).one()
@@ -353,6 +369,11 @@ def _check_stored_object(
             f"{FLAMEGRAPH_MIME_TYPE}",
             field="storagePath",
         )
+    read_verified = getattr(storage, "read_verified_svg", None)
+    if read_verified is not None:
+        data = read_verified(storage_path)
+        if data is not None and len(data) == size:
+            return data
     chunks: list[bytes] = []
 
     def keep() -> Iterator[bytes]:
@@ -376,6 +397,19 @@ def stacks_row(flamegraph_id: str, data: bytes, *, file_name: str) -> Flamegraph
             'no flamegraph frames found (no <g id="frames"> of titled frames as flamegraph.pl, '
             "inferno, py-spy and driftwatch write): kept as a picture",
         )
+    return _ready(flamegraph_id, profile)
+
+
+def embedded_stacks_row(flamegraph_id: str, data: bytes) -> FlamegraphStacks | None:
+    """The READY row of an SVG that carries driftwatch's stacks (a regular-expression search
+    and an unpack), or ``None``: frames are then read back by ``stacks_of`` on first use."""
+    folded = embedded_stacks(data)
+    if not folded:
+        return None
+    return _ready(flamegraph_id, Profile("svg", folded, svg=data))
+
+
+def _ready(flamegraph_id: str, profile: Profile) -> FlamegraphStacks:
     return FlamegraphStacks(
         flamegraph_id=flamegraph_id,
         status=STACKS_READY,
@@ -402,20 +436,32 @@ def _picture_only(flamegraph_id: str, note: str) -> FlamegraphStacks:
 def stacks_of(
     session: Session, storage: StorageBackend, flamegraph: Flamegraph
 ) -> FlamegraphStacks:
-    """A flamegraph's stored stacks; recovered from its SVG (and stored) if it has none yet."""
-    row = session.get(FlamegraphStacks, flamegraph.id)
+    """A flamegraph's stored stacks; recovered from its SVG (and stored) if it has none yet.
+
+    The recovered row is committed in a transaction of its own: the caller is usually a query,
+    whose session is never committed, and the next request must find the row.
+    """
+    # The request's own snapshot may not see a row committed beside it (SQLite): remember it.
+    recovered: dict[str, FlamegraphStacks] = session.info.setdefault("recovered_stacks", {})
+    row = recovered.get(flamegraph.id) or session.get(FlamegraphStacks, flamegraph.id)
     if row is not None:
         return row
     data = b"".join(storage.read(flamegraph.storage_path))
     row = stacks_row(flamegraph.id, data, file_name=flamegraph.file_name)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        found = session.get(FlamegraphStacks, flamegraph.id)
-        assert found is not None
-        return found
+    recovered[flamegraph.id] = row
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, sa.engine.Connection) else bind
+    with Session(engine, expire_on_commit=False) as own:
+        own.add(row)
+        try:
+            own.commit()
+        except IntegrityError:
+            # A concurrent request stored them first (or the flamegraph is gone meanwhile).
+            own.rollback()
+            found = own.get(FlamegraphStacks, flamegraph.id)
+            if found is not None:
+                recovered[flamegraph.id] = found
+                return found
     return row
 
 
@@ -446,6 +492,7 @@ __all__ = [
     "confirm_upload",
     "create_upload_url",
     "delete_report",
+    "embedded_stacks_row",
     "folded_of",
     "owned_flamegraph",
     "safe_file_name",

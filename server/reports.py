@@ -209,6 +209,35 @@ def report_benchmark(session: Session, *, report: Report, name: str) -> Benchmar
     return benchmark
 
 
+MAX_BENCHMARK_NAMES_ASKED = 100
+"""The most names one ``Report.benchmarks(names:)`` asks about (it bounds the request's cost)."""
+
+
+def report_benchmark_names(
+    session: Session, *, report_id: str, names: Sequence[str] | None = None
+) -> list[str]:
+    """The names of the benchmarks measured in report ``report_id``, sorted; only those among
+    ``names`` when given (a check of a few names that reads no metric values). The caller has
+    checked that the report is the user's."""
+    query = (
+        select(Benchmark.name)
+        .join(Metric, Metric.benchmark_id == Benchmark.id)  # type: ignore[arg-type]
+        .where(Metric.report_id == report_id)
+        .distinct()
+    )
+    if names is not None:
+        if len(names) > MAX_BENCHMARK_NAMES_ASKED:
+            raise InvalidInput(
+                f"names lists {len(names)} benchmarks; ask about at most "
+                f"{MAX_BENCHMARK_NAMES_ASKED} at a time",
+                field="names",
+            )
+        if not names:
+            return []
+        query = query.where(Benchmark.name.in_(list(names)))  # type: ignore[attr-defined]
+    return sorted(session.exec(query))
+
+
 def delete_report_rows(session: Session, *, report: Report) -> list[str]:
     """Delete a report with its metrics and flamegraph rows; returns the storage paths freed."""
     paths = list(

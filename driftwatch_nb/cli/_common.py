@@ -50,12 +50,13 @@ def connection_options() -> argparse.ArgumentParser:
     return parent
 
 
-def make_client(args: argparse.Namespace) -> Client:
-    """A client from the command's options, the environment or the login file."""
+def make_client(args: argparse.Namespace, *, lean: bool = False) -> Client:
+    """A client from the command's options, the environment or the login file (``lean``: see
+    ``Client``)."""
     from driftwatch_nb.client import Client
 
     with user_errors():
-        return Client(getattr(args, "url", None), getattr(args, "token", None))
+        return Client(getattr(args, "url", None), getattr(args, "token", None), lean=lean)
 
 
 @contextlib.contextmanager

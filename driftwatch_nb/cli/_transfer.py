@@ -534,10 +534,13 @@ def _parse(args: argparse.Namespace, stdout: str) -> Results:
     return results
 
 
-def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
-    from driftwatch_nb.core.profiles import ProfileError, load_profile_file
+def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> dict[FlamegraphFile, bytes]:
+    """Validate every file (exit 1 naming the first refused one); returns the bytes of each SVG
+    as checked (UTF-16 transcoded), read once, for a caller that sends them straight away."""
+    from driftwatch_nb.core.profiles import ProfileError, detect_format, load_profile_file
     from driftwatch_nb.core.svg import TRANSCODED_NOTE, SvgValidationError, load_svg_file
 
+    checked: dict[FlamegraphFile, bytes] = {}
     for flamegraph in flamegraphs:
         loaded = None
         try:
@@ -548,8 +551,12 @@ def _check_flamegraphs(flamegraphs: list[FlamegraphFile]) -> None:
         except (SvgValidationError, ProfileError) as exc:
             # Name the file as it was given: two profiles may share a base name.
             abort(f"{flamegraph.label}: {exc.reason}")
-        if loaded is not None and loaded.transcoded:
-            info(f"{flamegraph.label}: {TRANSCODED_NOTE}")
+        if loaded is not None:
+            if loaded.transcoded:
+                info(f"{flamegraph.label}: {TRANSCODED_NOTE}")
+            if detect_format(loaded.data) in ("svg", None):
+                checked[flamegraph] = loaded.data
+    return checked
 
 
 def _sniff(path: Path) -> str | None:
@@ -637,30 +644,34 @@ def _print_plan(
 
 def _upload(args: argparse.Namespace) -> int:
     flamegraphs = [FlamegraphFile(path, args.benchmark, any_format=True) for path in args.files]
-    _check_flamegraphs(flamegraphs)
-    client = make_client(args)
+    checked = _check_flamegraphs(flamegraphs)
+    # A short-lived process: GraphQL as plain POSTs on the upload's own connection, no gql.
+    client = make_client(args, lean=True)
     with user_errors():
-        report = client.report(args.report)
-    if args.benchmark is not None:
-        known = {metric.benchmark for metric in report.metrics}
-        if args.benchmark not in known:
-            abort(
-                f"report {report.id} has no benchmark named {args.benchmark!r} "
-                f"(it has: {_names(known)})"
-            )
-    uploaded, failed = _attach_all(client, report.id, report.project, flamegraphs, args)
+        if args.benchmark is None:
+            project = client.report_project(args.report)
+        else:
+            # Only the one name is looked up; the report's names are listed only to say why not.
+            project, found = client.report_benchmarks(args.report, [args.benchmark])
+            if not found:
+                _, known = client.report_benchmarks(args.report)
+                abort(
+                    f"report {args.report} has no benchmark named {args.benchmark!r} "
+                    f"(it has: {_names(known)})"
+                )
+    uploaded, failed = _attach_all(client, args.report, project, flamegraphs, args, checked)
     if args.format == "json":
         summary = {
-            "report": report.id,
-            "project": report.project,
+            "report": args.report,
+            "project": project,
             "flamegraphs": uploaded,
             "failed": failed,
-            "url": _dashboard_url(client, report.project),
+            "url": _dashboard_url(client, project),
         }
         print(json.dumps(summary, indent=2))
     elif not args.quiet:
         for item in uploaded:
-            info(f"{item['file']}: attached to report {report.id} as flamegraph {item['id']}")
+            info(f"{item['file']}: attached to report {args.report} as flamegraph {item['id']}")
     _report_failures(failed)
     return EXIT_ERROR if failed else 0
 
@@ -674,8 +685,10 @@ def _attach_all(
     project: str,
     flamegraphs: list[FlamegraphFile],
     args: argparse.Namespace,
+    checked: dict[FlamegraphFile, bytes] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Upload each flamegraph; one failing does not stop the others."""
+    """Upload each flamegraph; one failing does not stop the others. ``checked`` holds SVG bytes
+    already read and validated, sent as they are instead of reading the file again."""
     from driftwatch_nb.core.errors import DriftwatchError
 
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -684,9 +697,11 @@ def _attach_all(
     for flamegraph in flamegraphs:
         progress = _ProgressBar(flamegraph.label) if show_progress else None
         try:
+            data = (checked or {}).get(flamegraph)
             result = client.attach_flamegraph(
                 report_id,
-                flamegraph.path,
+                flamegraph.path if data is None else data,
+                file_name=None if data is None else flamegraph.path.name,
                 project=project,
                 benchmark=flamegraph.benchmark,
                 progress=progress,

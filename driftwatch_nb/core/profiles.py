@@ -48,6 +48,7 @@ __all__ = [
     "ProfileError",
     "detect_format",
     "diff_profiles",
+    "embedded_stacks",
     "folded_text",
     "function_name",
     "load_profile_file",
@@ -207,7 +208,7 @@ def _parse_svg(data: bytes, file_name: str, *, validated: bool) -> Profile:
             validate_svg(data, file_name=file_name)
         except SvgValidationError as exc:
             raise ProfileError(file_name, exc.reason) from None
-    embedded = _embedded_stacks(data)
+    embedded = embedded_stacks(data)
     if embedded is not None:
         return Profile("svg", embedded, svg=data)
     try:
@@ -217,7 +218,9 @@ def _parse_svg(data: bytes, file_name: str, *, validated: bool) -> Profile:
     return Profile("svg", folded, svg=data)
 
 
-def _embedded_stacks(data: bytes) -> dict[str, int] | None:
+def embedded_stacks(data: bytes) -> dict[str, int] | None:
+    """The exact stacks a driftwatch-rendered SVG carries in its metadata, or ``None`` (another
+    renderer's SVG, whose stacks must be read back from its frames)."""
     match = _METADATA_RE.search(data)
     if match is None:
         return None

@@ -49,6 +49,7 @@ __all__ = [
     "MAX_DEPTH",
     "SVG_NAMESPACE",
     "SvgInfo",
+    "SvgStreamValidator",
     "SvgValidationError",
     "TRANSCODED_NOTE",
     "load_svg_file",
@@ -151,25 +152,26 @@ class LoadedSvg:
 
 
 def load_svg_file(path: str | os.PathLike[str]) -> LoadedSvg:
-    """Read and validate an SVG file for upload; a UTF-16 one is transcoded to UTF-8 first."""
+    """Read and validate an SVG file for upload; a UTF-16 one is transcoded to UTF-8 first.
+
+    The file is read once, and the bytes validated are the bytes returned.
+    """
     file_name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    size = _stat_svg_file(path, file_name).st_size
+    # A UTF-16 file may be up to twice the limit: it is checked again once transcoded.
+    if size > 2 * MAX_FLAMEGRAPH_BYTES + 2:
+        raise SvgValidationError(file_name, _too_large_reason(size))
     try:
         with open(path, "rb") as handle:
-            head = handle.read(2)
-    except OSError:
-        head = b""
-    if head in (b"\xff\xfe", b"\xfe\xff"):
-        size = os.stat(path).st_size
-        if size > 2 * MAX_FLAMEGRAPH_BYTES + 2:  # over the limit even once transcoded
-            raise SvgValidationError(file_name, _too_large_reason(size))
-        with open(path, "rb") as handle:
-            data, transcoded = utf8_svg(handle.read())
-        return LoadedSvg(
-            data=data, info=validate_svg(data, file_name=file_name), transcoded=transcoded
-        )
-    info = validate_svg_file(path)
-    with open(path, "rb") as handle:
-        return LoadedSvg(data=handle.read(), info=info, transcoded=False)
+            raw = handle.read(2 * MAX_FLAMEGRAPH_BYTES + 3)
+    except OSError as exc:
+        raise SvgValidationError(
+            file_name, f"cannot read it: {exc.strerror or exc} ({os.fspath(path)})"
+        ) from exc
+    data, transcoded = utf8_svg(raw)
+    if not transcoded and len(data) > MAX_FLAMEGRAPH_BYTES:
+        raise SvgValidationError(file_name, _too_large_reason(len(data)))
+    return LoadedSvg(data=data, info=validate_svg(data, file_name=file_name), transcoded=transcoded)
 
 
 def validate_svg_file(path: str | os.PathLike[str]) -> SvgInfo:
@@ -178,16 +180,7 @@ def validate_svg_file(path: str | os.PathLike[str]) -> SvgInfo:
     The size is checked before anything is read, and the file is read in 1 MiB chunks.
     """
     file_name = os.path.basename(os.fspath(path)) or os.fspath(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError as exc:
-        raise SvgValidationError(file_name, f"no such file: {os.fspath(path)}") from exc
-    except OSError as exc:
-        raise SvgValidationError(
-            file_name, f"cannot read it: {exc.strerror or exc} ({os.fspath(path)})"
-        ) from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise SvgValidationError(file_name, f"is a directory, not an SVG file: {os.fspath(path)}")
+    st = _stat_svg_file(path, file_name)
     if st.st_size > MAX_FLAMEGRAPH_BYTES:
         raise SvgValidationError(file_name, _too_large_reason(st.st_size))
     try:
@@ -205,6 +198,21 @@ def validate_svg_file(path: str | os.PathLike[str]) -> SvgInfo:
             ) from exc
 
 
+def _stat_svg_file(path: str | os.PathLike[str], file_name: str) -> os.stat_result:
+    """The file's status, or the refusal naming it: missing, unreadable, a directory."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise SvgValidationError(file_name, f"no such file: {os.fspath(path)}") from exc
+    except OSError as exc:
+        raise SvgValidationError(
+            file_name, f"cannot read it: {exc.strerror or exc} ({os.fspath(path)})"
+        ) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise SvgValidationError(file_name, f"is a directory, not an SVG file: {os.fspath(path)}")
+    return st
+
+
 def _too_large_reason(size: int) -> str:
     return (
         f"too large: {size / (1024 * 1024):.1f} MiB ({size:,} bytes) is over the "
@@ -213,54 +221,94 @@ def _too_large_reason(size: int) -> str:
 
 
 def _validate_chunks(chunks: Iterator[bytes], file_name: str) -> SvgInfo:
-    """Sniff the first bytes, run the fast scan, fall back to the precise one when needed."""
-    seen: list[bytes] = []
-    total = 0
+    """Feed every chunk to one streaming validator and return its verdict."""
+    validator = SvgStreamValidator(file_name=file_name)
+    for chunk in chunks:
+        validator.feed(chunk)
+    return validator.finish()
 
-    def pull() -> Iterator[bytes]:
-        nonlocal total
-        for chunk in chunks:
-            if not isinstance(chunk, bytes | bytearray | memoryview):
-                raise TypeError(f"SVG chunks must be bytes, not {type(chunk).__name__}")
-            if not chunk:
-                continue
-            piece = chunk if isinstance(chunk, bytes) else bytes(chunk)
-            total += len(piece)
-            if total > MAX_FLAMEGRAPH_BYTES:
-                raise SvgValidationError(file_name, _too_large_reason(total))
-            seen.append(piece)
-            yield piece
 
-    source = pull()
-    head = b""
-    for piece in source:
-        head += piece[: _SNIFF_BYTES - len(head)]
-        if len(head) >= _SNIFF_BYTES:
-            break
-    if not seen:
-        raise SvgValidationError(file_name, "the file is empty (0 bytes)")
-    lookalike = _sniff_lookalike(head)
-    if lookalike:
-        raise SvgValidationError(file_name, lookalike)
+class SvgStreamValidator:
+    """``validate_svg`` for data that arrives in pieces: ``feed`` each chunk as it comes, then
+    ``finish`` for the ``SvgInfo``. Either raises ``SvgValidationError`` as soon as the data so
+    far is refused (e.g. at the first byte past ``MAX_FLAMEGRAPH_BYTES``); after that the
+    validator is spent. The server feeds it an upload's bytes as they are written.
 
-    scan = _Scan(file_name, precise=False)
-    try:
-        for piece in seen[:]:
-            scan.feed(piece)
-        for piece in source:
-            scan.feed(piece)
-        return scan.finish(total)
-    except _NeedPrecise:
-        pass
-    except expat.ExpatError:
-        # The precise scan repeats the error with a better description (open elements, line).
-        pass
-    precise = _Scan(file_name, precise=True)
-    for piece in seen[:]:
-        precise.feed(piece)
-    for piece in source:
-        precise.feed(piece)
-    return precise.finish(total)
+    It sniffs the first bytes, runs the fast scan, and falls back to the precise scan from the
+    start when the fast one cannot decide, so it keeps every chunk it was given (at most
+    ``MAX_FLAMEGRAPH_BYTES``) until ``finish``.
+    """
+
+    def __init__(self, *, file_name: str = "<svg>") -> None:
+        self.file_name = file_name
+        self._seen: list[bytes] = []
+        self._total = 0
+        self._head = b""
+        self._scan: _Scan | None = None  # set once the head was sniffed
+
+    @property
+    def size(self) -> int:
+        """How many bytes were fed so far."""
+        return self._total
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> None:
+        """Take the next chunk; raises ``SvgValidationError`` if the data is refused."""
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise TypeError(f"SVG chunks must be bytes, not {type(chunk).__name__}")
+        if not chunk:
+            return
+        piece = chunk if isinstance(chunk, bytes) else bytes(chunk)
+        self._total += len(piece)
+        if self._total > MAX_FLAMEGRAPH_BYTES:
+            raise SvgValidationError(self.file_name, _too_large_reason(self._total))
+        self._seen.append(piece)
+        if self._scan is None:
+            self._head += piece[: _SNIFF_BYTES - len(self._head)]
+            if len(self._head) >= _SNIFF_BYTES:
+                self._start()
+            return
+        self._feed_scan(piece)
+
+    def finish(self) -> SvgInfo:
+        """Signal the end of the data; returns what was learned or raises the refusal."""
+        if not self._seen:
+            raise SvgValidationError(self.file_name, "the file is empty (0 bytes)")
+        if self._scan is None:
+            self._start()
+        assert self._scan is not None
+        if not self._scan.precise:
+            try:
+                return self._scan.finish(self._total)
+            except (_NeedPrecise, expat.ExpatError):
+                self._go_precise()
+        return self._scan.finish(self._total)
+
+    def _start(self) -> None:
+        lookalike = _sniff_lookalike(self._head)
+        if lookalike:
+            raise SvgValidationError(self.file_name, lookalike)
+        self._scan = _Scan(self.file_name, precise=False)
+        for piece in self._seen:
+            self._feed_scan(piece)
+            if self._scan.precise:
+                return  # the precise scan was fed everything seen so far
+
+    def _feed_scan(self, piece: bytes) -> None:
+        assert self._scan is not None
+        if self._scan.precise:
+            self._scan.feed(piece)
+            return
+        try:
+            self._scan.feed(piece)
+        except (_NeedPrecise, expat.ExpatError):
+            # The precise scan repeats an expat error with a better description (open
+            # elements, line), or settles a depth the fast one could not prove.
+            self._go_precise()
+
+    def _go_precise(self) -> None:
+        self._scan = _Scan(self.file_name, precise=True)
+        for piece in self._seen:
+            self._scan.feed(piece)
 
 
 def _sniff_lookalike(head: bytes) -> str | None:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from driftwatch_server import alerts, models
 from driftwatch_server.graphql.context import Context
-from driftwatch_server.reports import as_utc, list_reports
+from driftwatch_server.reports import as_utc, list_reports, report_benchmark_names
 from driftwatch_server.samples import unpack as unpack_samples
 
 
@@ -146,7 +146,8 @@ class Flamegraph:
         return await info.context.loaders.signed_url.load(self.storage_path)
 
     @strawberry.field(
-        description="The flamegraph's stacks as data (recovered from the SVG at confirmation)."
+        description="The flamegraph's stacks as data (stored at confirmation when the SVG carries "
+        "driftwatch's own, else read back from its frames on first request)."
     )
     def stacks(self, info: Info[Context, None]) -> FlamegraphStacks:
         from driftwatch_server.flamegraphs import stacks_of
@@ -330,6 +331,13 @@ class Report:
     async def alerts(self, info: Info[Context, None]) -> list[Alert]:
         rows = await info.context.loaders.alerts_by_report.load(str(self.id))
         return [Alert.from_row(row, project_slug=self.project_slug) for row in rows]
+
+    @strawberry.field(
+        description="The names of the benchmarks this report measured, sorted. With `names` "
+        "(at most 100), only those of them it measured: a cheap check that a name is there."
+    )
+    def benchmarks(self, info: Info[Context, None], names: list[str] | None = None) -> list[str]:
+        return report_benchmark_names(info.context.session, report_id=str(self.id), names=names)
 
     @classmethod
     def from_row(cls, row: models.Report, *, project_slug: str) -> Report:

@@ -1,7 +1,8 @@
 """The embedded storage backend: objects are files under the data directory.
 
 Layout: ``{root}/{bucket}/{path}`` holds the bytes; ``{dir}/.{name}.meta.json`` next to it holds
-the object's id, content type and creation time. Object paths are relative, ``/``-separated, and no
+the object's id, content type, creation time and sha256, and, when the SVG validator accepted the
+bytes while they were written, that verdict (see :meth:`LocalStorage.read_verified_svg`). Object paths are relative, ``/``-separated, and no
 segment may start with ``.``: that rules out ``.``/``..`` and keeps the sidecars and the ``.part``
 files of uploads in flight out of the key space.
 
@@ -37,6 +38,7 @@ from driftwatch_nb.core.limits import (
     FLAMEGRAPH_MIME_TYPE,
     MAX_FLAMEGRAPH_BYTES,
 )
+from driftwatch_nb.core.svg import SvgStreamValidator, SvgValidationError
 
 from ..config import DEFAULT_SIGNED_URL_TTL_SECONDS
 from .base import ObjectInfo, ObjectNotFound, SignedUpload, StorageError
@@ -75,6 +77,9 @@ _MAX_SEGMENT_BYTES = 200
 _META_SUFFIX = ".meta.json"
 _PART_SUFFIX = ".part"
 _STORAGE_ID_FILE = ".storage-id"
+SVG_VERDICT = "svg-valid-v1"
+"""The sidecar's mark for bytes ``core.svg`` accepted as they were written; a new mark (v2)
+would make every verdict an older validator gave be checked again."""
 PARTIAL_UPLOAD_MAX_IDLE = dt.timedelta(minutes=15)
 """A ``.part`` file not written to for this long belongs to a crashed upload (start-up clean-up)."""
 
@@ -172,6 +177,14 @@ class ObjectWriter:
         self._clock = clock
         self._size = 0
         self._done = False
+        self._digest = hashlib.sha256()
+        # The bytes are validated as they arrive, so a confirmation need not read them again;
+        # a refusal only drops the verdict: the object is stored, and confirm says why.
+        self._svg: SvgStreamValidator | None = (
+            SvgStreamValidator(file_name=target.name)
+            if is_allowed_content_type(content_type, FLAMEGRAPH_MIME_TYPE)
+            else None
+        )
         self._tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}{_PART_SUFFIX}"
         for attempt in range(3):
             try:
@@ -210,6 +223,12 @@ class ObjectWriter:
         except OSError as exc:
             self.abort()
             raise self._disk_error(exc) from exc
+        self._digest.update(chunk)
+        if self._svg is not None:
+            try:
+                self._svg.feed(chunk)
+            except SvgValidationError:
+                self._svg = None
 
     def _disk_error(self, exc: OSError) -> StorageError:
         return StorageError(
@@ -231,11 +250,15 @@ class ObjectWriter:
             else:
                 self._publish_exclusive()
             created = dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC)
-            meta = {
+            meta: dict[str, object] = {
                 "id": str(uuid.uuid4()),
                 "content_type": self._content_type,
                 "created_at": created.isoformat(),
+                "size": self._size,
+                "sha256": self._digest.hexdigest(),
             }
+            if self._svg_accepted():
+                meta["verdict"] = SVG_VERDICT
             _write_json_atomic(_meta_path(self._target), meta)
         except OSError as exc:
             raise self._disk_error(exc) from exc
@@ -247,6 +270,15 @@ class ObjectWriter:
             content_type=self._content_type,
             created_at=created,
         )
+
+    def _svg_accepted(self) -> bool:
+        if self._svg is None:
+            return False
+        try:
+            self._svg.finish()
+        except SvgValidationError:
+            return False
+        return True
 
     def _publish_exclusive(self) -> None:
         # link() fails if the name exists, so two racing uploads cannot both win.
@@ -587,6 +619,30 @@ class LocalStorage:
         except FileNotFoundError as exc:
             raise ObjectNotFound(f"No object at {path!r} in bucket {self.bucket!r}.") from exc
         return _iter_file(handle)
+
+    def read_verified_svg(self, path: str) -> bytes | None:
+        """The object's bytes if the SVG validator accepted exactly these bytes while they were
+        written, else ``None`` (no verdict, a refusal, or bytes that changed since).
+
+        The verdict is bound to the bytes, not to the name: it counts only if the sha256 of the
+        file as it is now matches the one recorded beside the verdict, so an object overwritten
+        later (an upsert, a hand edit) never inherits an earlier verdict. Hashing 10 MiB costs
+        milliseconds; validating it again costs hundreds.
+        """
+        target = self._file(path)
+        meta = self._read_meta(target)
+        if meta.get("verdict") != SVG_VERDICT or not isinstance(meta.get("sha256"), str):
+            return None
+        try:
+            with open(target, "rb") as handle:
+                data = handle.read(self.max_bytes + 1)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        if len(data) > self.max_bytes:
+            return None
+        if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), str(meta["sha256"])):
+            return None
+        return data
 
     def delete(self, paths: list[str]) -> None:
         """Delete objects; missing ones are ignored."""

@@ -317,3 +317,77 @@ def test_sweep_removes_abandoned_uploads_and_orphans(
 def kept_name(client: Client, flamegraph_id: str) -> str:
     url = client.flamegraph_url(flamegraph_id)
     return urlsplit(url).path.rsplit("/", 1)[1]
+
+
+# -- the verdict recorded while the bytes arrived --------------------------------------------------
+
+
+def test_confirm_trusts_the_verdict_of_the_stored_bytes_without_validating_again(
+    live_server: LiveServer,
+    client: Client,
+    report_id: str,
+    flamegraph_svg: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import driftwatch_server.flamegraphs as service
+    from driftwatch_nb.core.profiles import render_profile
+
+    svg = render_profile({"main;parse": 3, "main;render": 5}, title="ours")
+    path = upload(client, svg)
+
+    def no_second_pass(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("confirm validated bytes that were validated as they arrived")
+
+    monkeypatch.setattr(service, "validate_svg", no_second_pass)
+    flamegraph = client.confirm_flamegraph_upload(report_id, path, "cpu.svg", len(svg))
+    assert client.download_flamegraph(flamegraph.id) == svg
+    # driftwatch's SVG carries its stacks: stored at confirm, with no frame parsing.
+    with live_server.engine.connect() as connection:
+        status = connection.execute(
+            sa.text("select status from flamegraph_stacks where flamegraph_id = :id"),
+            {"id": flamegraph.id},
+        ).scalar_one()
+    assert status == "READY"
+
+
+def test_a_verdict_for_bytes_overwritten_since_is_not_reused(
+    live_server: LiveServer, client: Client, report_id: str, flamegraph_svg: bytes
+) -> None:
+    path = upload(client, flamegraph_svg)
+    storage = live_server_storage(live_server)
+    assert storage.read_verified_svg(path) == flamegraph_svg
+    # Same size, sidecar (and its verdict) untouched: only the bytes changed.
+    forged = b"x" * len(flamegraph_svg)
+    storage.object_file(path).write_bytes(forged)
+    with pytest.raises(UnsupportedMediaType, match="cpu.svg: not an SVG file"):
+        client.confirm_flamegraph_upload(report_id, path, "cpu.svg", len(forged))
+    assert live_server.stored_files() == []
+    assert client.report(report_id).flamegraphs == ()
+
+
+def test_stacks_of_a_foreign_svg_are_read_back_on_first_use_and_kept(
+    live_server: LiveServer, client: Client, report_id: str, flamegraph_svg: bytes
+) -> None:
+    from driftwatch_nb.core.profiles import embedded_stacks
+
+    # flamegraph.pl's layout without driftwatch's metadata: stacks come from the frames.
+    foreign = flamegraph_svg
+    assert embedded_stacks(foreign) is None
+    path = upload(client, foreign)
+    flamegraph = client.confirm_flamegraph_upload(report_id, path, "cpu.svg", len(foreign))
+
+    def stored() -> int:
+        with live_server.engine.connect() as connection:
+            return connection.execute(
+                sa.text("select count(*) from flamegraph_stacks where flamegraph_id = :id"),
+                {"id": flamegraph.id},
+            ).scalar_one()
+
+    assert stored() == 0  # confirm did not parse the frames
+    assert client.flamegraph_stacks(flamegraph.id) == {
+        "main;parse;tokenize": 120,
+        "main;parse;build_tree": 80,
+        "main;render;layout": 200,
+        "main;render;paint;rasterize": 150,
+    }
+    assert stored() == 1  # kept for the next request, though a query asked

@@ -392,3 +392,65 @@ def test_get_storage_supabase(tmp_path: Path) -> None:
     assert isinstance(backend, SupabaseStorage)
     assert backend.storage_url == "https://ref.supabase.co/storage/v1/"
     backend.close()
+
+
+# -- the SVG verdict recorded while the bytes are written ------------------------------------------
+
+FLAMEGRAPH = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g id="frames">'
+    b'<g><title>main (1 samples, 100%)</title><rect x="0" y="0" width="10" height="1"/></g>'
+    b"</g></svg>"
+)
+
+
+def test_bytes_accepted_while_written_are_verified_by_their_hash(storage: LocalStorage) -> None:
+    # Fed in small chunks: the verdict comes from the streaming validator, not from a re-read.
+    chunks = [FLAMEGRAPH[i : i + 7] for i in range(0, len(FLAMEGRAPH), 7)]
+    storage.write_object("p/a.svg", chunks, content_type=SVG_TYPE)
+    assert storage.read_verified_svg("p/a.svg") == FLAMEGRAPH
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"plain text, not XML",
+        FLAMEGRAPH[: len(FLAMEGRAPH) // 2],  # truncated
+        b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "x">]><svg xmlns="http://www.w3.org/2000/svg"/>',
+    ],
+)
+def test_refused_bytes_are_stored_without_a_verdict(storage: LocalStorage, payload: bytes) -> None:
+    # The storage stores them like Supabase would; confirm validates them and says why.
+    storage.write_object("p/bad.svg", [payload], content_type=SVG_TYPE)
+    assert b"".join(storage.read("p/bad.svg")) == payload
+    assert storage.read_verified_svg("p/bad.svg") is None
+
+
+def test_a_verdict_for_other_bytes_is_not_reused(storage: LocalStorage) -> None:
+    storage.write_object("p/a.svg", [FLAMEGRAPH], content_type=SVG_TYPE)
+    target = storage.object_file("p/a.svg")
+    # Overwritten in place, same size, sidecar untouched: the recorded verdict is stale.
+    target.write_bytes(b"x" * len(FLAMEGRAPH))
+    assert storage.read_verified_svg("p/a.svg") is None
+    # Written back byte for byte, the verdict holds again: it is bound to the bytes.
+    target.write_bytes(FLAMEGRAPH)
+    assert storage.read_verified_svg("p/a.svg") == FLAMEGRAPH
+
+
+def test_an_upsert_records_the_verdict_of_the_new_bytes(storage: LocalStorage) -> None:
+    storage.write_object("p/a.svg", [FLAMEGRAPH], content_type=SVG_TYPE)
+    storage.write_object("p/a.svg", [b"not an svg"], content_type=SVG_TYPE, upsert=True)
+    assert storage.read_verified_svg("p/a.svg") is None
+    storage.write_object("p/a.svg", [SVG], content_type=SVG_TYPE, upsert=True)
+    assert storage.read_verified_svg("p/a.svg") == SVG
+
+
+def test_a_verdict_recorded_for_another_hash_is_ignored(storage: LocalStorage) -> None:
+    import json
+
+    storage.write_object("p/a.svg", [FLAMEGRAPH], content_type=SVG_TYPE)
+    meta_path = storage.object_file("p/a.svg").parent / ".a.svg.meta.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["verdict"] == "svg-valid-v1" and len(meta["sha256"]) == 64
+    meta["sha256"] = "0" * 64
+    meta_path.write_text(json.dumps(meta))
+    assert storage.read_verified_svg("p/a.svg") is None
