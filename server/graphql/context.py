@@ -10,8 +10,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -36,6 +37,31 @@ RowT = TypeVar("RowT", bound=SQLModel)
 KeyT = TypeVar("KeyT", bound=Hashable)
 
 
+class MetricRow(NamedTuple):
+    """One metric with its benchmark's name, as plain values (no ORM object)."""
+
+    id: str
+    report_id: str
+    measure: str
+    value: float
+    lower_value: float | None
+    upper_value: float | None
+    benchmark_id: str
+    benchmark_name: str
+
+
+_METRIC_COLUMNS = (
+    Metric.id,
+    Metric.report_id,
+    Metric.measure,
+    Metric.value,
+    Metric.lower_value,
+    Metric.upper_value,
+    Benchmark.id,
+    Benchmark.name,
+)
+
+
 @dataclass(kw_only=True)
 class Loaders:
     """Batched loads for one request, so lists of reports cost a fixed number of queries."""
@@ -43,7 +69,8 @@ class Loaders:
     session: Session
     storage: StorageBackend
     signed_url_ttl_seconds: int
-    metrics_by_report: DataLoader[str, list[tuple[Metric, Benchmark]]] = field(init=False)
+    metrics_by_report: DataLoader[str, list[MetricRow]] = field(init=False)
+    samples_by_report: DataLoader[str, dict[str, bytes | None]] = field(init=False)
     flamegraphs_by_report: DataLoader[str, list[Flamegraph]] = field(init=False)
     benchmark: DataLoader[str, Benchmark | None] = field(init=False)
     branch: DataLoader[str, Branch | None] = field(init=False)
@@ -54,6 +81,7 @@ class Loaders:
 
     def __post_init__(self) -> None:
         self.metrics_by_report = DataLoader(self._load_metrics)
+        self.samples_by_report = DataLoader(self._load_samples)
         self.flamegraphs_by_report = DataLoader(
             self._group_loader(Flamegraph, "report_id", Flamegraph.created_at)
         )
@@ -78,20 +106,30 @@ class Loaders:
 
         return load
 
-    async def _load_metrics(
-        self, report_ids: list[str]
-    ) -> Sequence[list[tuple[Metric, Benchmark]]]:
-        # Metrics come with their benchmark in one join: a report has dozens of metrics, and
-        # a DataLoader round per metric costs more than the join.
-        grouped: dict[str, list[tuple[Metric, Benchmark]]] = defaultdict(list)
-        rows = self.session.exec(
-            select(Metric, Benchmark)
+    async def _load_metrics(self, report_ids: list[str]) -> Sequence[list[MetricRow]]:
+        # Plain rows in one join, no ORM objects and no samples: a page of 20 reports carries
+        # hundreds of metrics, and building an ORM object per row cost more than the SQL.
+        grouped: dict[str, list[MetricRow]] = defaultdict(list)
+        rows = self.session.execute(
+            sa.select(*_METRIC_COLUMNS)
             .join(Benchmark, Benchmark.id == Metric.benchmark_id)  # type: ignore[arg-type]
             .where(Metric.report_id.in_(report_ids))  # type: ignore[attr-defined]
             .order_by(Benchmark.name, Metric.measure)
         )
-        for metric, benchmark in rows:
-            grouped[metric.report_id].append((metric, benchmark))
+        for row in rows:
+            grouped[row[1]].append(MetricRow._make(row))
+        return [grouped[key] for key in report_ids]
+
+    async def _load_samples(self, report_ids: list[str]) -> Sequence[dict[str, bytes | None]]:
+        # Raw samples are large: read only when a query asks for them.
+        grouped: dict[str, dict[str, bytes | None]] = defaultdict(dict)
+        rows = self.session.execute(
+            sa.select(Metric.id, Metric.report_id, Metric.samples).where(
+                Metric.report_id.in_(report_ids)  # type: ignore[attr-defined]
+            )
+        )
+        for metric_id, report_id, packed in rows:
+            grouped[report_id][metric_id] = packed
         return [grouped[key] for key in report_ids]
 
     def _by_id_loader(self, model: type[RowT]) -> Callable[[list[str]], object]:
@@ -143,6 +181,8 @@ class Context(BaseContext):
         self.user = user
         self.storage = storage
         self.settings = settings
+        self.benchmarks: dict[str, Any] = {}
+        """GraphQL ``Benchmark`` objects of this request by id, shared by their metrics."""
         self.loaders = Loaders(
             session=session,
             storage=storage,

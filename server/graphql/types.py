@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from driftwatch_server import alerts, models
-from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.context import Context, MetricRow
 from driftwatch_server.reports import as_utc, list_reports
 from driftwatch_server.samples import unpack as unpack_samples
 
@@ -107,22 +107,23 @@ class Metric:
     lower_value: float | None
     upper_value: float | None
     benchmark: Benchmark
-    packed_samples: strawberry.Private[bytes | None]
+    report_id: strawberry.Private[str]
 
     @strawberry.field(description="Raw per-iteration values, if the harness reported them.")
-    def samples(self) -> list[float] | None:
-        return unpack_samples(self.packed_samples)
+    async def samples(self, info: Info[Context, None]) -> list[float] | None:
+        packed = await info.context.loaders.samples_by_report.load(self.report_id)
+        return unpack_samples(packed.get(str(self.id)))
 
     @classmethod
-    def from_row(cls, row: models.Metric, benchmark: models.Benchmark) -> Metric:
+    def from_row(cls, row: MetricRow, benchmark: Benchmark) -> Metric:
         return cls(
-            id=strawberry.ID(row.id),
+            id=row.id,  # type: ignore[arg-type]
             measure=row.measure,
             value=row.value,
             lower_value=row.lower_value,
             upper_value=row.upper_value,
-            benchmark=Benchmark.from_row(benchmark),
-            packed_samples=row.samples,
+            benchmark=benchmark,
+            report_id=row.report_id,
         )
 
 
@@ -319,7 +320,18 @@ class Report:
     @strawberry.field
     async def metrics(self, info: Info[Context, None]) -> list[Metric]:
         rows = await info.context.loaders.metrics_by_report.load(str(self.id))
-        return [Metric.from_row(metric, benchmark) for metric, benchmark in rows]
+        # One Benchmark object per benchmark and request, shared by its metrics.
+        shared = info.context.benchmarks
+        out = []
+        for row in rows:
+            benchmark = shared.get(row.benchmark_id)
+            if benchmark is None:
+                benchmark = shared[row.benchmark_id] = Benchmark(
+                    id=row.benchmark_id,  # type: ignore[arg-type]
+                    name=row.benchmark_name,
+                )
+            out.append(Metric.from_row(row, benchmark))
+        return out
 
     @strawberry.field
     async def flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
