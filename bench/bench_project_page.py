@@ -40,7 +40,7 @@ WITH page AS (
          r.branch_id, r.testbed_id
   FROM reports r JOIN projects p ON p.id = r.project_id
   WHERE p.slug = :slug AND p.owner_id = :owner
-  ORDER BY r.start_time DESC, r.id DESC
+  ORDER BY r.start_time DESC, r.created_at DESC, r.id DESC
   LIMIT :first
 )
 SELECT 0 AS kind, page.id AS report_id, page.git_hash AS a, page.adapter AS b, br.name AS c,

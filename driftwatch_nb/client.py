@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,6 +44,7 @@ from driftwatch_nb.core.errors import (
 from driftwatch_nb.core.graphql import operation
 from driftwatch_nb.core.limits import (
     FLAMEGRAPH_MIME_TYPE,
+    MAX_REPORT_PAGE,
     MAX_SAMPLES_PER_REPORT,
     check_samples,
 )
@@ -240,11 +241,13 @@ class Client:
         branch: str | None = None,
         limit: int = 20,
         offset: int = 0,
+        after: str | None = None,
         samples: bool = False,
     ) -> ReportList:
-        """A project's reports, newest first; ``.to_pandas()`` gives one row per metric. With
-        ``samples=True`` the metrics' raw samples are fetched too, for
-        ``.to_pandas(samples=True)``."""
+        """A page of a project's reports, newest first; ``.to_pandas()`` gives one row per
+        metric. Pass the page's ``end_cursor`` as ``after=`` for the next (older) page, or use
+        ``iter_reports`` to walk them all. With ``samples=True`` the metrics' raw samples are
+        fetched too, for ``.to_pandas(samples=True)``."""
         data = self._execute(
             operation("Reports"),
             {
@@ -252,6 +255,7 @@ class Client:
                 "branch": branch,
                 "first": limit,
                 "offset": offset,
+                "after": after,
                 "samples": samples,
             },
             idempotent=True,
@@ -260,7 +264,40 @@ class Client:
         return ReportList(
             reports=[Report.from_json(item, with_samples=samples) for item in page["nodes"]],
             total_count=page["totalCount"],
+            end_cursor=page["pageInfo"]["endCursor"],
+            has_more=page["pageInfo"]["hasNextPage"],
         )
+
+    def iter_reports(
+        self,
+        project: str,
+        *,
+        branch: str | None = None,
+        page_size: int = MAX_REPORT_PAGE,
+        samples: bool = False,
+    ) -> Iterator[Report]:
+        """Every report of a project, newest first, a page at a time by cursor: each report
+        that existed when the walk began comes exactly once, even while others arrive."""
+        after: str | None = None
+        while True:
+            data = self._execute(
+                operation("Reports"),
+                {
+                    "slug": project,
+                    "branch": branch,
+                    "first": page_size,
+                    "after": after,
+                    "samples": samples,
+                    "withTotal": False,
+                },
+                idempotent=True,
+            )
+            page = data["project"]["reports"]
+            for item in page["nodes"]:
+                yield Report.from_json(item, with_samples=samples)
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"] or after is None:
+                return
 
     def delete_report(self, report_id: str) -> None:
         """Delete a report with its metrics and flamegraph files."""
@@ -277,17 +314,19 @@ class Client:
         """The id of the newest report of ``branch`` (on ``testbed``, if given), or None; looks
         at most ``scan`` reports back for one on that testbed."""
         page_size = 1 if testbed is None else 100
-        for offset in range(0, scan, page_size):
+        after: str | None = None
+        for _ in range(0, scan, page_size):
             data = self._execute(
                 operation("LatestReports"),
-                {"slug": project, "branch": branch, "first": page_size, "offset": offset},
+                {"slug": project, "branch": branch, "first": page_size, "after": after},
                 idempotent=True,
             )
             page = data["project"]["reports"]
             for node in page["nodes"]:
                 if testbed is None or node["testbed"]["name"] == testbed:
                     return node["id"]
-            if not page["hasMore"]:
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"]:
                 break
         return None
 

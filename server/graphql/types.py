@@ -7,8 +7,9 @@ import enum
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
-from driftwatch_server import alerts, models
+from driftwatch_server import alerts, models, paging
 from driftwatch_server.graphql.context import Context, MetricRow
 from driftwatch_server.reports import as_utc, list_reports
 from driftwatch_server.samples import unpack as unpack_samples
@@ -359,12 +360,39 @@ class Report:
 
 
 @strawberry.type
+class PageInfo:
+    """Where a page sits in the list: pass ``endCursor`` as ``after`` for the next (older)
+    page, ``startCursor`` as ``before`` for the previous (newer) one."""
+
+    start_cursor: str | None
+    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether older items follow.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether newer items precede (true on any page read with `after` or `offset`)."
+    )
+
+    @classmethod
+    def from_page(cls, page: paging.Page) -> PageInfo:
+        return cls(
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+        )
+
+
+@strawberry.type
 class ReportPage:
-    """A page of reports, newest first."""
+    """A page of reports, newest first (by start time, then arrival)."""
 
     nodes: list[Report]
-    total_count: int
-    has_more: bool
+    has_more: bool = strawberry.field(description="Whether older reports follow this page.")
+    page_info: PageInfo
+    page: strawberry.Private[paging.Page]
+
+    @strawberry.field(description="How many reports match in all (counted only when asked).")
+    def total_count(self) -> int:
+        return self.page.total()
 
 
 @strawberry.type
@@ -388,23 +416,38 @@ class Project:
     def benchmarks(self, info: Info[Context, None]) -> list[Benchmark]:
         return [Benchmark.from_row(row) for row in _children(info, models.Benchmark, str(self.id))]
 
-    @strawberry.field(description="Reports newest first; `branch` filters by branch name.")
+    @strawberry.field(
+        description="Reports newest first (by start time, then arrival); `branch` filters by "
+        "branch name. Page with `after: pageInfo.endCursor` (stable while reports arrive) or, for "
+        "older clients, `offset`. `first` is at most 100, or 1,000 when the page asks for no "
+        "metrics, flamegraphs or alerts."
+    )
     def reports(
         self,
         info: Info[Context, None],
         branch: str | None = None,
         first: int = 20,
         offset: int = 0,
+        after: str | None = None,
+        before: str | None = None,
     ) -> ReportPage:
-        project = info.context.session.get(models.Project, str(self.id))
-        assert project is not None
-        rows, total = list_reports(
-            info.context.session, project=project, branch=branch, limit=first, offset=offset
+        project = self._row(info)
+        page = list_reports(
+            info.context.session,
+            project=project,
+            branch=branch,
+            limit=first,
+            offset=offset,
+            after=after,
+            before=before,
+            bare=not _asks_lists(info),
         )
+        slug = self.slug
         return ReportPage(
-            nodes=[Report.from_row(row, project_slug=self.slug) for row in rows],
-            total_count=total,
-            has_more=offset + len(rows) < total,
+            nodes=[Report.from_row(row, project_slug=slug) for row in page.rows],
+            has_more=page.has_next,
+            page_info=PageInfo.from_page(page),
+            page=page,
         )
 
     @strawberry.field(description="Alerts, most recently updated first.")
@@ -417,7 +460,7 @@ class Project:
         offset: int = 0,
     ) -> AlertPage:
         project = self._row(info)
-        rows, total = alerts.list_alerts(
+        page = alerts.list_alerts(
             info.context.session,
             project=project,
             status=status,
@@ -426,9 +469,9 @@ class Project:
             offset=offset,
         )
         return AlertPage(
-            nodes=[Alert.from_row(row, project_slug=self.slug) for row in rows],
-            total_count=total,
-            has_more=offset + len(rows) < total,
+            nodes=[Alert.from_row(row, project_slug=self.slug) for row in page.rows],
+            has_more=page.has_next,
+            page=page,
         )
 
     @strawberry.field(description="One alert of this project (another's is NOT_FOUND).")
@@ -513,6 +556,29 @@ class UploadUrlResponse:
 
     upload_url: str
     storage_path: str
+
+
+# Fields of a report that are lists: a page asking for any of them is held to MAX_REPORT_PAGE.
+_REPORT_LISTS = frozenset({"metrics", "flamegraphs", "alerts"})
+
+
+def _asks_lists(info: Info[Context, None]) -> bool:
+    """Whether this ``reports`` selection asks for any list field of its nodes."""
+    pending: list = [child for page in info.selected_fields for child in page.selections]
+    nodes: list = []
+    while pending:  # the page's own fields, fragments flattened
+        item = pending.pop()
+        if not isinstance(item, SelectedField):
+            pending.extend(item.selections)
+        elif item.name == "nodes":
+            nodes.extend(item.selections)
+    while nodes:  # the nodes' fields, fragments flattened
+        item = nodes.pop()
+        if not isinstance(item, SelectedField):
+            nodes.extend(item.selections)
+        elif item.name in _REPORT_LISTS:
+            return True
+    return False
 
 
 def _children(info: Info[Context, None], model: type, project_id: str) -> list:
@@ -646,8 +712,12 @@ class AlertPage:
     """A page of alerts, most recently updated first."""
 
     nodes: list[Alert]
-    total_count: int
     has_more: bool
+    page: strawberry.Private[paging.Page]
+
+    @strawberry.field(description="How many alerts match in all (counted only when asked).")
+    def total_count(self) -> int:
+        return self.page.total()
 
 
 @strawberry.type
