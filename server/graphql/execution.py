@@ -72,6 +72,40 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
+    def complete_iterable_value(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        """Complete a list of plain objects (a report's metrics) in one comprehension."""
+        if self._plain_allowed and position_context is None and isinstance(items, list | tuple):
+            non_null = isinstance(item_type, GraphQLNonNull)
+            object_type = item_type.of_type if non_null else item_type
+            if (
+                isinstance(object_type, GraphQLObjectType)
+                and not object_type.is_type_of
+                and not _streamed(field_details_list)
+            ):
+                collected = self.collect_subfields(object_type, field_details_list)
+                plan = None
+                if not collected.new_defer_usages:
+                    plan = self._plan(object_type, collected.grouped_field_set)
+                if plan is not None:
+                    try:
+                        return [
+                            plan(item) if item is not None else _null_item(non_null)
+                            for item in items
+                        ]
+                    except _NotPlain:
+                        pass
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Completer | None:
         key = (parent_type.name, id(grouped_field_set))
         cached = self._plans.get(key)
@@ -145,6 +179,20 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return result
 
         return complete
+
+
+def _null_item(non_null: bool) -> None:
+    if non_null:
+        raise _NotPlain  # graphql-core reports the null in a non-null list
+    return None
+
+
+def _streamed(field_details_list: Any) -> bool:
+    return any(
+        d.name.value == "stream"
+        for detail in field_details_list
+        for d in detail.node.directives or ()
+    )
 
 
 def _has_other_directives(node: Any) -> bool:
