@@ -12,6 +12,7 @@ refuses), goes through graphql-core's own path, which also reports the error as 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -142,7 +143,8 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if non_null:
                 field_type = field_type.of_type
             if isinstance(field_type, GraphQLScalarType):
-                steps.append((response_name, attribute, non_null, field_type.serialize, None))
+                serialize = _fast_serializers(field_type)
+                steps.append((response_name, attribute, non_null, serialize, None))
             elif isinstance(field_type, GraphQLObjectType) and not field_type.is_type_of:
                 collected = self.collect_subfields(field_type, details)
                 if collected.new_defer_usages:
@@ -179,6 +181,20 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return result
 
         return complete
+
+
+def _fast_serializers(scalar: GraphQLScalarType) -> Callable[[Any], Any]:
+    """The scalar's ``serialize``, skipped for values that are already what it returns (a
+    finite float for Float, a str for String and ID): graphql-core's coercion is most of the
+    cost of a plain field."""
+    serialize = scalar.serialize
+    if scalar.name == "Float":
+        return lambda value: (
+            value if type(value) is float and math.isfinite(value) else serialize(value)
+        )
+    if scalar.name in ("String", "ID"):
+        return lambda value: value if type(value) is str else serialize(value)
+    return serialize
 
 
 def _null_item(non_null: bool) -> None:

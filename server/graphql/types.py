@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
+from collections import defaultdict
 
 import strawberry
 from strawberry.types import Info
@@ -138,14 +140,20 @@ class Flamegraph:
     file_size: int
     created_at: dt.datetime
     benchmark_id: strawberry.Private[str | None]
+    signed: strawberry.Private[str | BaseException | None] = None
+    """The URL (or the error) signed with the rest of its page, if it was."""
 
     @strawberry.field(
         description="Signed read URL, valid for one hour from this query; null (with an error "
         "for this field alone: NOT_FOUND or SERVICE_UNAVAILABLE) when the stored file is "
         "missing or cannot be signed."
     )
-    async def url(self, info: Info[Context, None]) -> str | None:
-        return await info.context.loaders.signed_url.load(self.storage_path)
+    def url(self, info: Info[Context, None]) -> str | None:
+        if self.signed is None:
+            return info.context.loaders.signed_url.load(self.storage_path)  # type: ignore[return-value]
+        if isinstance(self.signed, BaseException):
+            raise self.signed
+        return self.signed
 
     @strawberry.field(
         description="The flamegraph's stacks as data (recovered from the SVG at confirmation)."
@@ -159,9 +167,16 @@ class Flamegraph:
         return FlamegraphStacks.from_row(stacks_of(session, info.context.storage, row))
 
     @strawberry.field
-    async def benchmark(self, info: Info[Context, None]) -> Benchmark | None:
+    def benchmark(self, info: Info[Context, None]) -> Benchmark | None:
         if self.benchmark_id is None:
             return None
+        known = info.context.benchmarks.get(self.benchmark_id)
+        if known is not None:  # already built for a metric of this request
+            return known
+        return self._load_benchmark(info)  # type: ignore[return-value]
+
+    async def _load_benchmark(self, info: Info[Context, None]) -> Benchmark | None:
+        assert self.benchmark_id is not None
         row = await info.context.loaders.benchmark.load(self.benchmark_id)
         return Benchmark.from_row(row) if row else None
 
@@ -292,6 +307,31 @@ class FlamegraphDiff:
         return summarize(self.result, since=self.since)  # type: ignore[arg-type]
 
 
+def metrics_of(context: Context, rows: list[MetricRow]) -> list[Metric]:
+    """GraphQL metrics from plain rows, one ``Benchmark`` object per benchmark and request."""
+    shared = context.benchmarks
+    out = []
+    for row in rows:
+        benchmark = shared.get(row.benchmark_id)
+        if benchmark is None:
+            benchmark = shared[row.benchmark_id] = Benchmark(
+                id=row.benchmark_id,  # type: ignore[arg-type]
+                name=row.benchmark_name,
+            )
+        out.append(Metric.from_row(row, benchmark))
+    return out
+
+
+@dataclasses.dataclass
+class Prefetched:
+    """A report's fields read with the rest of its page (None: not asked)."""
+
+    branch: Branch | None = None
+    testbed: Testbed | None = None
+    metrics: list[Metric] | None = None
+    flamegraphs: list[Flamegraph] | None = None
+
+
 @strawberry.type
 class Report:
     """One benchmark run on a branch and testbed, with its metrics and flamegraphs."""
@@ -305,37 +345,51 @@ class Report:
     project_slug: str
     branch_id: strawberry.Private[str]
     testbed_id: strawberry.Private[str]
+    prefetched: strawberry.Private[Prefetched | None] = None
+    """Its fields read with the rest of its page (``Project.reports``), if they were."""
+
+    # Each field answers from the prefetched page when there is one, else through the
+    # request's DataLoaders (a report of its own: report(id), createReport, an alert's).
 
     @strawberry.field
-    async def branch(self, info: Info[Context, None]) -> Branch:
+    def branch(self, info: Info[Context, None]) -> Branch:
+        if self.prefetched is not None and self.prefetched.branch is not None:
+            return self.prefetched.branch
+        return self._load_branch(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    def testbed(self, info: Info[Context, None]) -> Testbed:
+        if self.prefetched is not None and self.prefetched.testbed is not None:
+            return self.prefetched.testbed
+        return self._load_testbed(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    def metrics(self, info: Info[Context, None]) -> list[Metric]:
+        if self.prefetched is not None and self.prefetched.metrics is not None:
+            return self.prefetched.metrics
+        return self._load_metrics(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    def flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
+        if self.prefetched is not None and self.prefetched.flamegraphs is not None:
+            return self.prefetched.flamegraphs
+        return self._load_flamegraphs(info)  # type: ignore[return-value]
+
+    async def _load_branch(self, info: Info[Context, None]) -> Branch:
         row = await info.context.loaders.branch.load(self.branch_id)
         assert row is not None
         return Branch.from_row(row)
 
-    @strawberry.field
-    async def testbed(self, info: Info[Context, None]) -> Testbed:
+    async def _load_testbed(self, info: Info[Context, None]) -> Testbed:
         row = await info.context.loaders.testbed.load(self.testbed_id)
         assert row is not None
         return Testbed.from_row(row)
 
-    @strawberry.field
-    async def metrics(self, info: Info[Context, None]) -> list[Metric]:
+    async def _load_metrics(self, info: Info[Context, None]) -> list[Metric]:
         rows = await info.context.loaders.metrics_by_report.load(str(self.id))
-        # One Benchmark object per benchmark and request, shared by its metrics.
-        shared = info.context.benchmarks
-        out = []
-        for row in rows:
-            benchmark = shared.get(row.benchmark_id)
-            if benchmark is None:
-                benchmark = shared[row.benchmark_id] = Benchmark(
-                    id=row.benchmark_id,  # type: ignore[arg-type]
-                    name=row.benchmark_name,
-                )
-            out.append(Metric.from_row(row, benchmark))
-        return out
+        return metrics_of(info.context, rows)
 
-    @strawberry.field
-    async def flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
+    async def _load_flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
         rows = await info.context.loaders.flamegraphs_by_report.load(str(self.id))
         return [Flamegraph.from_row(row) for row in rows]
 
@@ -432,6 +486,7 @@ class Project:
         before: str | None = None,
     ) -> ReportPage:
         project = self._row(info)
+        asked = _node_selection(info)
         page = list_reports(
             info.context.session,
             project=project,
@@ -440,11 +495,14 @@ class Project:
             offset=offset,
             after=after,
             before=before,
-            bare=not _asks_lists(info),
+            bare=not _REPORT_LISTS & asked.keys(),
         )
         slug = self.slug
+        nodes = [Report.from_row(row, project_slug=slug) for row in page.rows]
+        if nodes:
+            _prefetch(info.context, nodes, asked)
         return ReportPage(
-            nodes=[Report.from_row(row, project_slug=slug) for row in page.rows],
+            nodes=nodes,
             has_more=page.has_next,
             page_info=PageInfo.from_page(page),
             page=page,
@@ -562,23 +620,75 @@ class UploadUrlResponse:
 _REPORT_LISTS = frozenset({"metrics", "flamegraphs", "alerts"})
 
 
-def _asks_lists(info: Info[Context, None]) -> bool:
-    """Whether this ``reports`` selection asks for any list field of its nodes."""
+def _node_selection(info: Info[Context, None]) -> dict[str, list[SelectedField]]:
+    """The fields this ``reports`` selection asks of its nodes, by name (fragments flattened)."""
     pending: list = [child for page in info.selected_fields for child in page.selections]
     nodes: list = []
-    while pending:  # the page's own fields, fragments flattened
+    while pending:  # the page's own fields
         item = pending.pop()
         if not isinstance(item, SelectedField):
             pending.extend(item.selections)
         elif item.name == "nodes":
             nodes.extend(item.selections)
-    while nodes:  # the nodes' fields, fragments flattened
+    asked: dict[str, list[SelectedField]] = defaultdict(list)
+    while nodes:  # the nodes' fields
         item = nodes.pop()
         if not isinstance(item, SelectedField):
             nodes.extend(item.selections)
-        elif item.name in _REPORT_LISTS:
+        else:
+            asked[item.name].append(item)
+    return asked
+
+
+def _asks(fields: list[SelectedField], name: str) -> bool:
+    pending: list = [child for f in fields for child in f.selections]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, SelectedField):
+            pending.extend(item.selections)
+        elif item.name == name:
             return True
     return False
+
+
+def _prefetch(context: Context, nodes: list[Report], asked: dict[str, list[SelectedField]]) -> None:
+    """Read the asked fields of a page's reports in one batch each (the same statements the
+    DataLoaders would run), so that the fields resolve without a DataLoader round each."""
+    loaders = context.loaders
+    ids = [str(node.id) for node in nodes]
+    for node in nodes:
+        node.prefetched = Prefetched()
+    if "branch" in asked:
+        keys = list(dict.fromkeys(node.branch_id for node in nodes))
+        branches = {
+            k: Branch.from_row(r)
+            for k, r in zip(keys, loaders.rows_by_id(models.Branch, keys), strict=True)
+            if r
+        }
+        for node in nodes:
+            node.prefetched.branch = branches.get(node.branch_id)  # type: ignore[union-attr]
+    if "testbed" in asked:
+        keys = list(dict.fromkeys(node.testbed_id for node in nodes))
+        testbeds = {
+            k: Testbed.from_row(r)
+            for k, r in zip(keys, loaders.rows_by_id(models.Testbed, keys), strict=True)
+            if r
+        }
+        for node in nodes:
+            node.prefetched.testbed = testbeds.get(node.testbed_id)  # type: ignore[union-attr]
+    if "metrics" in asked:
+        for node, rows in zip(nodes, loaders.metrics_for(ids), strict=True):
+            node.prefetched.metrics = metrics_of(context, rows)  # type: ignore[union-attr]
+    if "flamegraphs" in asked:
+        groups = [[Flamegraph.from_row(r) for r in rows] for rows in loaders.flamegraphs_for(ids)]
+        if _asks(asked["flamegraphs"], "url"):
+            flat = [f for group in groups for f in group]
+            for flamegraph, signed in zip(
+                flat, loaders.sign_urls([f.storage_path for f in flat]), strict=True
+            ):
+                flamegraph.signed = signed
+        for node, group in zip(nodes, groups, strict=True):
+            node.prefetched.flamegraphs = group  # type: ignore[union-attr]
 
 
 def _children(info: Info[Context, None], model: type, project_id: str) -> list:
