@@ -184,6 +184,10 @@ class ReportList(Sequence[Report]):
 
     reports: list[Report] = field(default_factory=list)
     total_count: int = 0
+    end_cursor: str | None = None
+    """Pass as ``after=`` for the next (older) page; stable while reports arrive."""
+    has_more: bool = False
+    """Whether older reports follow this page."""
     frame: Any = field(default=None, repr=False, compare=False)
     """The metrics as the bulk export gave them (``Client.reports``), in ``to_pandas``'s
     shape and order; None when the reports came with their metrics through GraphQL."""

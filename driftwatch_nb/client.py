@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -49,6 +49,7 @@ from driftwatch_nb.core.export import EXPORT_PATH, MAX_EXPORT_REPORTS, MAX_ROWS_
 from driftwatch_nb.core.graphql import operation
 from driftwatch_nb.core.limits import (
     FLAMEGRAPH_MIME_TYPE,
+    MAX_REPORT_PAGE,
     MAX_SAMPLES_PER_REPORT,
     check_samples,
 )
@@ -269,20 +270,22 @@ class Client:
         branch: str | None = None,
         limit: int = 20,
         offset: int = 0,
+        after: str | None = None,
         samples: bool = False,
     ) -> ReportList:
-        """A project's reports, newest first; ``.to_pandas()`` gives one row per metric. With
-        ``samples=True`` the metrics' raw samples are fetched too, for
-        ``.to_pandas(samples=True)``.
+        """A page of a project's reports, newest first; ``.to_pandas()`` gives one row per
+        metric. Pass the page's ``end_cursor`` as ``after=`` for the next (older) page, or use
+        ``iter_reports`` to walk them all. With ``samples=True`` the metrics' raw samples are
+        fetched too, for ``.to_pandas(samples=True)``.
 
         A page of ``EXPORT_REPORTS_MIN`` reports or more reads its reports through GraphQL and
         their metrics through the bulk export (one streamed request: ``metrics``), which is
         many times faster for reports with many metrics; the result is the same."""
         if limit < EXPORT_REPORTS_MIN:
-            return self._reports_graphql(project, branch, limit, offset, samples)
+            return self._reports_graphql(project, branch, limit, offset, after, samples)
         data = self._execute(
             operation("ReportHeaders"),
-            {"slug": project, "branch": branch, "first": limit, "offset": offset},
+            {"slug": project, "branch": branch, "first": limit, "offset": offset, "after": after},
             idempotent=True,
         )
         page = data["project"]["reports"]
@@ -302,11 +305,19 @@ class Client:
         return ReportList(
             reports=_with_metrics(headers, frame, samples=samples),
             total_count=page["totalCount"],
+            end_cursor=page["pageInfo"]["endCursor"],
+            has_more=page["pageInfo"]["hasNextPage"],
             frame=frame,
         )
 
     def _reports_graphql(
-        self, project: str, branch: str | None, limit: int, offset: int, samples: bool
+        self,
+        project: str,
+        branch: str | None,
+        limit: int,
+        offset: int,
+        after: str | None,
+        samples: bool,
     ) -> ReportList:
         data = self._execute(
             operation("Reports"),
@@ -315,6 +326,7 @@ class Client:
                 "branch": branch,
                 "first": limit,
                 "offset": offset,
+                "after": after,
                 "samples": samples,
             },
             idempotent=True,
@@ -323,7 +335,40 @@ class Client:
         return ReportList(
             reports=[Report.from_json(item, with_samples=samples) for item in page["nodes"]],
             total_count=page["totalCount"],
+            end_cursor=page["pageInfo"]["endCursor"],
+            has_more=page["pageInfo"]["hasNextPage"],
         )
+
+    def iter_reports(
+        self,
+        project: str,
+        *,
+        branch: str | None = None,
+        page_size: int = MAX_REPORT_PAGE,
+        samples: bool = False,
+    ) -> Iterator[Report]:
+        """Every report of a project, newest first, a page at a time by cursor: each report
+        that existed when the walk began comes exactly once, even while others arrive."""
+        after: str | None = None
+        while True:
+            data = self._execute(
+                operation("Reports"),
+                {
+                    "slug": project,
+                    "branch": branch,
+                    "first": page_size,
+                    "after": after,
+                    "samples": samples,
+                    "withTotal": False,
+                },
+                idempotent=True,
+            )
+            page = data["project"]["reports"]
+            for item in page["nodes"]:
+                yield Report.from_json(item, with_samples=samples)
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"] or after is None:
+                return
 
     def metrics(
         self,
@@ -436,17 +481,19 @@ class Client:
         """The id of the newest report of ``branch`` (on ``testbed``, if given), or None; looks
         at most ``scan`` reports back for one on that testbed."""
         page_size = 1 if testbed is None else 100
-        for offset in range(0, scan, page_size):
+        after: str | None = None
+        for _ in range(0, scan, page_size):
             data = self._execute(
                 operation("LatestReports"),
-                {"slug": project, "branch": branch, "first": page_size, "offset": offset},
+                {"slug": project, "branch": branch, "first": page_size, "after": after},
                 idempotent=True,
             )
             page = data["project"]["reports"]
             for node in page["nodes"]:
                 if testbed is None or node["testbed"]["name"] == testbed:
                     return node["id"]
-            if not page["hasMore"]:
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"]:
                 break
         return None
 

@@ -46,7 +46,7 @@ from driftwatch_server.models import (
     as_utc,
     utcnow,
 )
-from driftwatch_server.paging import branch_id, check_page, fetch_page
+from driftwatch_server.paging import Page, branch_id, check_page, fetch_page
 from driftwatch_server.samples import pack as pack_samples
 from driftwatch_server.samples import unpack as unpack_samples
 
@@ -855,8 +855,8 @@ def list_alerts(
     branch: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[Alert], int]:
-    """A page of the project's alerts, newest first, and how many match."""
+) -> Page[Alert]:
+    """A page of the project's alerts, newest first (``paging``'s rule)."""
     check_page(limit, offset, maximum=MAX_ALERT_PAGE)
     condition = Alert.project_id == project.id
     if status is not None:
@@ -864,10 +864,10 @@ def list_alerts(
     if branch is not None:
         found = branch_id(session, project.id, branch)
         if found is None:
-            return [], 0
+            return Page.empty()
         condition = sa.and_(condition, Alert.branch_id == found)
     return fetch_page(
-        session, Alert, condition, newest_first=Alert.updated_at, limit=limit, offset=offset
+        session, Alert, condition, newest_first=(Alert.updated_at,), limit=limit, offset=offset
     )
 
 

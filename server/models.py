@@ -108,7 +108,12 @@ class Report(SQLModel, table=True):
     """One benchmark run on a branch and testbed."""
 
     __tablename__ = "reports"
-    __table_args__ = (sa.Index("ix_reports_project_created", "project_id", "created_at"),)
+    # Pages of reports read (project or branch, start_time, created_at, id) in index order.
+    __table_args__ = (
+        sa.Index("ix_reports_project_created", "project_id", "created_at"),
+        sa.Index("ix_reports_project_start", "project_id", "start_time", "created_at", "id"),
+        sa.Index("ix_reports_branch_start", "branch_id", "start_time", "created_at", "id"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     project_id: str = Field(sa_column=_fk("projects.id"))

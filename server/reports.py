@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from driftwatch_nb.core.errors import InvalidInput, NotFoundError
 from driftwatch_nb.core.limits import (
     DEFAULT_TESTBED,
+    MAX_BARE_REPORT_PAGE,
     MAX_REPORT_PAGE,
     MAX_SAMPLES_PER_REPORT,
     check_measure,
@@ -37,7 +38,7 @@ from driftwatch_server.models import (
     as_utc,
     new_id,
 )
-from driftwatch_server.paging import branch_id, check_page, fetch_page
+from driftwatch_server.paging import Page, branch_id, check_page, fetch_page
 from driftwatch_server.samples import pack as pack_samples
 
 
@@ -106,18 +107,35 @@ def projects_of(session: Session, *, user: User) -> list[Project]:
 
 
 def list_reports(
-    session: Session, *, project: Project, branch: str | None, limit: int, offset: int
-) -> tuple[list[Report], int]:
-    """A page of the project's reports, newest first, and how many there are in all."""
-    check_page(limit, offset, maximum=MAX_REPORT_PAGE)
+    session: Session,
+    *,
+    project: Project,
+    branch: str | None,
+    limit: int,
+    offset: int = 0,
+    after: str | None = None,
+    before: str | None = None,
+    bare: bool = False,
+) -> Page[Report]:
+    """A page of the project's reports, newest first (by start time, arrival, id): by cursor
+    (``after``/``before``) or by ``offset``. ``bare`` pages (no metrics, flamegraphs or
+    alerts asked) may hold up to ``MAX_BARE_REPORT_PAGE`` reports."""
+    check_page(limit, offset, maximum=MAX_BARE_REPORT_PAGE if bare else MAX_REPORT_PAGE)
     condition = Report.project_id == project.id
     if branch is not None:
         found = branch_id(session, project.id, branch)
         if found is None:
-            return [], 0
+            return Page.empty()
         condition = sa.and_(condition, Report.branch_id == found)
     return fetch_page(
-        session, Report, condition, newest_first=Report.created_at, limit=limit, offset=offset
+        session,
+        Report,
+        condition,
+        newest_first=(Report.start_time, Report.created_at),
+        limit=limit,
+        offset=offset,
+        after=after,
+        before=before,
     )
 
 

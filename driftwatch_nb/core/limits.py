@@ -32,7 +32,12 @@ MAX_BENCHMARK_NAME_LENGTH = 500
 """Benchmark names (``file.py::test[param]`` gets long): at most this many characters."""
 
 MAX_REPORT_PAGE = 100
-"""The most reports one page of ``Project.reports`` returns."""
+"""The most reports one page of ``Project.reports`` returns when it asks for their metrics,
+flamegraphs or alerts."""
+
+MAX_BARE_REPORT_PAGE = 1_000
+"""The most reports one page of ``Project.reports`` returns when it asks for none of their
+lists (metrics, flamegraphs, alerts): machine clients scanning ids, times and hashes."""
 
 MAX_SAMPLES_PER_METRIC = 10_000
 """The most raw samples one metric may carry (pytest-benchmark rounds, hyperfine runs...)."""

@@ -10,8 +10,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -36,6 +37,31 @@ RowT = TypeVar("RowT", bound=SQLModel)
 KeyT = TypeVar("KeyT", bound=Hashable)
 
 
+class MetricRow(NamedTuple):
+    """One metric with its benchmark's name, as plain values (no ORM object)."""
+
+    id: str
+    report_id: str
+    measure: str
+    value: float
+    lower_value: float | None
+    upper_value: float | None
+    benchmark_id: str
+    benchmark_name: str
+
+
+_METRIC_COLUMNS = (
+    Metric.id,
+    Metric.report_id,
+    Metric.measure,
+    Metric.value,
+    Metric.lower_value,
+    Metric.upper_value,
+    Benchmark.id,
+    Benchmark.name,
+)
+
+
 @dataclass(kw_only=True)
 class Loaders:
     """Batched loads for one request, so lists of reports cost a fixed number of queries."""
@@ -43,7 +69,8 @@ class Loaders:
     session: Session
     storage: StorageBackend
     signed_url_ttl_seconds: int
-    metrics_by_report: DataLoader[str, list[tuple[Metric, Benchmark]]] = field(init=False)
+    metrics_by_report: DataLoader[str, list[MetricRow]] = field(init=False)
+    samples_by_report: DataLoader[str, dict[str, bytes | None]] = field(init=False)
     flamegraphs_by_report: DataLoader[str, list[Flamegraph]] = field(init=False)
     benchmark: DataLoader[str, Benchmark | None] = field(init=False)
     branch: DataLoader[str, Branch | None] = field(init=False)
@@ -53,56 +80,72 @@ class Loaders:
     alerts_by_report: DataLoader[str, list[Alert]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.metrics_by_report = DataLoader(self._load_metrics)
-        self.flamegraphs_by_report = DataLoader(
-            self._group_loader(Flamegraph, "report_id", Flamegraph.created_at)
-        )
-        self.benchmark = DataLoader(self._by_id_loader(Benchmark))
-        self.branch = DataLoader(self._by_id_loader(Branch))
-        self.testbed = DataLoader(self._by_id_loader(Testbed))
-        self.signed_url = DataLoader(self._sign_urls)
-        self.report = DataLoader(self._by_id_loader(Report))
-        self.alerts_by_report = DataLoader(self._group_loader(Alert, "report_id", Alert.created_at))
+        self.metrics_by_report = DataLoader(_batch(self.metrics_for))
+        self.samples_by_report = DataLoader(_batch(self._samples_for))
+        self.flamegraphs_by_report = DataLoader(_batch(self.flamegraphs_for))
+        self.benchmark = DataLoader(_batch(lambda keys: self.rows_by_id(Benchmark, keys)))
+        self.branch = DataLoader(_batch(lambda keys: self.rows_by_id(Branch, keys)))
+        self.testbed = DataLoader(_batch(lambda keys: self.rows_by_id(Testbed, keys)))
+        self.signed_url = DataLoader(_batch(self.sign_urls))
+        self.report = DataLoader(_batch(lambda keys: self.rows_by_id(Report, keys)))
+        self.alerts_by_report = DataLoader(_batch(self._alerts_for))
 
-    def _group_loader(
-        self, model: type[RowT], column: str, order_by: object
-    ) -> Callable[[list[str]], object]:
-        async def load(keys: list[str]) -> Sequence[list[RowT]]:
-            grouped: dict[str, list[RowT]] = defaultdict(list)
-            rows = self.session.exec(
-                select(model).where(getattr(model, column).in_(keys)).order_by(order_by)  # type: ignore[arg-type]
-            )
-            for row in rows:
-                grouped[getattr(row, column)].append(row)
-            return [grouped[key] for key in keys]
+    # The batch reads, also called directly by a resolver that knows every key up front (a
+    # page of reports prefetches its nodes' fields: no DataLoader round per field).
 
-        return load
-
-    async def _load_metrics(
-        self, report_ids: list[str]
-    ) -> Sequence[list[tuple[Metric, Benchmark]]]:
-        # Metrics come with their benchmark in one join: a report has dozens of metrics, and
-        # a DataLoader round per metric costs more than the join.
-        grouped: dict[str, list[tuple[Metric, Benchmark]]] = defaultdict(list)
-        rows = self.session.exec(
-            select(Metric, Benchmark)
+    def metrics_for(self, report_ids: Sequence[str]) -> list[list[MetricRow]]:
+        """Each report's metrics, by benchmark name then measure, as plain rows."""
+        # Plain rows in one join, no ORM objects and no samples: a page of 20 reports carries
+        # hundreds of metrics, and building an ORM object per row cost more than the SQL.
+        grouped: dict[str, list[MetricRow]] = defaultdict(list)
+        rows = self.session.execute(
+            sa.select(*_METRIC_COLUMNS)
             .join(Benchmark, Benchmark.id == Metric.benchmark_id)  # type: ignore[arg-type]
             .where(Metric.report_id.in_(report_ids))  # type: ignore[attr-defined]
             .order_by(Benchmark.name, Metric.measure)
         )
-        for metric, benchmark in rows:
-            grouped[metric.report_id].append((metric, benchmark))
+        for row in rows:
+            grouped[row[1]].append(MetricRow._make(row))
         return [grouped[key] for key in report_ids]
 
-    def _by_id_loader(self, model: type[RowT]) -> Callable[[list[str]], object]:
-        async def load(keys: list[str]) -> Sequence[RowT | None]:
-            rows = self.session.exec(select(model).where(model.id.in_(keys)))  # type: ignore[attr-defined]
-            by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
-            return [by_id.get(key) for key in keys]
+    def flamegraphs_for(self, report_ids: Sequence[str]) -> list[list[Flamegraph]]:
+        """Each report's flamegraphs, oldest first."""
+        return self._grouped(Flamegraph, "report_id", Flamegraph.created_at, report_ids)
 
-        return load
+    def _alerts_for(self, report_ids: Sequence[str]) -> list[list[Alert]]:
+        return self._grouped(Alert, "report_id", Alert.created_at, report_ids)
 
-    async def _sign_urls(self, paths: list[str]) -> Sequence[str | BaseException]:
+    def _grouped(
+        self, model: type[RowT], column: str, order_by: object, keys: Sequence[str]
+    ) -> list[list[RowT]]:
+        grouped: dict[str, list[RowT]] = defaultdict(list)
+        rows = self.session.exec(
+            select(model).where(getattr(model, column).in_(keys)).order_by(order_by)  # type: ignore[arg-type]
+        )
+        for row in rows:
+            grouped[getattr(row, column)].append(row)
+        return [grouped[key] for key in keys]
+
+    def _samples_for(self, report_ids: Sequence[str]) -> list[dict[str, bytes | None]]:
+        # Raw samples are large: read only when a query asks for them.
+        grouped: dict[str, dict[str, bytes | None]] = defaultdict(dict)
+        rows = self.session.execute(
+            sa.select(Metric.id, Metric.report_id, Metric.samples).where(
+                Metric.report_id.in_(report_ids)  # type: ignore[attr-defined]
+            )
+        )
+        for metric_id, report_id, packed in rows:
+            grouped[report_id][metric_id] = packed
+        return [grouped[key] for key in report_ids]
+
+    def rows_by_id(self, model: type[RowT], keys: Sequence[str]) -> list[RowT | None]:
+        """The rows of ``model`` with these ids (``None`` where there is none)."""
+        rows = self.session.exec(select(model).where(model.id.in_(keys)))  # type: ignore[attr-defined]
+        by_id = {row.id: row for row in rows}  # type: ignore[attr-defined]
+        return [by_id.get(key) for key in keys]
+
+    def sign_urls(self, paths: Sequence[str]) -> list[str | BaseException]:
+        """A signed read URL per path, or the error its ``url`` field reports."""
         try:
             urls = self.storage.create_signed_read_urls(
                 list(paths), expires_in=self.signed_url_ttl_seconds
@@ -121,6 +164,15 @@ class Loaders:
             else NotFoundError("the flamegraph's file is missing from storage", field="url")
             for path in paths
         ]
+
+
+def _batch(read: Callable[[list[str]], Sequence[object]]) -> Callable[[list[str]], object]:
+    """A DataLoader load function around a synchronous batch read."""
+
+    async def load(keys: list[str]) -> Sequence[object]:
+        return read(keys)
+
+    return load
 
 
 class Context(BaseContext):
@@ -143,6 +195,8 @@ class Context(BaseContext):
         self.user = user
         self.storage = storage
         self.settings = settings
+        self.benchmarks: dict[str, Any] = {}
+        """GraphQL ``Benchmark`` objects of this request by id, shared by their metrics."""
         self.loaders = Loaders(
             session=session,
             storage=storage,

@@ -226,13 +226,21 @@ def _asks_introspection(document: Any) -> bool:
     return False
 
 
+# Built once: each limiter extension makes a new rule class when it is created, and a new
+# class per request would miss strawberry's ValidationCache every time (validation of the
+# project page cost more than its SQL).
+_VALIDATION_RULES = [
+    *MaxAliasesLimiter(max_alias_count=GRAPHQL_MAX_ALIASES).validation_rules,
+    *QueryDepthLimiter(max_depth=GRAPHQL_MAX_DEPTH).validation_rules,
+    _CostRule,
+]
+
+
 def limit_extensions() -> list[Any]:
     """The schema extensions that bound one request's work."""
     return [
         lambda: MaxTokensLimiter(max_token_count=GRAPHQL_MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=GRAPHQL_MAX_ALIASES),
-        lambda: QueryDepthLimiter(max_depth=GRAPHQL_MAX_DEPTH),
-        lambda: AddValidationRules([_CostRule]),
+        lambda: AddValidationRules(_VALIDATION_RULES),
         AnonymousIntrospection,
         RefuseOversizedReports,
     ]

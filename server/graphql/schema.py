@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext, Info
 from driftwatch_nb.core.errors import ApiError
 from driftwatch_server import alerts, auth, flamegraphs, profiles, reports
 from driftwatch_server.graphql.context import Context
+from driftwatch_server.graphql.execution import PlainObjectsExecutionContext
 from driftwatch_server.graphql.limits import limit_extensions
 from driftwatch_server.graphql.nul import RefuseNulCharacters
 from driftwatch_server.graphql.types import (
@@ -374,6 +375,7 @@ class DriftwatchSchema(strawberry.Schema):
 schema = DriftwatchSchema(
     query=Query,
     mutation=Mutation,
+    execution_context_class=PlainObjectsExecutionContext,
     extensions=[
         lambda: _MaskUnexpectedErrors(should_mask_error=_should_mask),
         *limit_extensions(),

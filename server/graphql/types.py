@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
+from collections import defaultdict
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
-from driftwatch_server import alerts, models
-from driftwatch_server.graphql.context import Context
+from driftwatch_server import alerts, models, paging
+from driftwatch_server.graphql.context import Context, MetricRow
 from driftwatch_server.reports import as_utc, list_reports, report_benchmark_names
 from driftwatch_server.samples import unpack as unpack_samples
 
@@ -107,22 +110,23 @@ class Metric:
     lower_value: float | None
     upper_value: float | None
     benchmark: Benchmark
-    packed_samples: strawberry.Private[bytes | None]
+    report_id: strawberry.Private[str]
 
     @strawberry.field(description="Raw per-iteration values, if the harness reported them.")
-    def samples(self) -> list[float] | None:
-        return unpack_samples(self.packed_samples)
+    async def samples(self, info: Info[Context, None]) -> list[float] | None:
+        packed = await info.context.loaders.samples_by_report.load(self.report_id)
+        return unpack_samples(packed.get(str(self.id)))
 
     @classmethod
-    def from_row(cls, row: models.Metric, benchmark: models.Benchmark) -> Metric:
+    def from_row(cls, row: MetricRow, benchmark: Benchmark) -> Metric:
         return cls(
-            id=strawberry.ID(row.id),
+            id=row.id,  # type: ignore[arg-type]
             measure=row.measure,
             value=row.value,
             lower_value=row.lower_value,
             upper_value=row.upper_value,
-            benchmark=Benchmark.from_row(benchmark),
-            packed_samples=row.samples,
+            benchmark=benchmark,
+            report_id=row.report_id,
         )
 
 
@@ -136,14 +140,20 @@ class Flamegraph:
     file_size: int
     created_at: dt.datetime
     benchmark_id: strawberry.Private[str | None]
+    signed: strawberry.Private[str | BaseException | None] = None
+    """The URL (or the error) signed with the rest of its page, if it was."""
 
     @strawberry.field(
         description="Signed read URL, valid for one hour from this query; null (with an error "
         "for this field alone: NOT_FOUND or SERVICE_UNAVAILABLE) when the stored file is "
         "missing or cannot be signed."
     )
-    async def url(self, info: Info[Context, None]) -> str | None:
-        return await info.context.loaders.signed_url.load(self.storage_path)
+    def url(self, info: Info[Context, None]) -> str | None:
+        if self.signed is None:
+            return info.context.loaders.signed_url.load(self.storage_path)  # type: ignore[return-value]
+        if isinstance(self.signed, BaseException):
+            raise self.signed
+        return self.signed
 
     @strawberry.field(
         description="The flamegraph's stacks as data (stored at confirmation when the SVG carries "
@@ -158,9 +168,16 @@ class Flamegraph:
         return FlamegraphStacks.from_row(stacks_of(session, info.context.storage, row))
 
     @strawberry.field
-    async def benchmark(self, info: Info[Context, None]) -> Benchmark | None:
+    def benchmark(self, info: Info[Context, None]) -> Benchmark | None:
         if self.benchmark_id is None:
             return None
+        known = info.context.benchmarks.get(self.benchmark_id)
+        if known is not None:  # already built for a metric of this request
+            return known
+        return self._load_benchmark(info)  # type: ignore[return-value]
+
+    async def _load_benchmark(self, info: Info[Context, None]) -> Benchmark | None:
+        assert self.benchmark_id is not None
         row = await info.context.loaders.benchmark.load(self.benchmark_id)
         return Benchmark.from_row(row) if row else None
 
@@ -291,6 +308,31 @@ class FlamegraphDiff:
         return summarize(self.result, since=self.since)  # type: ignore[arg-type]
 
 
+def metrics_of(context: Context, rows: list[MetricRow]) -> list[Metric]:
+    """GraphQL metrics from plain rows, one ``Benchmark`` object per benchmark and request."""
+    shared = context.benchmarks
+    out = []
+    for row in rows:
+        benchmark = shared.get(row.benchmark_id)
+        if benchmark is None:
+            benchmark = shared[row.benchmark_id] = Benchmark(
+                id=row.benchmark_id,  # type: ignore[arg-type]
+                name=row.benchmark_name,
+            )
+        out.append(Metric.from_row(row, benchmark))
+    return out
+
+
+@dataclasses.dataclass
+class Prefetched:
+    """A report's fields read with the rest of its page (None: not asked)."""
+
+    branch: Branch | None = None
+    testbed: Testbed | None = None
+    metrics: list[Metric] | None = None
+    flamegraphs: list[Flamegraph] | None = None
+
+
 @strawberry.type
 class Report:
     """One benchmark run on a branch and testbed, with its metrics and flamegraphs."""
@@ -304,26 +346,51 @@ class Report:
     project_slug: str
     branch_id: strawberry.Private[str]
     testbed_id: strawberry.Private[str]
+    prefetched: strawberry.Private[Prefetched | None] = None
+    """Its fields read with the rest of its page (``Project.reports``), if they were."""
+
+    # Each field answers from the prefetched page when there is one, else through the
+    # request's DataLoaders (a report of its own: report(id), createReport, an alert's).
 
     @strawberry.field
-    async def branch(self, info: Info[Context, None]) -> Branch:
+    def branch(self, info: Info[Context, None]) -> Branch:
+        if self.prefetched is not None and self.prefetched.branch is not None:
+            return self.prefetched.branch
+        return self._load_branch(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    def testbed(self, info: Info[Context, None]) -> Testbed:
+        if self.prefetched is not None and self.prefetched.testbed is not None:
+            return self.prefetched.testbed
+        return self._load_testbed(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    def metrics(self, info: Info[Context, None]) -> list[Metric]:
+        if self.prefetched is not None and self.prefetched.metrics is not None:
+            return self.prefetched.metrics
+        return self._load_metrics(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    def flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
+        if self.prefetched is not None and self.prefetched.flamegraphs is not None:
+            return self.prefetched.flamegraphs
+        return self._load_flamegraphs(info)  # type: ignore[return-value]
+
+    async def _load_branch(self, info: Info[Context, None]) -> Branch:
         row = await info.context.loaders.branch.load(self.branch_id)
         assert row is not None
         return Branch.from_row(row)
 
-    @strawberry.field
-    async def testbed(self, info: Info[Context, None]) -> Testbed:
+    async def _load_testbed(self, info: Info[Context, None]) -> Testbed:
         row = await info.context.loaders.testbed.load(self.testbed_id)
         assert row is not None
         return Testbed.from_row(row)
 
-    @strawberry.field
-    async def metrics(self, info: Info[Context, None]) -> list[Metric]:
+    async def _load_metrics(self, info: Info[Context, None]) -> list[Metric]:
         rows = await info.context.loaders.metrics_by_report.load(str(self.id))
-        return [Metric.from_row(metric, benchmark) for metric, benchmark in rows]
+        return metrics_of(info.context, rows)
 
-    @strawberry.field
-    async def flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
+    async def _load_flamegraphs(self, info: Info[Context, None]) -> list[Flamegraph]:
         rows = await info.context.loaders.flamegraphs_by_report.load(str(self.id))
         return [Flamegraph.from_row(row) for row in rows]
 
@@ -355,12 +422,39 @@ class Report:
 
 
 @strawberry.type
+class PageInfo:
+    """Where a page sits in the list: pass ``endCursor`` as ``after`` for the next (older)
+    page, ``startCursor`` as ``before`` for the previous (newer) one."""
+
+    start_cursor: str | None
+    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether older items follow.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether newer items precede (true on any page read with `after` or `offset`)."
+    )
+
+    @classmethod
+    def from_page(cls, page: paging.Page) -> PageInfo:
+        return cls(
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+        )
+
+
+@strawberry.type
 class ReportPage:
-    """A page of reports, newest first."""
+    """A page of reports, newest first (by start time, then arrival)."""
 
     nodes: list[Report]
-    total_count: int
-    has_more: bool
+    has_more: bool = strawberry.field(description="Whether older reports follow this page.")
+    page_info: PageInfo
+    page: strawberry.Private[paging.Page]
+
+    @strawberry.field(description="How many reports match in all (counted only when asked).")
+    def total_count(self) -> int:
+        return self.page.total()
 
 
 @strawberry.type
@@ -384,23 +478,42 @@ class Project:
     def benchmarks(self, info: Info[Context, None]) -> list[Benchmark]:
         return [Benchmark.from_row(row) for row in _children(info, models.Benchmark, str(self.id))]
 
-    @strawberry.field(description="Reports newest first; `branch` filters by branch name.")
+    @strawberry.field(
+        description="Reports newest first (by start time, then arrival); `branch` filters by "
+        "branch name. Page with `after: pageInfo.endCursor` (stable while reports arrive) or, for "
+        "older clients, `offset`. `first` is at most 100, or 1,000 when the page asks for no "
+        "metrics, flamegraphs or alerts."
+    )
     def reports(
         self,
         info: Info[Context, None],
         branch: str | None = None,
         first: int = 20,
         offset: int = 0,
+        after: str | None = None,
+        before: str | None = None,
     ) -> ReportPage:
-        project = info.context.session.get(models.Project, str(self.id))
-        assert project is not None
-        rows, total = list_reports(
-            info.context.session, project=project, branch=branch, limit=first, offset=offset
+        project = self._row(info)
+        asked = _node_selection(info)
+        page = list_reports(
+            info.context.session,
+            project=project,
+            branch=branch,
+            limit=first,
+            offset=offset,
+            after=after,
+            before=before,
+            bare=not _REPORT_LISTS & asked.keys(),
         )
+        slug = self.slug
+        nodes = [Report.from_row(row, project_slug=slug) for row in page.rows]
+        if nodes:
+            _prefetch(info.context, nodes, asked)
         return ReportPage(
-            nodes=[Report.from_row(row, project_slug=self.slug) for row in rows],
-            total_count=total,
-            has_more=offset + len(rows) < total,
+            nodes=nodes,
+            has_more=page.has_next,
+            page_info=PageInfo.from_page(page),
+            page=page,
         )
 
     @strawberry.field(description="Alerts, most recently updated first.")
@@ -413,7 +526,7 @@ class Project:
         offset: int = 0,
     ) -> AlertPage:
         project = self._row(info)
-        rows, total = alerts.list_alerts(
+        page = alerts.list_alerts(
             info.context.session,
             project=project,
             status=status,
@@ -422,9 +535,9 @@ class Project:
             offset=offset,
         )
         return AlertPage(
-            nodes=[Alert.from_row(row, project_slug=self.slug) for row in rows],
-            total_count=total,
-            has_more=offset + len(rows) < total,
+            nodes=[Alert.from_row(row, project_slug=self.slug) for row in page.rows],
+            has_more=page.has_next,
+            page=page,
         )
 
     @strawberry.field(description="One alert of this project (another's is NOT_FOUND).")
@@ -531,6 +644,81 @@ class UploadUrlResponse:
 
     upload_url: str
     storage_path: str
+
+
+# Fields of a report that are lists: a page asking for any of them is held to MAX_REPORT_PAGE.
+_REPORT_LISTS = frozenset({"metrics", "flamegraphs", "alerts"})
+
+
+def _node_selection(info: Info[Context, None]) -> dict[str, list[SelectedField]]:
+    """The fields this ``reports`` selection asks of its nodes, by name (fragments flattened)."""
+    pending: list = [child for page in info.selected_fields for child in page.selections]
+    nodes: list = []
+    while pending:  # the page's own fields
+        item = pending.pop()
+        if not isinstance(item, SelectedField):
+            pending.extend(item.selections)
+        elif item.name == "nodes":
+            nodes.extend(item.selections)
+    asked: dict[str, list[SelectedField]] = defaultdict(list)
+    while nodes:  # the nodes' fields
+        item = nodes.pop()
+        if not isinstance(item, SelectedField):
+            nodes.extend(item.selections)
+        else:
+            asked[item.name].append(item)
+    return asked
+
+
+def _asks(fields: list[SelectedField], name: str) -> bool:
+    pending: list = [child for f in fields for child in f.selections]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, SelectedField):
+            pending.extend(item.selections)
+        elif item.name == name:
+            return True
+    return False
+
+
+def _prefetch(context: Context, nodes: list[Report], asked: dict[str, list[SelectedField]]) -> None:
+    """Read the asked fields of a page's reports in one batch each (the same statements the
+    DataLoaders would run), so that the fields resolve without a DataLoader round each."""
+    loaders = context.loaders
+    ids = [str(node.id) for node in nodes]
+    for node in nodes:
+        node.prefetched = Prefetched()
+    if "branch" in asked:
+        keys = list(dict.fromkeys(node.branch_id for node in nodes))
+        branches = {
+            k: Branch.from_row(r)
+            for k, r in zip(keys, loaders.rows_by_id(models.Branch, keys), strict=True)
+            if r
+        }
+        for node in nodes:
+            node.prefetched.branch = branches.get(node.branch_id)  # type: ignore[union-attr]
+    if "testbed" in asked:
+        keys = list(dict.fromkeys(node.testbed_id for node in nodes))
+        testbeds = {
+            k: Testbed.from_row(r)
+            for k, r in zip(keys, loaders.rows_by_id(models.Testbed, keys), strict=True)
+            if r
+        }
+        for node in nodes:
+            node.prefetched.testbed = testbeds.get(node.testbed_id)  # type: ignore[union-attr]
+    if "metrics" in asked:
+        for node, rows in zip(nodes, loaders.metrics_for(ids), strict=True):
+            node.prefetched.metrics = metrics_of(context, rows)  # type: ignore[union-attr]
+    if "flamegraphs" in asked:
+        groups = [[Flamegraph.from_row(r) for r in rows] for rows in loaders.flamegraphs_for(ids)]
+        if _asks(asked["flamegraphs"], "url"):
+            flat = [f for group in groups for f in group]
+            for flamegraph, signed in zip(
+                flat, loaders.sign_urls([f.storage_path for f in flat]), strict=True
+            ):
+                flamegraph.signed = signed
+        for node, group in zip(nodes, groups, strict=True):
+            node.prefetched.flamegraphs = group  # type: ignore[union-attr]
 
 
 def _children(info: Info[Context, None], model: type, project_id: str) -> list:
@@ -664,8 +852,12 @@ class AlertPage:
     """A page of alerts, most recently updated first."""
 
     nodes: list[Alert]
-    total_count: int
     has_more: bool
+    page: strawberry.Private[paging.Page]
+
+    @strawberry.field(description="How many alerts match in all (counted only when asked).")
+    def total_count(self) -> int:
+        return self.page.total()
 
 
 @strawberry.type

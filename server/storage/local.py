@@ -429,11 +429,12 @@ class LocalStorage:
 
     # -- paths -----------------------------------------------------------------------------
 
-    def validate_path(self, path: str) -> str:
-        """Return ``path`` if it is a safe object key, else raise :class:`InvalidObjectPath`."""
+    def validate_path(self, path: str, *, base: Path | None = None) -> str:
+        """Return ``path`` if it is a safe object key, else raise :class:`InvalidObjectPath`.
+        ``base``: the bucket directory already resolved (a batch resolves it once)."""
         reason = _path_problem(path)
         if reason is None:
-            base = self.bucket_dir.resolve()
+            base = base or self.bucket_dir.resolve()
             resolved = (base / path).resolve()
             if not resolved.is_relative_to(base) or resolved == base:
                 reason = "it resolves outside the bucket"
@@ -459,8 +460,17 @@ class LocalStorage:
     def _now(self) -> int:
         return int(self._clock())
 
-    def _sign(self, path: str, purpose: Purpose, expires_in: int, *, upsert: bool = False) -> str:
-        self.validate_path(path)
+    def _sign(
+        self,
+        path: str,
+        purpose: Purpose,
+        expires_in: int,
+        *,
+        upsert: bool = False,
+        validated: bool = False,
+    ) -> str:
+        if not validated:
+            self.validate_path(path)
         if expires_in <= 0:
             raise StorageError("A signed URL must live a positive number of seconds.")
         now = self._now()
@@ -564,9 +574,12 @@ class LocalStorage:
         opens it saves the file instead of rendering it (the viewers fetch the bytes, which
         ``Content-Disposition`` does not affect)."""
         urls: dict[str, str] = {}
+        # One path check per object (a page of reports signs dozens): resolving paths is
+        # most of the cost, so the bucket is resolved once and each path once.
+        base = self.bucket_dir.resolve()
         for path in paths:
-            if self._file(path).is_file():
-                token = self.sign_read_token(path, expires_in=expires_in)
+            if (self.bucket_dir / self.validate_path(path, base=base)).is_file():
+                token = self._sign(path, "read", expires_in, validated=True)
                 urls[path] = (
                     self.api_url + self.signed_read_relative_url(path, token) + "&download="
                 )

@@ -150,18 +150,23 @@ def build_dashboard_router() -> APIRouter:
 
     @router.get("/workspaces/{slug}", response_class=HTMLResponse)
     async def workspace(
-        request: Request, slug: str, branch: str | None = None, page: int = 1
+        request: Request,
+        slug: str,
+        branch: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
     ) -> Response:
         user = await _session_user_off_loop(request)
         if user is None:
             target = quote(f"/workspaces/{quote(slug, safe='')}", safe="")
             return RedirectResponse(f"/login?next={target}", status_code=303)
-        page = max(1, page)
+        # The pager walks by cursor: a page stays the same while new reports arrive.
         variables = {
             "slug": slug,
             "branch": branch or None,
             "first": PAGE_SIZE,
-            "offset": (page - 1) * PAGE_SIZE,
+            "after": after or None,
+            "before": None if after else before or None,
         }
         data, codes = await _query(request, user, WORKSPACE_QUERY, variables)
         # Only the project itself missing is a 404: a flamegraph whose file is missing costs
@@ -181,7 +186,6 @@ def build_dashboard_router() -> APIRouter:
             "active_count": project["active"]["totalCount"],
             "reports": reports,
             "branch": branch or "",
-            "page": page,
             "storage_unavailable": SERVICE_UNAVAILABLE in codes,
         }
         # The reports are still worth showing, but the flamegraphs are not reachable: 503.
