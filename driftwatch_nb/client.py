@@ -282,7 +282,7 @@ class Client:
         their metrics through the bulk export (one streamed request: ``metrics``), which is
         many times faster for reports with many metrics; the result is the same."""
         if limit < EXPORT_REPORTS_MIN:
-            return self._reports_graphql(project, branch, limit, offset, after, samples)
+            return self._reports_graphql(project, branch, limit, offset, samples, after)
         data = self._execute(
             operation("ReportHeaders"),
             {"slug": project, "branch": branch, "first": limit, "offset": offset, "after": after},
@@ -316,8 +316,8 @@ class Client:
         branch: str | None,
         limit: int,
         offset: int,
-        after: str | None,
         samples: bool,
+        after: str | None = None,
     ) -> ReportList:
         data = self._execute(
             operation("Reports"),
