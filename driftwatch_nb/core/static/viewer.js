@@ -239,7 +239,7 @@ var ALLOWED_ELEMENTS = /* @__PURE__ */ new Set([
   "stop",
   "clippath"
 ]);
-var UNWRAPPED_ELEMENTS = /* @__PURE__ */ new Set(["a", "switch"]);
+var REGROUPED_ELEMENTS = /* @__PURE__ */ new Set(["a", "switch"]);
 var PRESENTATION = {
   fill: "paint",
   stroke: "paint",
@@ -359,7 +359,7 @@ function elementVerdict(localName, namespaceURI) {
   if (namespaceURI !== SVG_NS) return "drop";
   const name = localName.toLowerCase();
   if (ALLOWED_ELEMENTS.has(name)) return "keep";
-  return UNWRAPPED_ELEMENTS.has(name) ? "unwrap" : "drop";
+  return REGROUPED_ELEMENTS.has(name) ? "group" : "drop";
 }
 function sanitizeAttribute(element, name, value) {
   const el2 = element.toLowerCase();
@@ -476,8 +476,15 @@ function sanitizeSvg(text) {
       continue;
     }
     removed++;
-    if (verdict === "unwrap") el2.replaceWith(...el2.childNodes);
-    else el2.remove();
+    if (verdict === "group") {
+      const g = doc.createElementNS(SVG_NS, "g");
+      for (const attr2 of el2.attributes) {
+        const value = sanitizeAttribute("g", attr2.name, attr2.value);
+        if (value !== null && !attr2.name.startsWith("xmlns")) g.setAttribute(attr2.name, value);
+      }
+      g.append(...el2.childNodes);
+      el2.replaceWith(g);
+    } else el2.remove();
   }
   const walker = doc.createTreeWalker(root, 128 | 64);
   const stray = [];

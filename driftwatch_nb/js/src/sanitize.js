@@ -36,8 +36,9 @@ const ALLOWED_ELEMENTS = new Set([
   "stop",
   "clippath",
 ]);
-// Elements replaced by their children: a link's picture stays, the link goes.
-const UNWRAPPED_ELEMENTS = new Set(["a", "switch"]);
+// Elements replaced by a plain <g> holding their children: a link's picture (and its id and
+// presentation) stays, the link goes.
+const REGROUPED_ELEMENTS = new Set(["a", "switch"]);
 
 // Presentation attributes and style properties, by the kind of value they take.
 /** @type {Record<string, "paint" | "number" | "length" | "keyword" | "font" | "clip" | "dash">} */
@@ -192,17 +193,18 @@ export function styleText(declarations) {
 }
 
 /**
- * Whether an element is kept, dropped with its subtree, or replaced by its children.
+ * Whether an element is kept, dropped with its subtree, or replaced by a `<g>` holding its
+ * children (`"group"`).
  *
  * @param {string} localName
  * @param {string | null} namespaceURI
- * @returns {"keep" | "drop" | "unwrap"}
+ * @returns {"keep" | "drop" | "group"}
  */
 export function elementVerdict(localName, namespaceURI) {
   if (namespaceURI !== SVG_NS) return "drop";
   const name = localName.toLowerCase();
   if (ALLOWED_ELEMENTS.has(name)) return "keep";
-  return UNWRAPPED_ELEMENTS.has(name) ? "unwrap" : "drop";
+  return REGROUPED_ELEMENTS.has(name) ? "group" : "drop";
 }
 
 /**
@@ -381,8 +383,15 @@ export function sanitizeSvg(text) {
       continue;
     }
     removed++;
-    if (verdict === "unwrap") el.replaceWith(...el.childNodes);
-    else el.remove();
+    if (verdict === "group") {
+      const g = doc.createElementNS(SVG_NS, "g");
+      for (const attr of el.attributes) {
+        const value = sanitizeAttribute("g", attr.name, attr.value);
+        if (value !== null && !attr.name.startsWith("xmlns")) g.setAttribute(attr.name, value);
+      }
+      g.append(...el.childNodes);
+      el.replaceWith(g);
+    } else el.remove();
   }
   // Comments and processing instructions inside the picture carry nothing worth keeping.
   const walker = doc.createTreeWalker(root, 0x80 | 0x40); // SHOW_COMMENT | SHOW_PROCESSING_INSTRUCTION

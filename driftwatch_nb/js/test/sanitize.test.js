@@ -15,12 +15,12 @@ import {
 
 const XHTML = "http://www.w3.org/1999/xhtml";
 
-test("elements: an allow-list of SVG picture elements; links unwrapped; everything else dropped", () => {
+test("elements: an allow-list of SVG picture elements; links become groups; the rest is dropped", () => {
   for (const name of ["svg", "g", "rect", "text", "tspan", "title", "path", "linearGradient", "stop", "clipPath"]) {
     assert.equal(elementVerdict(name, SVG_NS), "keep", name);
   }
-  assert.equal(elementVerdict("a", SVG_NS), "unwrap");
-  assert.equal(elementVerdict("switch", SVG_NS), "unwrap");
+  assert.equal(elementVerdict("a", SVG_NS), "group");
+  assert.equal(elementVerdict("switch", SVG_NS), "group");
   for (const name of [
     "script", "style", "foreignObject", "use", "image", "feImage", "filter", "mask", "pattern",
     "animate", "set", "animateTransform", "animateMotion", "handler", "iframe", "symbol",
