@@ -393,18 +393,24 @@ function simpleRules(css) {
   }
   return rules;
 }
-function renameHandlers(text) {
-  if (!/[\s:]on/i.test(text)) return text;
-  const markup = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<![^>]*>|<\/[^>]*>|<[^\s/>!?][^\s/>]*((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/g;
+var PARSE_TIME_ELEMENTS_RE = /^((?:[^:]*:)?)(base)$/i;
+function defuseMarkup(text) {
+  if (!/[\s:]on|base/i.test(text)) return text;
+  const markup = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<![^>]*>|<\/([^\s>]+)(\s*)>|<([^\s/>!?][^\s/>]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)(\s*\/?>)/g;
   const attribute = /(\s+)([^\s=/>]+)(\s*=\s*(?:"[^"]*"|'[^']*'))/g;
-  return text.replace(markup, (tag, attrs) => {
-    if (!attrs || !/[\s:]on/i.test(attrs)) return tag;
-    const renamed = attrs.replace(
-      attribute,
-      (all, sp, name, rest) => /^(?:[^:]*:)?on/i.test(name) ? `${sp}dw-dropped-${name.replace(/:/g, "-")}${rest}` : all
-    );
-    return tag.replace(attrs, () => renamed);
-  });
+  const tagName = (name) => name.replace(PARSE_TIME_ELEMENTS_RE, "$1dw-dropped-$2");
+  return text.replace(
+    markup,
+    (tag, endName, endSpace, name, attrs, close) => {
+      if (endName !== void 0) return `</${tagName(endName)}${endSpace}>`;
+      if (name === void 0) return tag;
+      const renamed = attrs && /[\s:]on/i.test(attrs) ? attrs.replace(
+        attribute,
+        (all, sp, attr2, rest) => /^(?:[^:]*:)?on/i.test(attr2) ? `${sp}dw-dropped-${attr2.replace(/:/g, "-")}${rest}` : all
+      ) : attrs;
+      return `<${tagName(name)}${renamed ?? ""}${close}`;
+    }
+  );
 }
 function precheckSvgText(text) {
   if (typeof text !== "string" || !text.trim()) return "the file is empty";
@@ -448,7 +454,7 @@ function inlineRules(root, sheets) {
 function sanitizeSvg(text) {
   const refused = precheckSvgText(text);
   if (refused) throw new ViewerError(refused);
-  const doc = new DOMParser().parseFromString(renameHandlers(text), "image/svg+xml");
+  const doc = new DOMParser().parseFromString(defuseMarkup(text), "image/svg+xml");
   const problem = doc.getElementsByTagName("parsererror")[0];
   if (problem) {
     const detail = (problem.textContent || "").replace(/\s+/g, " ").trim().slice(0, 200);

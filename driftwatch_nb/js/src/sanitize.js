@@ -1,5 +1,5 @@
 // SVG sanitizing by allow-list. The text is first stripped of event-handler attribute names
-// (so that Chromium never even compiles one, and logs no CSP refusal), then parsed with
+// and <base> elements (so that Chromium never even sees one, and logs no CSP refusal), then parsed with
 // DOMParser (a document without a browsing context: nothing in it runs or loads while
 // parsing) and rebuilt in place keeping only what a picture needs: a fixed set of SVG shape,
 // text, grouping and gradient elements, a fixed set of attributes per element, values that
@@ -259,27 +259,51 @@ export function simpleRules(css) {
   return rules;
 }
 
+// Element names the browser acts on while merely parsing into an inert document (an HTML
+// <base> sets the parsed document's base URL, which the page's CSP then refuses, loudly).
+const PARSE_TIME_ELEMENTS_RE = /^((?:[^:]*:)?)(base)$/i;
+
 /**
- * SVG text with every event-handler attribute renamed (`onclick=` becomes `dw-dropped-onclick=`),
- * found by scanning start tags only, so text, comments and CDATA are left alone. The
- * sanitizer drops the renamed attributes anyway; renaming first means the browser never sees
- * a handler, not even in the inert parsed document.
+ * SVG text defused before DOMParser sees it: every event-handler attribute renamed
+ * (`onclick=` becomes `dw-dropped-onclick=`) and every `<base>` element renamed
+ * (`<dw-dropped-base>`), found by scanning tags only, so text, comments, CDATA and attribute
+ * values are left alone. The sanitizer drops the renamed attributes and elements anyway;
+ * renaming first means the browser never sees a handler or a base URL, not even in the inert
+ * parsed document, so a page's CSP has nothing to refuse.
  *
  * @param {string} text
  * @returns {string}
  */
-export function renameHandlers(text) {
-  if (!/[\s:]on/i.test(text)) return text;
+export function defuseMarkup(text) {
+  if (!/[\s:]on|base/i.test(text)) return text;
   const markup =
-    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<![^>]*>|<\/[^>]*>|<[^\s/>!?][^\s/>]*((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/g;
+    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<![^>]*>|<\/([^\s>]+)(\s*)>|<([^\s/>!?][^\s/>]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)(\s*\/?>)/g;
   const attribute = /(\s+)([^\s=/>]+)(\s*=\s*(?:"[^"]*"|'[^']*'))/g;
-  return text.replace(markup, (tag, attrs) => {
-    if (!attrs || !/[\s:]on/i.test(attrs)) return tag;
-    const renamed = attrs.replace(attribute, (/** @type {string} */ all, /** @type {string} */ sp, /** @type {string} */ name, /** @type {string} */ rest) =>
-      /^(?:[^:]*:)?on/i.test(name) ? `${sp}dw-dropped-${name.replace(/:/g, "-")}${rest}` : all,
-    );
-    return tag.replace(attrs, () => renamed);
-  });
+  /** @param {string} name */
+  const tagName = (name) => name.replace(PARSE_TIME_ELEMENTS_RE, "$1dw-dropped-$2");
+  return text.replace(
+    markup,
+    (
+      /** @type {string} */ tag,
+      /** @type {string | undefined} */ endName,
+      /** @type {string | undefined} */ endSpace,
+      /** @type {string | undefined} */ name,
+      /** @type {string | undefined} */ attrs,
+      /** @type {string | undefined} */ close,
+    ) => {
+      if (endName !== undefined) return `</${tagName(endName)}${endSpace}>`;
+      if (name === undefined) return tag; // comment, CDATA, processing instruction, declaration
+      const renamed =
+        attrs && /[\s:]on/i.test(attrs)
+          ? attrs.replace(
+              attribute,
+              (/** @type {string} */ all, /** @type {string} */ sp, /** @type {string} */ attr, /** @type {string} */ rest) =>
+                /^(?:[^:]*:)?on/i.test(attr) ? `${sp}dw-dropped-${attr.replace(/:/g, "-")}${rest}` : all,
+            )
+          : attrs;
+      return `<${tagName(name)}${renamed ?? ""}${close}`;
+    },
+  );
 }
 
 /**
@@ -352,7 +376,7 @@ function inlineRules(root, sheets) {
 export function sanitizeSvg(text) {
   const refused = precheckSvgText(text);
   if (refused) throw new ViewerError(refused);
-  const doc = new DOMParser().parseFromString(renameHandlers(text), "image/svg+xml");
+  const doc = new DOMParser().parseFromString(defuseMarkup(text), "image/svg+xml");
   const problem = doc.getElementsByTagName("parsererror")[0];
   if (problem) {
     const detail = (problem.textContent || "").replace(/\s+/g, " ").trim().slice(0, 200);

@@ -3,10 +3,10 @@ import { test } from "node:test";
 
 import {
   SVG_NS,
+  defuseMarkup,
   elementVerdict,
   isSafePresentationValue,
   precheckSvgText,
-  renameHandlers,
   safeDeclarations,
   sanitizeAttribute,
   simpleRules,
@@ -116,17 +116,21 @@ test("stylesheets: simple rules become inline styles, everything else is dropped
   assert.deepEqual(simpleRules("/* c */ rect { fill: red; background: url(x) }"), [["rect", [["fill", "red"]]]]);
 });
 
-test("renameHandlers: handler attributes renamed in start tags only", () => {
+test("defuseMarkup: handler attributes and <base> elements renamed, in tags only", () => {
   assert.equal(
-    renameHandlers('<svg onload="a()" width="1"><rect ONCLICK=\'b\' x="1"/></svg>'),
+    defuseMarkup('<svg onload="a()" width="1"><rect ONCLICK=\'b\' x="1"/></svg>'),
     '<svg dw-dropped-onload="a()" width="1"><rect dw-dropped-ONCLICK=\'b\' x="1"/></svg>',
   );
-  assert.equal(renameHandlers('<g ev:onfoo="x"/>'), '<g dw-dropped-ev-onfoo="x"/>');
+  assert.equal(defuseMarkup('<g ev:onfoo="x"/>'), '<g dw-dropped-ev-onfoo="x"/>');
   // text, comments, CDATA and attribute values are left alone
   const untouched = '<text title="a onclick=b">run onclick="x" here</text><!-- <a onclick="x"> --><![CDATA[<b onload="y">]]>';
-  assert.equal(renameHandlers(untouched), untouched);
-  assert.equal(renameHandlers('<rect one="1" x="2"/>'), '<rect dw-dropped-one="1" x="2"/>');
-  assert.equal(renameHandlers('<rect x="1"/>'), '<rect x="1"/>');
+  assert.equal(defuseMarkup(untouched), untouched);
+  assert.equal(defuseMarkup('<rect one="1" x="2"/>'), '<rect dw-dropped-one="1" x="2"/>');
+  assert.equal(defuseMarkup('<rect x="1"/>'), '<rect x="1"/>');
+  assert.equal(
+    defuseMarkup('<h:base xmlns:h="x" href="http://e/"></h:base ><BASE/><base-x/><text>base</text>'),
+    '<h:dw-dropped-base xmlns:h="x" href="http://e/"></h:dw-dropped-base ><dw-dropped-BASE/><base-x/><text>base</text>',
+  );
 });
 
 test("precheck: empty text and entity declarations are refused before parsing", () => {
