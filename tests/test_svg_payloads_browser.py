@@ -252,3 +252,31 @@ def test_payload_in_the_widget_is_inert_and_stays_in_its_box(
     if status == "ready" and page.url == origin.url + "/":
         problems.extend(box_problems(page, CANVAS, widget.baseline, CONTROLS))
     assert problems == [], f"{payload.name}: " + "; ".join(problems)
+
+
+def test_author_stylesheet_rules_survive_as_inline_styles_without_any_style_element(
+    widget: WidgetPage, origin: Origin
+) -> None:
+    # driftwatch's own flamegraph SVG styles its labels from a <style> sheet: the sanitizer
+    # applies those simple rules inline (labels 12 px, the title 17 px) and keeps no sheet.
+    from driftwatch_nb.core.flamegraph import render_flamegraph
+
+    svg = render_flamegraph({"main;work;leaf": 30, "main;idle": 10}, title="styled")
+    path = "/files/styled.svg"
+    with origin.lock:
+        origin.files[path] = svg
+    page = widget.page
+    page.evaluate("u => window.mountWidget(u)", origin.url + path)
+    page.wait_for_function("window.model.get('status') === 'ready'")
+    sizes = page.locator(CANVAS).evaluate(
+        """c => {
+          const root = c.shadowRoot;
+          const font = (el) => getComputedStyle(el).fontSize;
+          return {
+            styles: root.querySelectorAll('svg style').length,
+            title: font(root.querySelector('svg #title')),
+            label: font(root.querySelector('svg g > text')),
+          };
+        }"""
+    )
+    assert sizes == {"styles": 0, "title": "17px", "label": "12px"}
