@@ -219,55 +219,198 @@ function frameOfNode(fi, target, stop) {
 
 // src/sanitize.js
 var SVG_NS = "http://www.w3.org/2000/svg";
-var FORBIDDEN_ELEMENTS = /* @__PURE__ */ new Set([
-  "script",
-  "foreignobject",
-  "handler",
-  "listener",
-  "iframe",
-  "embed",
-  "object",
-  "audio",
-  "video",
-  "canvas",
-  "link",
-  "meta",
-  "base"
+var ALLOWED_ELEMENTS = /* @__PURE__ */ new Set([
+  "svg",
+  "g",
+  "defs",
+  "title",
+  "desc",
+  "rect",
+  "circle",
+  "ellipse",
+  "line",
+  "polyline",
+  "polygon",
+  "path",
+  "text",
+  "tspan",
+  "lineargradient",
+  "radialgradient",
+  "stop",
+  "clippath"
 ]);
-var ANIMATION_ELEMENTS = /* @__PURE__ */ new Set(["animate", "set", "animatetransform", "animatemotion", "animatecolor"]);
-var SCRIPT_URL_RE = /(?:java|vb)script\s*:|^\s*data\s*:\s*text\/html/i;
-var EXTERNAL_URL_RE = /url\(\s*(?!['"]?\s*#)[^)]*\)/gi;
-var SAFE_IMAGE_DATA_RE = /^\s*data:image\/(?:png|jpe?g|gif|webp);/i;
-var LINK_ATTRIBUTES = /* @__PURE__ */ new Set(["href", "src", "base", "action"]);
-function stripExternalUrls(css) {
-  return css.replace(/@import[^;]*;?/gi, "").replace(EXTERNAL_URL_RE, "none");
-}
-function isForbiddenElement(localName, namespaceURI) {
-  return namespaceURI !== SVG_NS || FORBIDDEN_ELEMENTS.has(localName.toLowerCase());
-}
-function isAnimationElement(localName) {
-  return ANIMATION_ELEMENTS.has(localName.toLowerCase());
-}
-function isDangerousAnimation(getAttribute) {
-  const target = (getAttribute("attributeName") || "").trim().toLowerCase();
-  if (/^on/.test(target) || /(^|:)href$/.test(target)) return true;
-  for (const name of ["to", "from", "by", "values"]) {
-    const value = getAttribute(name);
-    if (value && SCRIPT_URL_RE.test(value)) return true;
+var REGROUPED_ELEMENTS = /* @__PURE__ */ new Set(["a", "switch"]);
+var PRESENTATION = {
+  fill: "paint",
+  stroke: "paint",
+  "stop-color": "paint",
+  color: "paint",
+  "fill-opacity": "number",
+  "stroke-opacity": "number",
+  "stop-opacity": "number",
+  opacity: "number",
+  "stroke-width": "length",
+  "stroke-miterlimit": "number",
+  "stroke-dashoffset": "length",
+  "stroke-dasharray": "dash",
+  "font-size": "length",
+  "letter-spacing": "length",
+  "font-family": "font",
+  "font-weight": "keyword",
+  "font-style": "keyword",
+  "text-anchor": "keyword",
+  "dominant-baseline": "keyword",
+  "alignment-baseline": "keyword",
+  "fill-rule": "keyword",
+  "clip-rule": "keyword",
+  "stroke-linecap": "keyword",
+  "stroke-linejoin": "keyword",
+  "vector-effect": "keyword",
+  "shape-rendering": "keyword",
+  "text-rendering": "keyword",
+  visibility: "keyword",
+  display: "keyword",
+  "clip-path": "clip"
+};
+var KEYWORD_LIMITS = {
+  display: /* @__PURE__ */ new Set(["none", "inline"]),
+  visibility: /* @__PURE__ */ new Set(["visible", "hidden", "collapse"])
+};
+var SHAPE = ["transform"];
+var GEOMETRY = {
+  svg: ["x", "y", "width", "height", "viewBox", "preserveAspectRatio", "version"],
+  g: SHAPE,
+  defs: [],
+  title: [],
+  desc: [],
+  rect: [...SHAPE, "x", "y", "width", "height", "rx", "ry", "fg:x", "fg:w"],
+  circle: [...SHAPE, "cx", "cy", "r"],
+  ellipse: [...SHAPE, "cx", "cy", "rx", "ry"],
+  line: [...SHAPE, "x1", "y1", "x2", "y2"],
+  polyline: [...SHAPE, "points"],
+  polygon: [...SHAPE, "points"],
+  path: [...SHAPE, "d", "pathLength"],
+  text: [...SHAPE, "x", "y", "dx", "dy", "rotate", "textLength", "lengthAdjust"],
+  tspan: ["x", "y", "dx", "dy", "rotate", "textLength", "lengthAdjust"],
+  lineargradient: ["x1", "y1", "x2", "y2", "gradientUnits", "gradientTransform", "spreadMethod", "href"],
+  radialgradient: ["cx", "cy", "r", "fx", "fy", "fr", "gradientUnits", "gradientTransform", "spreadMethod", "href"],
+  stop: ["offset"],
+  clippath: ["clipPathUnits", ...SHAPE]
+};
+var ALLOWED_ATTRIBUTES = new Map(
+  Object.entries(GEOMETRY).map(([el2, names]) => [el2, new Set(names.map((n) => n.toLowerCase()))])
+);
+var MAX_VALUE_LENGTH = 4096;
+var COLOR_RE = /^(?:#[0-9a-f]{3,8}|[a-z]{3,24}|(?:rgba?|hsla?)\(\s*[-+0-9.eE%]+(?:\s*[,/\s]\s*[-+0-9.eE%]+){2,3}\s*\))$/i;
+var FRAGMENT_URL_RE = /^url\(\s*(['"]?)#[\w.:-]{1,128}\1\s*\)$/;
+var NUMBER_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?%?$/i;
+var LENGTH_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?(?:px|em|ex|pt|pc|mm|cm|in|%)?$/i;
+var KEYWORD_RE = /^[a-z][a-z0-9-]{0,31}$/i;
+var FONT_RE = /^[\w\s,'"-]{1,200}$/;
+var GEOMETRY_RE = /^[\w\s.,%+#-]*$/;
+var TRANSFORM_RE = /^(?:[\s,]*(?:matrix|translate|scale|rotate|skewX|skewY)\s*\([-+0-9.eE,\s]*\))*[\s,]*$/;
+var FRAGMENT_RE = /^#[\w.:-]{1,128}$/;
+var ID_RE = /^[A-Za-z_][\w.:-]{0,127}$/;
+function isSafePresentationValue(property, value) {
+  const kind = Object.hasOwn(PRESENTATION, property) ? PRESENTATION[property] : void 0;
+  const v = value.trim();
+  if (!kind || !v || v.length > MAX_VALUE_LENGTH || /[\\@;{}<>]/.test(v)) return false;
+  switch (kind) {
+    case "paint":
+      return COLOR_RE.test(v) || FRAGMENT_URL_RE.test(v);
+    case "clip":
+      return v === "none" || FRAGMENT_URL_RE.test(v);
+    case "number":
+      return NUMBER_RE.test(v);
+    case "length":
+      return LENGTH_RE.test(v) || /^(?:normal|small|medium|large|x-large|smaller|larger)$/i.test(v);
+    case "dash":
+      return v === "none" || v.split(/[\s,]+/).every((p) => LENGTH_RE.test(p));
+    case "font":
+      return FONT_RE.test(v);
+    case "keyword": {
+      const limit = KEYWORD_LIMITS[
+        /** @type {"display" | "visibility"} */
+        property
+      ];
+      return KEYWORD_RE.test(v) && (!limit || limit.has(v.toLowerCase()));
+    }
+    default:
+      return false;
   }
-  return false;
 }
-function sanitizeAttributeValue(localName, value, isImage) {
+function safeDeclarations(css) {
+  const out = [];
+  if (css.length > 65536) return out;
+  for (const part of css.split(";")) {
+    const colon = part.indexOf(":");
+    if (colon < 0) continue;
+    const property = part.slice(0, colon).trim().toLowerCase();
+    const value = part.slice(colon + 1).replace(/!\s*important\s*$/i, "").trim();
+    if (/\/\*/.test(part) || !isSafePresentationValue(property, value)) continue;
+    out.push([property, value]);
+  }
+  return out;
+}
+function styleText(declarations) {
+  return [...declarations].map(([p, v]) => `${p}: ${v}`).join("; ");
+}
+function elementVerdict(localName, namespaceURI) {
+  if (namespaceURI !== SVG_NS) return "drop";
   const name = localName.toLowerCase();
-  if (name.startsWith("on")) return null;
-  if (LINK_ATTRIBUTES.has(name)) {
-    const v = value.trim();
-    const safe = v.startsWith("#") || isImage && name === "href" && SAFE_IMAGE_DATA_RE.test(v);
-    return safe ? value : null;
+  if (ALLOWED_ELEMENTS.has(name)) return "keep";
+  return REGROUPED_ELEMENTS.has(name) ? "group" : "drop";
+}
+function sanitizeAttribute(element, name, value) {
+  const el2 = element.toLowerCase();
+  const attr2 = name.toLowerCase();
+  if (attr2.startsWith("xmlns")) return value;
+  if (attr2 === "id") return ID_RE.test(value) ? value : null;
+  if (attr2 === "xml:space") return value === "preserve" || value === "default" ? value : null;
+  if (attr2 === "style") {
+    const kept = safeDeclarations(value);
+    return kept.length ? styleText(kept) : null;
   }
-  if (SCRIPT_URL_RE.test(value)) return null;
-  if (value.includes("url(")) return stripExternalUrls(value);
-  return value;
+  if (Object.hasOwn(PRESENTATION, attr2)) return isSafePresentationValue(attr2, value) ? value : null;
+  const local = attr2 === "xlink:href" ? "href" : attr2;
+  if (!ALLOWED_ATTRIBUTES.get(el2)?.has(local)) return null;
+  if (local === "href") return FRAGMENT_RE.test(value.trim()) ? value.trim() : null;
+  if (local === "transform" || local === "gradienttransform") return TRANSFORM_RE.test(value) ? value : null;
+  if (local === "fg:x" || local === "fg:w") return NUMBER_RE.test(value.trim()) ? value : null;
+  return GEOMETRY_RE.test(value) ? value : null;
+}
+function simpleRules(css) {
+  const text = css.replace(/\/\*[\s\S]*?\*\//g, "");
+  if (/[\\@]/.test(text) || text.length > 65536) return [];
+  const rules = [];
+  for (const m of text.matchAll(/([^{}]*)\{([^{}]*)\}/g)) {
+    const selector = m[1].trim();
+    if (!selector || selector.length > 200 || !/^[\w\s.#,>*-]+$/.test(selector)) continue;
+    if (selector.split(",").some((s) => !s.trim())) continue;
+    const declarations = safeDeclarations(m[2]);
+    if (declarations.length) rules.push([selector, declarations]);
+    if (rules.length >= 200) break;
+  }
+  return rules;
+}
+var PARSE_TIME_ELEMENTS_RE = /^((?:[^:]*:)?)(base)$/i;
+function defuseMarkup(text) {
+  if (!/[\s:]on|base/i.test(text)) return text;
+  const markup = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<![^>]*>|<\/([^\s>]+)(\s*)>|<([^\s/>!?][^\s/>]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)(\s*\/?>)/g;
+  const attribute = /(\s+)([^\s=/>]+)(\s*=\s*(?:"[^"]*"|'[^']*'))/g;
+  const tagName = (name) => name.replace(PARSE_TIME_ELEMENTS_RE, "$1dw-dropped-$2");
+  return text.replace(
+    markup,
+    (tag, endName, endSpace, name, attrs, close) => {
+      if (endName !== void 0) return `</${tagName(endName)}${endSpace}>`;
+      if (name === void 0) return tag;
+      const renamed = attrs && /[\s:]on/i.test(attrs) ? attrs.replace(
+        attribute,
+        (all, sp, attr2, rest) => /^(?:[^:]*:)?on/i.test(attr2) ? `${sp}dw-dropped-${attr2.replace(/:/g, "-")}${rest}` : all
+      ) : attrs;
+      return `<${tagName(name)}${renamed ?? ""}${close}`;
+    }
+  );
 }
 function precheckSvgText(text) {
   if (typeof text !== "string" || !text.trim()) return "the file is empty";
@@ -276,19 +419,42 @@ function precheckSvgText(text) {
   if (/<!ENTITY/i.test(prolog)) return "the SVG declares XML entities, which flamegraphs never need";
   return null;
 }
-function sanitizeAttributes(el2, isImage) {
+function sanitizeAttributes(el2) {
+  const name = el2.localName;
   const attrs = el2.attributes;
   for (let i = attrs.length - 1; i >= 0; i--) {
     const attr2 = attrs[i];
-    const next = sanitizeAttributeValue(attr2.localName, attr2.value, isImage);
+    const next = attr2.namespaceURI === "http://www.w3.org/2000/xmlns/" ? attr2.value : sanitizeAttribute(name, attr2.name, attr2.value);
     if (next === null) el2.removeAttributeNode(attr2);
     else if (next !== attr2.value) attr2.value = next;
+  }
+}
+function inlineRules(root, sheets) {
+  const styles = /* @__PURE__ */ new Map();
+  for (const sheet of sheets) {
+    for (const [selector, declarations] of simpleRules(sheet)) {
+      let matched;
+      try {
+        matched = root.querySelectorAll(selector);
+      } catch {
+        continue;
+      }
+      for (const el2 of matched) {
+        let style = styles.get(el2);
+        if (!style) styles.set(el2, style = /* @__PURE__ */ new Map());
+        for (const [p, v] of declarations) style.set(p, v);
+      }
+    }
+  }
+  for (const [el2, style] of styles) {
+    for (const [p, v] of safeDeclarations(el2.getAttribute("style") || "")) style.set(p, v);
+    el2.setAttribute("style", styleText(style));
   }
 }
 function sanitizeSvg(text) {
   const refused = precheckSvgText(text);
   if (refused) throw new ViewerError(refused);
-  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+  const doc = new DOMParser().parseFromString(defuseMarkup(text), "image/svg+xml");
   const problem = doc.getElementsByTagName("parsererror")[0];
   if (problem) {
     const detail = (problem.textContent || "").replace(/\s+/g, " ").trim().slice(0, 200);
@@ -298,21 +464,38 @@ function sanitizeSvg(text) {
   if (!root || root.localName !== "svg" || root.namespaceURI !== SVG_NS) {
     throw new ViewerError("the file is XML but its root element is not an SVG <svg>");
   }
+  const sheets = [...root.getElementsByTagNameNS(SVG_NS, "style")].map((s) => s.textContent || "");
+  if (sheets.length) inlineRules(root, sheets);
   let removed = 0;
   const all = root.getElementsByTagName("*");
   const elements = [root];
   for (let i = 0; i < all.length; i++) elements.push(all[i]);
   for (const el2 of elements) {
     if (!el2.isConnected) continue;
-    const name = el2.localName.toLowerCase();
-    if (isForbiddenElement(name, el2.namespaceURI) || isAnimationElement(name) && isDangerousAnimation((a) => el2.getAttribute(a))) {
-      el2.remove();
-      removed++;
+    if (el2 === root) {
+      sanitizeAttributes(el2);
       continue;
     }
-    if (el2.attributes.length) sanitizeAttributes(el2, name === "image");
-    if (name === "style") el2.textContent = stripExternalUrls(el2.textContent || "");
+    const verdict = elementVerdict(el2.localName, el2.namespaceURI);
+    if (verdict === "keep") {
+      sanitizeAttributes(el2);
+      continue;
+    }
+    removed++;
+    if (verdict === "group") {
+      const g = doc.createElementNS(SVG_NS, "g");
+      for (const attr2 of el2.attributes) {
+        const value = sanitizeAttribute("g", attr2.name, attr2.value);
+        if (value !== null && !attr2.name.startsWith("xmlns")) g.setAttribute(attr2.name, value);
+      }
+      g.append(...el2.childNodes);
+      el2.replaceWith(g);
+    } else el2.remove();
   }
+  const walker = doc.createTreeWalker(root, 128 | 64);
+  const stray = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) stray.push(n);
+  for (const n of stray) n.parentNode?.removeChild(n);
   return { svg: (
     /** @type {SVGSVGElement} */
     /** @type {unknown} */
