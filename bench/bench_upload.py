@@ -77,8 +77,17 @@ def main() -> int:
     env = {**os.environ, "DRIFTWATCH_URL": server.url, "DRIFTWATCH_TOKEN": server.token}
     http = httpx.Client(timeout=60)
 
+    signed = 0
+
     def signed_url() -> str:
-        return client.get_flamegraph_upload_url("bench", path.name, len(data)).upload_url
+        # The bare PUTs are never confirmed; a project holds at most 20 unconfirmed uploads
+        # (MAX_PENDING_UPLOADS_PER_PROJECT), so they go to a fresh project every 10 (untimed).
+        nonlocal signed
+        project = f"bench-put-{signed // 10}"
+        if signed % 10 == 0:
+            client.create_project(project)
+        signed += 1
+        return client.get_flamegraph_upload_url(project, path.name, len(data)).upload_url
 
     def cli_upload() -> float:
         start = time.perf_counter()

@@ -67,8 +67,13 @@ class RecordingProxy:
                     for k, v in self.headers.items()
                     if k.lower() not in {"host", "content-length"}
                 }
+                # A generous timeout: a loaded machine must not turn into a dropped connection.
                 response = httpx.request(
-                    self.command, proxy.backend + self.path, content=body, headers=headers
+                    self.command,
+                    proxy.backend + self.path,
+                    content=body,
+                    headers=headers,
+                    timeout=120,
                 )
                 self.send_response(response.status_code)
                 for key, value in response.headers.items():
