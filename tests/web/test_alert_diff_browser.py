@@ -255,6 +255,12 @@ def test_the_two_flamegraph_diff_routes_answer_only_their_owner(live_server: Liv
     with Client(live_server.url, live_server.token) as alice:
         ids = seed(alice, "demo", seed=6)
         fg = flamegraph_ids(alice, "demo")
+        picture = alice.attach_flamegraph(
+            ids[0],
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>',
+            file_name="picture.svg",
+            benchmark=BENCH,
+        )
     with Client(live_server.url, live_server.other_token) as mallory:
         other = seed(mallory, "mallory-own", seed=7)
         other_fg = flamegraph_ids(mallory, "mallory-own")
@@ -288,6 +294,10 @@ def test_the_two_flamegraph_diff_routes_answer_only_their_owner(live_server: Liv
         assert body["functions"][0]["name"].startswith("tokenize")
         assert body["functions"][0]["deltaSelf"] > 0
         assert http.get(f"/api/flamegraphs/diff?base={base}").status_code == 400
+        # A flamegraph kept as a picture only has no stacks to compare: said, not a 500.
+        refused = http.get(f"/api/flamegraphs/diff?base={picture.id}&head={head}")
+        assert refused.status_code == 422, refused.text
+        assert "(picture.svg) has no stacks to compare" in refused.json()["error"]
         # Another user's flamegraph, on either side: 404, as for an id that does not exist.
         for query in (f"base={base}&head={theirs}", f"base={theirs}&head={head}", "base=x&head=y"):
             assert http.get(f"/api/flamegraphs/diff.svg?{query}").status_code == 404, query
