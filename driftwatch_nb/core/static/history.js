@@ -1280,18 +1280,14 @@ function homeScroll(maxDepth, viewPx, icicle) {
 }
 function ellipsize(name, px, measure, fullWidth = measure(name)) {
   if (fullWidth <= px) return name;
-  let lo = 0;
-  let hi = name.length;
-  while (lo < hi) {
-    const mid = lo + hi + 1 >> 1;
-    if (measure(`${name.slice(0, mid)}…`) <= px) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo >= 2 ? `${name.slice(0, lo)}…` : "";
+  let k = Math.min(name.length - 1, Math.floor(px / fullWidth * name.length));
+  while (k >= 2 && measure(`${name.slice(0, k)}…`) > px) k--;
+  while (k + 1 < name.length && measure(`${name.slice(0, k + 1)}…`) <= px) k++;
+  return k >= 2 ? `${name.slice(0, k)}…` : "";
 }
 
 // src/stacks.js
-var CHECK_EVERY = 2048;
+var CHECK_EVERY = 256;
 var Trie = class {
   constructor() {
     this.names = ["all"];
@@ -1480,7 +1476,7 @@ function* treeSteps(folded, options) {
   return yield* layoutTrie(trie, drawn, diff);
 }
 async function buildTreeAsync(folded, options = {}) {
-  const budget = options.budgetMs ?? 30;
+  const budget = options.budgetMs ?? 20;
   const steps = treeSteps(folded, options);
   let sliceStart = performance.now();
   for (; ; ) {
@@ -1528,7 +1524,19 @@ var CRC_TABLE = (() => {
 })();
 function crc32(text) {
   let c = -1;
-  for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 255] ^ c >>> 8;
+  let ascii = true;
+  for (let k = 0; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    if (code > 127) {
+      ascii = false;
+      break;
+    }
+    c = CRC_TABLE[(c ^ code) & 255] ^ c >>> 8;
+  }
+  if (!ascii) {
+    c = -1;
+    for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 255] ^ c >>> 8;
+  }
   return (c ^ -1) >>> 0;
 }
 function hotColour(name) {
@@ -1663,18 +1671,27 @@ function describeFrame(tree, i, diff, shape = "head") {
 // src/stacksviewer.js
 var SEARCH_DEBOUNCE_MS = 150;
 var DEFAULT_HEIGHT = 480;
-var MATCH_COLOUR = "rgb(230,0,230)";
+var MATCH_PIXEL = rgbPixel("rgb(230,0,230)");
 var MAX_TABLE_ROWS = 500;
 var MIN_DRAWN_PX = 0.35;
 var FONT = `${FONT_PX}px Verdana, "DejaVu Sans", "Liberation Sans", Arial, sans-serif`;
+function rgbPixel(rgb) {
+  const [r, g, b] = (rgb.match(/\d+/g) || ["0", "0", "0"]).map(Number);
+  return (255 << 24 | b << 16 | g << 8 | r) >>> 0;
+}
+function fadePixel(c) {
+  const mix = (v) => Math.round(v * 0.55 + 255 * 0.45);
+  return (255 << 24 | mix(c >>> 16 & 255) << 16 | mix(c >>> 8 & 255) << 8 | mix(c & 255)) >>> 0;
+}
 function mountStacksViewer(host, options) {
   const opts = { ...options };
   let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
   let shape = opts.shape === "base" ? "base" : "head";
   let tree = null;
   let diff = null;
-  let colours = [];
-  const nameColours = /* @__PURE__ */ new Map();
+  let pixels = new Uint32Array(0);
+  let namePixels = new Uint32Array(0);
+  let image = null;
   let labelWidths = new Float32Array(0);
   let hits = null;
   let selectedName = -1;
@@ -1841,21 +1858,17 @@ function mountStacksViewer(host, options) {
       if (!destroyed) draw();
     });
   }
-  function colourOf(i) {
-    if (!tree) return "#ccc";
-    let c = colours[i];
-    if (c !== void 0) return c;
-    if (diff) c = i === 0 ? "rgb(250,250,250)" : diffColour(diff.delta[i], diff.maxAbs);
+  function pixelOf(i) {
+    if (!tree) return 0;
+    let c = pixels[i];
+    if (c) return c;
+    if (diff) c = rgbPixel(i === 0 ? "rgb(250,250,250)" : diffColour(diff.delta[i], diff.maxAbs));
     else {
       const id = tree.nameOf[i];
-      let hot = nameColours.get(id);
-      if (hot === void 0) {
-        hot = hotColour(tree.names[id]);
-        nameColours.set(id, hot);
-      }
-      c = hot;
+      c = namePixels[id];
+      if (!c) c = namePixels[id] = rgbPixel(hotColour(tree.names[id]));
     }
-    colours[i] = c;
+    pixels[i] = c;
     return c;
   }
   function draw() {
@@ -1863,31 +1876,37 @@ function mountStacksViewer(host, options) {
     if (!ctx) return;
     const { w, h } = measure();
     const dpr = window.devicePixelRatio || 1;
-    const pw = Math.round(w * dpr);
-    const ph = Math.round(h * dpr);
+    const pw = Math.max(1, Math.round(w * dpr));
+    const ph = Math.max(1, Math.round(h * dpr));
     if (canvas.width !== pw || canvas.height !== ph) {
       canvas.width = pw;
       canvas.height = ph;
       canvas.style.width = `${w}px`;
       canvas.style.height = `${h}px`;
     }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
     updateScrollbar(h);
-    if (!tree) return;
+    if (!tree) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, pw, ph);
+      return;
+    }
+    if (!image || image.width !== pw || image.height !== ph) image = ctx.createImageData(pw, ph);
+    const buf = new Uint32Array(image.data.buffer);
+    buf.fill(0);
     const t = tree;
     const scale = w / (view.hi - view.lo);
     const lo = view.lo;
     const hi = view.hi;
-    ctx.font = FONT;
-    ctx.textBaseline = "middle";
-    const measureText = (s) => ctx.measureText(s).width;
     const focusDepth = view.focus > 0 ? t.depth[view.focus] : -1;
+    const labelled = [];
     let drawn = 0;
     for (let d = 0; d <= t.maxDepth; d++) {
       const y = rowTop(d, t.maxDepth, icicle, view.scrollTop);
       if (y + ROW_PX <= 0 || y >= h) continue;
+      const py0 = Math.max(0, Math.round(y * dpr));
+      const py1 = Math.min(ph, Math.round((y + ROW_PX - 1) * dpr));
       const row = t.byDepth[d];
+      let lastCol = -1;
       for (let k = firstEndingAfter(t, row, lo); k < row.length; k++) {
         const i = row[k];
         const s = t.start[i];
@@ -1896,29 +1915,45 @@ function mountStacksViewer(host, options) {
         const x1 = Math.min((s + t.total[i] - lo) * scale, w);
         const fw = x1 - x0;
         if (fw < MIN_DRAWN_PX) continue;
+        let px0 = Math.floor(x0 * dpr);
+        let px1 = Math.round((fw > 3 ? x1 - 0.5 : x1) * dpr);
+        if (px1 <= px0) {
+          if (px0 <= lastCol) continue;
+          px1 = px0 + 1;
+        }
+        if (px0 <= lastCol) px0 = lastCol + 1;
+        if (px1 > pw) px1 = pw;
+        if (px1 <= px0) continue;
+        lastCol = px1 - 1;
         drawn++;
-        const faded = d < focusDepth;
-        ctx.globalAlpha = faded ? 0.55 : 1;
-        ctx.fillStyle = hits && hits[i] ? MATCH_COLOUR : colourOf(i);
-        ctx.fillRect(x0, y, Math.max(fw - 0.5, 0.35), ROW_PX - 1);
-        if (i === hover || i === pinned) {
-          ctx.strokeStyle = "#111";
-          ctx.lineWidth = 1;
-          ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(fw - 1.5, 0), ROW_PX - 2);
-        }
-        if (fw > FONT_PX * 1.6) {
-          const id = t.nameOf[i];
-          let full = labelWidths[id];
-          if (Number.isNaN(full)) full = labelWidths[id] = measureText(t.names[id]);
-          const text = ellipsize(t.names[id], fw - 6, measureText, full);
-          if (text) {
-            ctx.fillStyle = "#000";
-            ctx.fillText(text, x0 + 3, y + ROW_PX / 2);
-          }
-        }
+        let c = hits && hits[i] ? MATCH_PIXEL : pixelOf(i);
+        if (d < focusDepth) c = fadePixel(c);
+        buf.fill(c, py0 * pw + px0, py0 * pw + px1);
+        if (fw > FONT_PX * 1.6 || i === hover || i === pinned) labelled.push(i, x0, y, fw);
       }
+      for (let py = py0 + 1; py < py1; py++) buf.copyWithin(py * pw, py0 * pw, (py0 + 1) * pw);
     }
-    ctx.globalAlpha = 1;
+    ctx.putImageData(image, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = FONT;
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = "#000";
+    ctx.strokeStyle = "#111";
+    ctx.lineWidth = 1;
+    const measureText = (str) => ctx.measureText(str).width;
+    for (let k = 0; k < labelled.length; k += 4) {
+      const i = labelled[k];
+      const x0 = labelled[k + 1];
+      const y = labelled[k + 2];
+      const fw = labelled[k + 3];
+      if (i === hover || i === pinned) ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(fw - 1.5, 0), ROW_PX - 2);
+      if (fw <= FONT_PX * 1.6) continue;
+      const id = t.nameOf[i];
+      let full = labelWidths[id];
+      if (Number.isNaN(full)) full = labelWidths[id] = measureText(t.names[id]);
+      const text = ellipsize(t.names[id], fw - 6, measureText, full);
+      if (text) ctx.fillText(text, x0 + 3, y + ROW_PX / 2);
+    }
     root.dataset.frames = String(drawn);
   }
   function updateScrollbar(h) {
@@ -2086,7 +2121,8 @@ function mountStacksViewer(host, options) {
     if (!built || token !== loadToken || destroyed) return;
     tree = built;
     diff = typeof base === "string" ? selfDeltas(built, shape) : null;
-    colours = new Array(built.n);
+    pixels = new Uint32Array(built.n);
+    namePixels = new Uint32Array(built.names.length);
     labelWidths = new Float32Array(built.names.length).fill(NaN);
     functionRows = null;
     hits = null;

@@ -156,12 +156,9 @@ export function homeScroll(maxDepth, viewPx, icicle) {
  */
 export function ellipsize(name, px, measure, fullWidth = measure(name)) {
   if (fullWidth <= px) return name;
-  let lo = 0;
-  let hi = name.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (measure(`${name.slice(0, mid)}…`) <= px) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo >= 2 ? `${name.slice(0, lo)}…` : "";
+  // Guess from the average glyph width, then step: one or two measurements, not a search.
+  let k = Math.min(name.length - 1, Math.floor((px / fullWidth) * name.length));
+  while (k >= 2 && measure(`${name.slice(0, k)}…`) > px) k--;
+  while (k + 1 < name.length && measure(`${name.slice(0, k + 1)}…`) <= px) k++;
+  return k >= 2 ? `${name.slice(0, k)}…` : "";
 }

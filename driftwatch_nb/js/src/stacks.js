@@ -10,7 +10,7 @@
 import { ViewerError } from "./format.js";
 
 /** Lines parsed, or frames laid out, between two checks of the time budget. */
-const CHECK_EVERY = 2048;
+const CHECK_EVERY = 256;
 
 /**
  * @typedef {object} FrameTree
@@ -280,7 +280,7 @@ export function buildTree(folded, options = {}) {
  * @returns {Promise<FrameTree | null>} Null when `isCurrent()` turned false meanwhile.
  */
 export async function buildTreeAsync(folded, options = {}) {
-  const budget = options.budgetMs ?? 30;
+  const budget = options.budgetMs ?? 20;
   const steps = treeSteps(folded, options);
   let sliceStart = performance.now();
   for (;;) {
@@ -374,7 +374,21 @@ const CRC_TABLE = (() => {
  */
 export function crc32(text) {
   let c = -1;
-  for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  // ASCII (nearly every frame name) needs no encoder: one allocation per name cost more than
+  // the checksum itself on a profile with thousands of names.
+  let ascii = true;
+  for (let k = 0; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    if (code > 0x7f) {
+      ascii = false;
+      break;
+    }
+    c = CRC_TABLE[(c ^ code) & 0xff] ^ (c >>> 8);
+  }
+  if (!ascii) {
+    c = -1;
+    for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  }
   return (c ^ -1) >>> 0;
 }
 
