@@ -1403,6 +1403,13 @@ function mountStacksViewer(host, options) {
   function nameOf(i) {
     return tree ? tree.names[tree.nameOf[i]] : "";
   }
+  function padTop() {
+    if (!tree || icicle) return 0;
+    return Math.max(0, measure().h - contentPx(tree.maxDepth));
+  }
+  function rowY(d) {
+    return tree ? rowTop(d, tree.maxDepth, icicle, view.scrollTop) + padTop() : 0;
+  }
   function scheduleDraw() {
     if (drawQueued || destroyed) return;
     drawQueued = true;
@@ -1454,7 +1461,7 @@ function mountStacksViewer(host, options) {
     const labelled = [];
     let drawn = 0;
     for (let d = 0; d <= t.maxDepth; d++) {
-      const y = rowTop(d, t.maxDepth, icicle, view.scrollTop);
+      const y = rowY(d);
       if (y + ROW_PX <= 0 || y >= h) continue;
       const py0 = Math.max(0, Math.round(y * dpr));
       const py1 = Math.min(ph, Math.round((y + ROW_PX - 1) * dpr));
@@ -1524,7 +1531,7 @@ function mountStacksViewer(host, options) {
     const r = canvas.getBoundingClientRect();
     const { w } = measure();
     const x = view.lo + (clientX - r.left) / w * (view.hi - view.lo);
-    const d = depthAtY(clientY - r.top, tree.maxDepth, icicle, view.scrollTop);
+    const d = depthAtY(clientY - r.top - padTop(), tree.maxDepth, icicle, view.scrollTop);
     return frameAt(tree, d, x);
   }
   function showDetails(i) {
@@ -1975,7 +1982,7 @@ function mountStacksViewer(host, options) {
         if (t.names[t.nameOf[i]] !== name) continue;
         const x02 = Math.max((t.start[i] - view.lo) * scale, 0);
         const x1 = Math.min((t.start[i] + t.total[i] - view.lo) * scale, w);
-        const y2 = rowTop(t.depth[i], t.maxDepth, icicle, view.scrollTop);
+        const y2 = rowY(t.depth[i]);
         if (x1 - x02 > bestW && y2 >= 0 && y2 + ROW_PX <= h) {
           best = i;
           bestW = x1 - x02;
@@ -1983,7 +1990,7 @@ function mountStacksViewer(host, options) {
       }
       if (best < 0) return null;
       const x0 = Math.max((t.start[best] - view.lo) * scale, 0);
-      const y = rowTop(t.depth[best], t.maxDepth, icicle, view.scrollTop);
+      const y = rowY(t.depth[best]);
       return { x: r.left + x0, y: r.top + y, width: bestW, height: ROW_PX - 1 };
     },
     destroy() {
