@@ -1993,6 +1993,9 @@ function mountStacksViewer(host, options) {
       const y = rowY(t.depth[best]);
       return { x: r.left + x0, y: r.top + y, width: bestW, height: ROW_PX - 1 };
     },
+    names() {
+      return tree ? tree.names.slice(1) : [];
+    },
     destroy() {
       destroyed = true;
       loadToken++;

@@ -108,6 +108,7 @@ function fadePixel(c) {
  * @property {() => StacksViewerState} getState
  * @property {(name: string) => { x: number, y: number, width: number, height: number } | null} frameBox
  *   Where the widest drawn frame called `name` is, in client pixels (tests click there).
+ * @property {() => string[]} names Every frame name of the graph (the root excluded).
  * @property {() => void} destroy
  */
 
@@ -979,6 +980,9 @@ export function mountStacksViewer(host, options) {
       const x0 = Math.max((t.start[best] - view.lo) * scale, 0);
       const y = rowY(t.depth[best]);
       return { x: r.left + x0, y: r.top + y, width: bestW, height: ROW_PX - 1 };
+    },
+    names() {
+      return tree ? tree.names.slice(1) : [];
     },
     destroy() {
       destroyed = true;
