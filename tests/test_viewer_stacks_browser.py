@@ -347,3 +347,45 @@ def test_bad_stacks_are_a_clear_error(page, site: Site):
         "Could not show cpu.svg: cpu.svg: line 2 is not 'frame;frame;frame COUNT': "
         + json.dumps("not a count line")
     )
+
+
+def test_wheel_scrolls_the_page_until_focused_and_drag_pans(page, site: Site):
+    mount(page, folded=FOLDED)
+    page.evaluate(
+        "document.body.append(Object.assign(document.createElement('div'), "
+        "{style: 'height: 3000px'}))"
+    )
+    page.evaluate("document.activeElement?.blur()")
+    build = box(page, "build (bench.py:12)")
+    page.mouse.move(build["x"] + 10, build["y"] + 7)
+    page.mouse.wheel(0, 200)
+    page.wait_for_function("window.scrollY > 0")
+    assert viewer_attr(page, "data-zoom") == "1"  # the page scrolled, the graph did not zoom
+    page.evaluate("window.scrollTo(0, 0)")
+    settle(page)
+
+    # zoom in with Ctrl held, then drag: the frames move with the pointer, rows keep height
+    build = box(page, "build (bench.py:12)")
+    page.mouse.move(build["x"] + 10, build["y"] + 7)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -400)
+    page.keyboard.up("Control")
+    page.wait_for_function("+document.querySelector('[data-testid=dw-viewer]').dataset.zoom > 1.5")
+    settle(page)
+    before = box(page, "build (bench.py:12)")
+    state = page.evaluate("window.handle.getState()")
+    width = page.get_by_test_id("dw-canvas").bounding_box()["width"]
+    page.mouse.move(before["x"] + 120, before["y"] + 7)
+    page.mouse.down()
+    page.mouse.move(before["x"] + 40, before["y"] + 7, steps=5)
+    page.mouse.up()
+    settle(page)
+    moved = page.evaluate("window.handle.getState()")
+    # 80 px to the left shows 80 px worth of samples more on the right
+    span = state["hi"] - state["lo"]
+    assert state["hi"] + 80 / width * span <= 1100  # room to pan
+    assert moved["lo"] == pytest.approx(state["lo"] + 80 / width * span, rel=0.02)
+    assert moved["hi"] - moved["lo"] == pytest.approx(span)
+    after = box(page, "build (bench.py:12)")
+    assert after["y"] == before["y"] and viewer_attr(page, "data-frame-zoom") == "1"
+    assert page.js_errors == []
