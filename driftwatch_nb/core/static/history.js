@@ -1652,7 +1652,9 @@ function sortFunctions(rows, column, descending = column !== "name") {
   });
 }
 function formatCount(n) {
-  return Math.round(n).toLocaleString("en-US");
+  const digits = String(Math.abs(Math.round(n)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < -0.5 ? `-${grouped}` : grouped;
 }
 function describeFrame(tree, i, diff, shape = "head") {
   const name = tree.names[tree.nameOf[i]];

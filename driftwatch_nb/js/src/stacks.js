@@ -592,7 +592,10 @@ export function sortFunctions(rows, column, descending = column !== "name") {
  * @returns {string}
  */
 export function formatCount(n) {
-  return Math.round(n).toLocaleString("en-US");
+  // Not toLocaleString: its first call loads ICU data, tens of milliseconds on the first hover.
+  const digits = String(Math.abs(Math.round(n)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < -0.5 ? `-${grouped}` : grouped;
 }
 
 /**

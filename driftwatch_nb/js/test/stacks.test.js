@@ -8,6 +8,7 @@ import {
   compileSearch,
   crc32,
   describeFrame,
+  formatCount,
   diffColour,
   frameAt,
   functionsOf,
@@ -163,4 +164,8 @@ test("diff: head's shape, base values alongside, colours by the change of self s
   assert.ok(Math.abs(bd.delta[2] - 0.1) < 1e-12);
   const fns = Object.fromEntries(functionsOf(t).map((r) => [r.name, r.deltaSelf]));
   assert.ok(Math.abs(fns.parse - 0.1) < 1e-12 && fns.new > 0 && fns.read < 0);
+});
+
+test("formatCount: thousands separated, rounded", () => {
+  assert.deepEqual([0, 7, 999, 1000, 1234567.6, -4321].map(formatCount), ["0", "7", "999", "1,000", "1,234,568", "-4,321"]);
 });
