@@ -389,3 +389,22 @@ def test_wheel_scrolls_the_page_until_focused_and_drag_pans(page, site: Site):
     after = box(page, "build (bench.py:12)")
     assert after["y"] == before["y"] and viewer_attr(page, "data-frame-zoom") == "1"
     assert page.js_errors == []
+
+
+def test_download_saves_the_original_file(page, site: Site, tmp_path):  # noqa: ANN001
+    frames, total = frames_from_folded(PYSPY_STACKS)
+    svg = render_inferno(frames, total).encode()
+    url = site.put("/svg/orig.svg", svg)
+    mount(page, folded=FOLDED, url=url, fileName="orig.svg")
+    with page.expect_download() as info:
+        page.get_by_test_id("dw-download").click()
+    assert info.value.suggested_filename == "orig.svg"
+    info.value.save_as(tmp_path / "a.svg")
+    assert (tmp_path / "a.svg").read_bytes() == svg
+    # without a URL: the stacks themselves, as a .folded file
+    mount(page, folded=FOLDED, fileName="cpu.svg")
+    with page.expect_download() as info:
+        page.get_by_test_id("dw-download").click()
+    assert info.value.suggested_filename == "cpu.folded"
+    info.value.save_as(tmp_path / "b.folded")
+    assert (tmp_path / "b.folded").read_text() == FOLDED

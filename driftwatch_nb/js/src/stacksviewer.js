@@ -163,7 +163,12 @@ export function mountStacksViewer(host, options) {
   root.dataset.source = "stacks";
   root.dataset.mode = icicle ? "icicle" : "flame";
   dom.stage.remove();
-  const canvas = el("canvas", { class: "dw-fg-canvas", "data-testid": "dw-fg-canvas" });
+  const canvas = el("canvas", {
+    class: "dw-fg-canvas",
+    "data-testid": "dw-fg-canvas",
+    role: "img",
+    "aria-label": "Flamegraph (hover a frame for its name in the details line below)",
+  });
   canvas.style.cssText = "position:absolute;left:0;top:0;display:block";
   const vscroll = el("div", { class: "dw-vscroll", "data-testid": "dw-vscroll", hidden: "" });
   const thumb = el("div", { class: "dw-vscroll-thumb" });
@@ -734,9 +739,20 @@ export function mountStacksViewer(host, options) {
       }
       return;
     }
-    const text = opts.folded;
+    if (opts.fallbackBytes) {
+      // The original file, from the kernel (the widget built from bytes or a file).
+      try {
+        const text = await opts.fallbackBytes();
+        if (typeof text === "string" && text) {
+          downloadBytes(root, new TextEncoder().encode(text), fileName);
+          return;
+        }
+      } catch {
+        // no copy there: the stacks themselves are what can be saved
+      }
+    }
     const name = fileName.replace(/\.svg$/i, "") + ".folded";
-    downloadBytes(root, new TextEncoder().encode(text), name);
+    downloadBytes(root, new TextEncoder().encode(opts.folded), name);
   });
   listen(modeBtn, "click", () => {
     icicle = !icicle;
