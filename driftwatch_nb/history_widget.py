@@ -11,7 +11,10 @@ The data is plain: ``HistoryViewer(series=[...])`` takes series in the chart's s
 :func:`driftwatch_nb.core.history.validate_series`), and :meth:`HistoryViewer.from_history`
 builds them from the GraphQL ``history`` query (operation ``History``), one series per
 benchmark and branch. The browser asks the kernel for signed flamegraph URLs
-(``{"type": "flamegraph_urls", "ids": [...]}``) only for the points opened.
+(``{"type": "flamegraph_urls", "ids": [...]}``) only for the points opened, and for their
+stacks (``{"type": "flamegraph_stacks", "ids": [...]}``, answered ``{"type":
+"flamegraph_stacks", "stacks": {id: folded text or null}}``), which the viewers draw
+themselves; a picture-only flamegraph (null) is shown as its sanitized SVG.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ DEFAULT_HEIGHT = 320
 DEFAULT_LAST = 500
 
 FlamegraphUrl = Callable[[str], str]
+FlamegraphStacks = Callable[[str], dict[str, int]]
 
 
 class HistoryViewer(anywidget.AnyWidget):
@@ -78,13 +82,22 @@ class HistoryViewer(anywidget.AnyWidget):
             raise traitlets.TraitError(f"height must be at least 120 pixels, not {value}")
         return value
 
-    def __init__(self, *, flamegraph_url: FlamegraphUrl | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        flamegraph_url: FlamegraphUrl | None = None,
+        flamegraph_stacks: FlamegraphStacks | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Create a chart from plain series (or use :meth:`from_history`).
 
         Args:
             flamegraph_url: returns a signed URL for a flamegraph id when the browser opens a
                 point whose flamegraph came without one; default: a ``Client()`` made on first
                 use.
+            flamegraph_stacks: returns a flamegraph's stacks (``{"a;b": count}``; raises
+                ``InvalidInput`` for a picture only) so the opened viewers draw them; default:
+                a ``Client()`` made on first use.
             **kwargs: trait values (``series``, ``height``).
         """
         allowed = {"series", "height"}
@@ -92,13 +105,18 @@ class HistoryViewer(anywidget.AnyWidget):
         if unknown:
             raise TypeError(
                 f"HistoryViewer got unexpected keyword argument(s) {', '.join(unknown)}; "
-                "expected some of: series, height, flamegraph_url"
+                "expected some of: series, height, flamegraph_url, flamegraph_stacks"
+            )
+        if flamegraph_stacks is not None and not callable(flamegraph_stacks):
+            raise TypeError(
+                f"flamegraph_stacks must be a callable, not {type(flamegraph_stacks).__name__}"
             )
         if flamegraph_url is not None and not callable(flamegraph_url):
             raise TypeError(
                 f"flamegraph_url must be a callable, not {type(flamegraph_url).__name__}"
             )
         self._flamegraph_url = flamegraph_url
+        self._flamegraph_stacks = flamegraph_stacks
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
 
@@ -157,7 +175,12 @@ class HistoryViewer(anywidget.AnyWidget):
                     idempotent=True,
                 )
                 series.append(series_from_history(data["project"]["history"]))
-        return cls(series=series, flamegraph_url=client.flamegraph_url, **kwargs)
+        return cls(
+            series=series,
+            flamegraph_url=client.flamegraph_url,
+            flamegraph_stacks=client.flamegraph_stacks,
+            **kwargs,
+        )
 
     # -- messages from the browser -----------------------------------------------------------
 
@@ -165,6 +188,8 @@ class HistoryViewer(anywidget.AnyWidget):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "flamegraph_urls":
             self._answer_flamegraph_urls(content.get("ids"))  # type: ignore[union-attr]
+        elif kind == "flamegraph_stacks":
+            self._answer_flamegraph_stacks(content.get("ids"))  # type: ignore[union-attr]
         else:
             logger.warning("HistoryViewer ignored an unknown message from the browser: %r", content)
 
@@ -188,6 +213,37 @@ class HistoryViewer(anywidget.AnyWidget):
             self._send_error("flamegraph_urls", f"could not get a signed URL: {exc}")
             return
         self.send({"type": "flamegraph_urls", "urls": urls})
+
+    def _answer_flamegraph_stacks(self, ids: object) -> None:
+        """The folded stacks of the opened points' flamegraphs, so the viewers draw them;
+        ``None`` for a picture-only one (its viewer shows the SVG)."""
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            self._send_error("flamegraph_stacks", "ids must be a list of flamegraph ids")
+            return
+        known = {
+            fg["id"] for s in self.series for p in s["points"] for fg in p.get("flamegraphs") or []
+        }
+        if unknown := [i for i in ids if i not in known]:
+            self._send_error("flamegraph_stacks", f"not a flamegraph of this chart: {unknown[0]}")
+            return
+        from driftwatch_nb.core.errors import InvalidInput
+        from driftwatch_nb.core.profiles import folded_text
+
+        stacks: dict[str, str | None] = {}
+        try:
+            if self._flamegraph_stacks is None:
+                from driftwatch_nb.client import Client as _Client
+
+                self._flamegraph_stacks = _Client().flamegraph_stacks
+            for i in ids:
+                try:
+                    stacks[i] = folded_text(self._flamegraph_stacks(i)) or None
+                except InvalidInput:
+                    stacks[i] = None  # a picture only
+        except Exception as exc:  # the viewers fall back to the SVGs
+            self._send_error("flamegraph_stacks", f"could not read the stacks: {exc}")
+            return
+        self.send({"type": "flamegraph_stacks", "stacks": stacks})
 
     def _send_error(self, request: str, message: str) -> None:
         logger.warning("HistoryViewer could not answer %s: %s", request, message)

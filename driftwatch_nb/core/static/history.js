@@ -2920,6 +2920,7 @@ function render({ model, el: host }) {
   panel.style.cssText = "display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));margin-top:12px";
   host.append(chartHost, panel);
   let viewers = [];
+  let stacksWaiting = null;
   let waiting = null;
   let failing = null;
   function sync(name, value) {
@@ -2947,6 +2948,21 @@ function render({ model, el: host }) {
         reject(e);
       };
       model.send({ type: "flamegraph_urls", ids });
+    });
+  }
+  function askStacks(ids) {
+    stacksWaiting?.({});
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stacksWaiting = null;
+        resolve({});
+      }, KERNEL_TIMEOUT_MS);
+      stacksWaiting = (stacks) => {
+        clearTimeout(timer);
+        stacksWaiting = null;
+        resolve(stacks);
+      };
+      model.send({ type: "flamegraph_stacks", ids });
     });
   }
   async function open(selection) {
@@ -2978,11 +2994,18 @@ function render({ model, el: host }) {
       sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    const stacks = await askStacks(
+      withFlamegraph.map((p) => (
+        /** @type {import("./chart.js").FlamegraphRef} */
+        p.flamegraph.id
+      ))
+    );
     for (const p of withFlamegraph) {
       const fg = (
         /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */
         p.flamegraph
       );
+      const folded = stacks[fg.id];
       const cell = document.createElement("div");
       cell.dataset.testid = "history-flamegraph";
       cell.dataset.reportId = p.point.reportId;
@@ -2995,6 +3018,7 @@ function render({ model, el: host }) {
       viewers.push(
         mountViewer(viewerHost, {
           url: fg.url || urls[fg.id],
+          folded: typeof folded === "string" && folded ? folded : void 0,
           fileName: fg.fileName,
           height: 360,
           refreshUrl: async () => (await askUrls([fg.id]))[fg.id]
@@ -3015,6 +3039,8 @@ function render({ model, el: host }) {
   const onCustom = (msg) => {
     if (!msg) return;
     if (msg.type === "flamegraph_urls" && msg.urls) waiting?.(msg.urls);
+    else if (msg.type === "flamegraph_stacks" && msg.stacks) stacksWaiting?.(msg.stacks);
+    else if (msg.type === "error" && msg.request === "flamegraph_stacks") stacksWaiting?.({});
     else if (msg.type === "error") failing?.(new Error(String(msg.message || "the kernel could not do it")));
   };
   model.on("change:series", onSeries);

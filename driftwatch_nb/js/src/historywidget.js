@@ -28,6 +28,8 @@ export function render({ model, el: host }) {
 
   /** @type {{ destroy: () => void }[]} */
   let viewers = [];
+  /** @type {((stacks: Record<string, string | null>) => void) | null} */
+  let stacksWaiting = null;
   /** @type {((urls: Record<string, string>) => void) | null} */
   let waiting = null;
   /** @type {((e: Error) => void) | null} */
@@ -70,6 +72,30 @@ export function render({ model, el: host }) {
     });
   }
 
+  /**
+   * The flamegraphs' folded stacks from the kernel (`{type: "flamegraph_stacks", ids}`), so
+   * the viewers draw them; null for a picture-only one, or for all of them when the kernel
+   * does not answer in time (the viewers then show the SVGs).
+   *
+   * @param {string[]} ids
+   * @returns {Promise<Record<string, string | null>>}
+   */
+  function askStacks(ids) {
+    stacksWaiting?.({});
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stacksWaiting = null;
+        resolve({});
+      }, KERNEL_TIMEOUT_MS);
+      stacksWaiting = (stacks) => {
+        clearTimeout(timer);
+        stacksWaiting = null;
+        resolve(stacks);
+      };
+      model.send({ type: "flamegraph_stacks", ids });
+    });
+  }
+
   /** @param {Picked[]} selection */
   async function open(selection) {
     // Older point on the left, as in the chart.
@@ -102,8 +128,12 @@ export function render({ model, el: host }) {
       sync("status", `error: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    const stacks = await askStacks(
+      withFlamegraph.map((p) => /** @type {import("./chart.js").FlamegraphRef} */ (p.flamegraph).id),
+    );
     for (const p of withFlamegraph) {
       const fg = /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */ (p.flamegraph);
+      const folded = stacks[fg.id];
       const cell = document.createElement("div");
       cell.dataset.testid = "history-flamegraph";
       cell.dataset.reportId = p.point.reportId;
@@ -116,6 +146,7 @@ export function render({ model, el: host }) {
       viewers.push(
         mountViewer(viewerHost, {
           url: fg.url || urls[fg.id],
+          folded: typeof folded === "string" && folded ? folded : undefined,
           fileName: fg.fileName,
           height: 360,
           refreshUrl: async () => (await askUrls([fg.id]))[fg.id],
@@ -135,10 +166,15 @@ export function render({ model, el: host }) {
   sync("status", "ready");
 
   const onSeries = () => chart.setSeries(model.get("series") || []);
-  /** @param {{ type?: string, urls?: Record<string, string>, message?: unknown } | null} msg */
+  /**
+   * @param {{ type?: string, request?: string, urls?: Record<string, string>,
+   *   stacks?: Record<string, string | null>, message?: unknown } | null} msg
+   */
   const onCustom = (msg) => {
     if (!msg) return;
     if (msg.type === "flamegraph_urls" && msg.urls) waiting?.(msg.urls);
+    else if (msg.type === "flamegraph_stacks" && msg.stacks) stacksWaiting?.(msg.stacks);
+    else if (msg.type === "error" && msg.request === "flamegraph_stacks") stacksWaiting?.({});
     else if (msg.type === "error") failing?.(new Error(String(msg.message || "the kernel could not do it")));
   };
   model.on("change:series", onSeries);
