@@ -16,7 +16,10 @@ The data is plain: ``HistoryViewer(series=[...])`` takes series in the chart's s
 :func:`driftwatch_nb.core.history.validate_series`), and :meth:`HistoryViewer.from_history`
 builds them from the GraphQL ``history`` query (operation ``History``), one series per
 benchmark and branch. The browser asks the kernel for signed flamegraph URLs
-(``{"type": "flamegraph_urls", "ids": [...]}``) only for the points opened.
+(``{"type": "flamegraph_urls", "ids": [...]}``) only for the points opened, and for their
+stacks (``{"type": "flamegraph_stacks", "ids": [...]}``, answered ``{"type":
+"flamegraph_stacks", "stacks": {id: folded text or null}}``), which the viewers draw
+themselves; a picture-only flamegraph (null) is shown as its sanitized SVG.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ DIFF_FUNCTIONS = 10
 
 FlamegraphUrl = Callable[[str], str]
 FlamegraphDiff = Callable[[str, str], dict[str, Any]]
+FlamegraphStacks = Callable[[str], dict[str, int]]
 
 
 class HistoryViewer(anywidget.AnyWidget):
@@ -92,6 +96,7 @@ class HistoryViewer(anywidget.AnyWidget):
         *,
         flamegraph_url: FlamegraphUrl | None = None,
         flamegraph_diff: FlamegraphDiff | None = None,
+        flamegraph_stacks: FlamegraphStacks | None = None,
         **kwargs: Any,
     ) -> None:
         """Create a chart from plain series (or use :meth:`from_history`).
@@ -103,6 +108,9 @@ class HistoryViewer(anywidget.AnyWidget):
             flamegraph_diff: ``(base_id, head_id)`` to the server's ``flamegraphDiff`` with its
                 SVG (``Client.flamegraph_diff(..., svg=True)``), when two points are selected;
                 default: a ``Client()`` made on first use.
+            flamegraph_stacks: returns a flamegraph's stacks (``{"a;b": count}``; raises
+                ``InvalidInput`` for a picture only) so the opened viewers draw them; default:
+                a ``Client()`` made on first use.
             **kwargs: trait values (``series``, ``height``).
         """
         allowed = {"series", "height"}
@@ -110,11 +118,13 @@ class HistoryViewer(anywidget.AnyWidget):
         if unknown:
             raise TypeError(
                 f"HistoryViewer got unexpected keyword argument(s) {', '.join(unknown)}; "
-                "expected some of: series, height, flamegraph_url, flamegraph_diff"
+                "expected some of: series, height, flamegraph_url, flamegraph_diff, "
+                "flamegraph_stacks"
             )
         for name, value in (
             ("flamegraph_url", flamegraph_url),
             ("flamegraph_diff", flamegraph_diff),
+            ("flamegraph_stacks", flamegraph_stacks),
         ):
             if value is not None and not callable(value):
                 raise TypeError(f"{name} must be a callable, not {type(value).__name__}")
@@ -124,6 +134,7 @@ class HistoryViewer(anywidget.AnyWidget):
         """The last diff of two selected points (``flamegraphDiff``'s fields: ``summary``,
         ``functions``, ``svg``...; base and head flamegraph ids under ``base``/``head``), or
         None."""
+        self._flamegraph_stacks = flamegraph_stacks
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
 
@@ -186,6 +197,7 @@ class HistoryViewer(anywidget.AnyWidget):
             series=series,
             flamegraph_url=client.flamegraph_url,
             flamegraph_diff=_diff_with_svg(client),
+            flamegraph_stacks=client.flamegraph_stacks,
             **kwargs,
         )
 
@@ -197,6 +209,8 @@ class HistoryViewer(anywidget.AnyWidget):
             self._answer_flamegraph_urls(content.get("ids"))  # type: ignore[union-attr]
         elif kind == "flamegraph_diff":
             self._answer_flamegraph_diff(content.get("base"), content.get("head"))  # type: ignore[union-attr]
+        elif kind == "flamegraph_stacks":
+            self._answer_flamegraph_stacks(content.get("ids"))  # type: ignore[union-attr]
         else:
             logger.warning("HistoryViewer ignored an unknown message from the browser: %r", content)
 
@@ -267,6 +281,35 @@ class HistoryViewer(anywidget.AnyWidget):
                 "svg": diff["svg"],
             }
         )
+
+    def _answer_flamegraph_stacks(self, ids: object) -> None:
+        """The folded stacks of the opened points' flamegraphs, so the viewers draw them;
+        ``None`` for a picture-only one (its viewer shows the SVG)."""
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            self._send_error("flamegraph_stacks", "ids must be a list of flamegraph ids")
+            return
+        known = self._known_flamegraphs()
+        if unknown := [i for i in ids if i not in known]:
+            self._send_error("flamegraph_stacks", f"not a flamegraph of this chart: {unknown[0]}")
+            return
+        from driftwatch_nb.core.errors import InvalidInput
+        from driftwatch_nb.core.profiles import folded_text
+
+        stacks: dict[str, str | None] = {}
+        try:
+            if self._flamegraph_stacks is None:
+                from driftwatch_nb.client import Client as _Client
+
+                self._flamegraph_stacks = _Client().flamegraph_stacks
+            for i in ids:
+                try:
+                    stacks[i] = folded_text(self._flamegraph_stacks(i)) or None
+                except InvalidInput:
+                    stacks[i] = None  # a picture only
+        except Exception as exc:  # the viewers fall back to the SVGs
+            self._send_error("flamegraph_stacks", f"could not read the stacks: {exc}")
+            return
+        self.send({"type": "flamegraph_stacks", "stacks": stacks})
 
     def _send_error(self, request: str, message: str) -> None:
         logger.warning("HistoryViewer could not answer %s: %s", request, message)

@@ -1,8 +1,12 @@
-"""``FlamegraphViewer``: a flamegraph SVG shown inline in JupyterLab.
+"""``FlamegraphViewer``: a flamegraph shown inline in JupyterLab.
 
-The browser does the work (``static/viewer.js``, the module the dashboard uses too): it fetches
-the SVG through its signed URL, sanitizes it and draws it with zoom, search and download. This
-class only holds the state and answers the browser's two requests:
+The browser does the work (``static/viewer.js``, the module the dashboard uses too). When the
+flamegraph's stacks are known (``folded``: from the server's ``flamegraphStacks`` or parsed
+here by ``driftwatch_nb.core.profiles``) it draws them itself on a canvas, with flame/icicle
+views, a functions table and, with ``base_folded``, a differential view; the author's SVG
+never enters the page and is only what the download button saves. A picture-only SVG (no
+readable stacks) is fetched through its signed URL, sanitized and shown as before. This class
+only holds the state and answers the browser's two requests:
 
 ``{"type": "refresh_url"}``
     the signed URL was refused (expired); the ``refresh`` callable gives a new one, set as ``url``.
@@ -101,6 +105,34 @@ class FlamegraphViewer(anywidget.AnyWidget):
     matched = traitlets.Unicode("").tag(sync=True)
     """str, default ``""``; set by the browser: share of samples matching the search, ``"12.34%"``."""
 
+    folded = traitlets.Unicode("").tag(sync=True)
+    """str, default ``""``: the stacks to draw, folded (``frame;frame;frame COUNT`` per line);
+    the head of a diff. Empty: the SVG itself is shown (a picture-only flamegraph)."""
+
+    base_folded = traitlets.Unicode("").tag(sync=True)
+    """str, default ``""``: the base profile's folded stacks; set, the view is differential
+    (red where a frame's self share grew from base to head, blue where it shrank)."""
+
+    shape = traitlets.Unicode("head").tag(sync=True)
+    """str, default ``"head"``: which profile sizes a diff's frames, ``"head"`` or ``"base"``."""
+
+    mode = traitlets.Unicode("flame").tag(sync=True)
+    """str, default ``"flame"``: ``"flame"`` (root at the bottom) or ``"icicle"`` (at the top)."""
+
+    @traitlets.validate("shape")
+    def _check_shape(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value not in ("head", "base"):
+            raise traitlets.TraitError(f"shape must be 'head' or 'base', not {value!r}")
+        return value
+
+    @traitlets.validate("mode")
+    def _check_mode(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value not in ("flame", "icicle"):
+            raise traitlets.TraitError(f"mode must be 'flame' or 'icicle', not {value!r}")
+        return value
+
     @traitlets.validate("height")
     def _check_height(self, proposal: dict[str, Any]) -> int:
         value = proposal["value"]
@@ -130,7 +162,8 @@ class FlamegraphViewer(anywidget.AnyWidget):
         if unknown:
             raise TypeError(
                 f"FlamegraphViewer got unexpected keyword argument(s) {', '.join(unknown)}; "
-                f"expected some of: refresh, fetch_bytes, url, svg_text, file_name, height"
+                "expected some of: refresh, fetch_bytes, url, svg_text, file_name, height, "
+                "folded, base_folded, shape, mode"
             )
         for name, func in (("refresh", refresh), ("fetch_bytes", fetch_bytes)):
             if func is not None and not callable(func):
@@ -142,7 +175,10 @@ class FlamegraphViewer(anywidget.AnyWidget):
         self.on_msg(self._on_custom_msg)
 
     def __repr__(self) -> str:
-        source = "url" if self.url else "bytes from the kernel"
+        if self.folded:
+            source = "diff of stacks" if self.base_folded else "stacks"
+        else:
+            source = "url" if self.url else "bytes from the kernel"
         return f"FlamegraphViewer(file_name={self.file_name!r}, source={source!r})"
 
     # -- constructors ------------------------------------------------------------------------
@@ -178,17 +214,28 @@ class FlamegraphViewer(anywidget.AnyWidget):
 
     @classmethod
     def from_file(cls, path: str | pathlib.Path, **kwargs: Any) -> FlamegraphViewer:
-        """Show a local SVG file, after checking it with the shared SVG validator.
+        """Show a local flamegraph SVG, folded stacks or speedscope JSON file.
+
+        An SVG is checked with the shared SVG validator (a UTF-16 one is shown from its UTF-8
+        transcoding); its stacks are read here so the browser draws them itself. Folded and
+        speedscope files are drawn from their stacks.
 
         Raises:
-            driftwatch_nb.core.svg.SvgValidationError: when the file is not an acceptable SVG.
+            driftwatch_nb.core.svg.SvgValidationError: when an SVG is not acceptable.
+            driftwatch_nb.core.profiles.ProfileError: when another file is not a profile.
         """
+        from driftwatch_nb.core.profiles import detect_format, load_profile_file
         from driftwatch_nb.core.svg import load_svg_file
 
         path = pathlib.Path(path)
-        data = load_svg_file(path).data  # a UTF-16 file is shown from its UTF-8 transcoding
         kwargs.setdefault("file_name", path.name)
-        return cls._from_checked_bytes(data, **kwargs)
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or detect_format(head) in ("svg", None):
+            data = load_svg_file(path).data  # a UTF-16 file is shown from its UTF-8 transcoding
+            return cls._from_checked_bytes(data, **kwargs)
+        profile = load_profile_file(path)
+        return cls._from_profile(profile.folded, path.read_bytes(), **kwargs)
 
     @classmethod
     def from_bytes(
@@ -202,6 +249,12 @@ class FlamegraphViewer(anywidget.AnyWidget):
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")
         data = bytes(data)
+        from driftwatch_nb.core.profiles import detect_format, parse_profile
+
+        kind = detect_format(data)
+        if kind in ("folded", "speedscope"):
+            profile = parse_profile(data, file_name=file_name)
+            return cls._from_profile(profile.folded, data, file_name=file_name, **kwargs)
         _validate(data, file_name)
         return cls._from_checked_bytes(data, file_name=file_name, **kwargs)
 
@@ -217,7 +270,9 @@ class FlamegraphViewer(anywidget.AnyWidget):
     ) -> FlamegraphViewer:
         """Show a stored flamegraph (an id or a ``Flamegraph`` from the client).
 
-        The browser fetches it through a signed URL; when that expires the kernel asks
+        Its stacks (``local_bytes`` parsed here, else the server's ``flamegraphStacks``) are
+        drawn by the browser; the signed URL is kept for the download button, and is what is
+        shown when the flamegraph is a picture only. When the URL expires the kernel asks
         ``client`` for a new one, and when the browser cannot reach the storage the kernel sends
         ``local_bytes`` (or downloads the file itself).
         """
@@ -236,6 +291,11 @@ class FlamegraphViewer(anywidget.AnyWidget):
                 else client.download_flamegraph(flamegraph_id)
             )
 
+        if "folded" not in kwargs:
+            folded = _folded_of_bytes(local_bytes, file_name or DEFAULT_FILE_NAME)
+            if folded is None:
+                folded = _folded_of_flamegraph(client, flamegraph_id)
+            kwargs["folded"] = folded or ""
         return cls.from_url(
             url or client.flamegraph_url(flamegraph_id),
             file_name=file_name,
@@ -282,26 +342,49 @@ class FlamegraphViewer(anywidget.AnyWidget):
         ``base`` with ``shape="base"``), red where time grew, blue where it shrank.
 
         ``base`` and ``head`` are each a flamegraph id or ``Flamegraph``, a profile file path
-        (SVG, folded stacks, speedscope JSON) or folded stacks (``{"a;b": count}``). The ranked
-        functions are on ``viewer.functions`` (``FunctionChange`` objects, largest change in
-        self time first) and the one-line reading on ``viewer.summary``.
+        (SVG, folded stacks, speedscope JSON) or folded stacks (``{"a;b": count}``). The browser
+        draws both stacks itself (``folded`` is the head, ``base_folded`` the base; hover a
+        frame for base, head and the change; the toolbar switches the shape); the rendered
+        diff SVG is what the download button saves. The ranked functions are on
+        ``viewer.functions`` (``FunctionChange`` objects, largest change in self time first)
+        and the one-line reading on ``viewer.summary``.
         """
-        from driftwatch_nb.core.profiles import diff_profiles, summarize
+        from driftwatch_nb.core.profiles import diff_profiles, folded_text, summarize
 
         box: list[Any] = [client]
         folded = [_stacks_of(side, box) for side in (base, head)]
         result = diff_profiles(folded[0], folded[1], normalize=normalize)
         svg = result.render(shape=shape)
-        viewer = cls.from_bytes(svg, file_name=kwargs.pop("file_name", "diff.svg"), **kwargs)
+        viewer = cls.from_bytes(
+            svg,
+            file_name=kwargs.pop("file_name", "diff.svg"),
+            folded=folded_text(folded[1]),
+            base_folded=folded_text(folded[0]),
+            shape=shape,
+            **kwargs,
+        )
         viewer.functions = result.functions
         viewer.summary = summarize(result)
         return viewer
 
     @classmethod
     def _from_checked_bytes(cls, data: bytes, **kwargs: Any) -> FlamegraphViewer:
-        text = _decode(data, kwargs.get("file_name", DEFAULT_FILE_NAME))
+        file_name = kwargs.get("file_name", DEFAULT_FILE_NAME)
+        text = _decode(data, file_name)
+        if "folded" not in kwargs:
+            kwargs["folded"] = _folded_of_bytes(data, file_name) or ""
         viewer = cls(svg_text=text, **kwargs)
         viewer._local_bytes = data
+        return viewer
+
+    @classmethod
+    def _from_profile(
+        cls, folded: dict[str, int], original: bytes, **kwargs: Any
+    ) -> FlamegraphViewer:
+        from driftwatch_nb.core.profiles import folded_text
+
+        viewer = cls(folded=folded_text(folded), **kwargs)
+        viewer._local_bytes = original
         return viewer
 
     # -- messages from the browser -----------------------------------------------------------
@@ -347,6 +430,11 @@ class FlamegraphViewer(anywidget.AnyWidget):
                 _validate(data, self.file_name)
             elif self._local_bytes is not None:
                 data = self._local_bytes
+                if self.folded and not self.svg_text:
+                    # A folded or speedscope file: the download saves it as it was.
+                    text = data.decode("utf-8", "replace")
+                    self._set_svg_text(text)
+                    return
             else:
                 self._send_error("request_bytes", "the kernel has no copy of this flamegraph")
                 return
@@ -354,11 +442,41 @@ class FlamegraphViewer(anywidget.AnyWidget):
         except Exception as exc:  # reported to the browser, which shows it
             self._send_error("request_bytes", f"the kernel could not read the SVG: {exc}")
             return
+        self._set_svg_text(text)
+
+    def _set_svg_text(self, text: str) -> None:
         if text == self.svg_text:
             # Setting an equal value sends nothing; push it so the waiting browser hears back.
             self.send_state("svg_text")
         else:
             self.svg_text = text
+
+
+def _folded_of_bytes(data: bytes | None, file_name: str) -> str | None:
+    """The stacks of a flamegraph SVG (or folded/speedscope file) as folded text, or ``None``
+    when it has none that can be read (a picture only)."""
+    if data is None:
+        return None
+    from driftwatch_nb.core.errors import DriftwatchError
+    from driftwatch_nb.core.profiles import folded_text, parse_profile
+
+    try:
+        folded = parse_profile(data, file_name=file_name, validated_svg=True).folded
+    except (DriftwatchError, ValueError):
+        return None
+    return folded_text(folded) if folded else None
+
+
+def _folded_of_flamegraph(client: Client, flamegraph_id: str) -> str | None:
+    """A stored flamegraph's stacks as folded text; ``None`` for a picture-only one."""
+    from driftwatch_nb.core.errors import InvalidInput
+    from driftwatch_nb.core.profiles import folded_text
+
+    try:
+        stacks = client.flamegraph_stacks(flamegraph_id)
+    except InvalidInput:
+        return None  # PICTURE_ONLY: the sanitized SVG is shown instead
+    return folded_text(stacks) if stacks else None
 
 
 def _stacks_of(side: Any, box: list[Any]) -> dict[str, int]:

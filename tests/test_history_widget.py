@@ -71,6 +71,9 @@ class FakeClient:
         answer["benchmark"] = {"name": (variables or {})["benchmark"]}
         return {"project": {"history": answer}}
 
+    def flamegraph_stacks(self, flamegraph_id: str) -> dict[str, int]:
+        return {f"main;{flamegraph_id}": 1}
+
     def flamegraph_url(self, flamegraph_id: str) -> str:
         return f"http://x/storage/{flamegraph_id}.svg?token=t"
 
@@ -350,3 +353,25 @@ def test_a_failing_or_unusable_diff_is_reported_to_the_browser() -> None:
     assert sent[-1]["type"] == "error" and "no SVG" in sent[-1]["message"]
     with pytest.raises(TypeError, match="flamegraph_diff must be a callable"):
         HistoryViewer(series=[series()], flamegraph_diff="nope")  # type: ignore[arg-type]
+
+
+def test_the_browser_gets_the_stacks_of_the_opened_flamegraphs_to_draw() -> None:
+    from driftwatch_nb.core.errors import InvalidInput
+
+    def stacks(flamegraph_id: str) -> dict[str, int]:
+        if flamegraph_id == "f2":
+            raise InvalidInput("flamegraph f2 has no stacks: a picture", field="id")
+        return {"main;tokenize": 3, "main": 1}
+
+    sent: list[dict] = []
+    viewer = HistoryViewer(series=[series()], flamegraph_stacks=stacks)
+    viewer.send = sent.append  # type: ignore[method-assign]
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_stacks", "ids": ["f0", "f2"]}, [])
+    assert sent[-1] == {
+        "type": "flamegraph_stacks",
+        "stacks": {"f0": "main 1\nmain;tokenize 3\n", "f2": None},
+    }
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_stacks", "ids": ["someone-elses"]}, [])
+    assert sent[-1]["type"] == "error" and sent[-1]["request"] == "flamegraph_stacks"
+    with pytest.raises(TypeError, match="flamegraph_stacks must be a callable"):
+        HistoryViewer(series=[series()], flamegraph_stacks="nope")  # type: ignore[arg-type]

@@ -50,6 +50,7 @@ TEMPLATES.env.filters.update(
 PROJECTS_QUERY = operation("ProjectsPage")
 WORKSPACE_QUERY = operation("WorkspacePage")
 FLAMEGRAPH_URL_QUERY = operation("FlamegraphUrl")
+FLAMEGRAPH_STACKS_QUERY = operation("FlamegraphStacks")
 ALERTS_QUERY = operation("AlertsPage")
 UPDATE_ALERT = operation("UpdateAlert")
 BENCHMARKS_QUERY = operation("BenchmarksPage")
@@ -388,6 +389,27 @@ def build_dashboard_router() -> APIRouter:
         if not data:
             return JSONResponse({"error": "not found"}, status_code=404 if codes else 500)
         return JSONResponse({"url": data["flamegraphUrl"]}, headers={"Cache-Control": "no-store"})
+
+    @router.get("/api/flamegraphs/{flamegraph_id}/stacks")
+    async def flamegraph_stacks(request: Request, flamegraph_id: str) -> Response:
+        """The flamegraph's stacks for the viewer, which draws them itself: ``{"status":
+        "READY", "folded": "..."}``, or ``{"status": "PICTURE_ONLY"}`` (show the SVG).
+
+        Same origin, session cookie; ownership is the GraphQL resolver's (another user's
+        flamegraph is a 404)."""
+        user = await _session_user_off_loop(request)
+        if user is None:
+            return JSONResponse({"error": "sign in again"}, status_code=401)
+        data, codes = await _query(request, user, FLAMEGRAPH_STACKS_QUERY, {"id": flamegraph_id})
+        if not data and SERVICE_UNAVAILABLE in codes:
+            return JSONResponse({"error": "the storage is unreachable"}, status_code=503)
+        if not data:
+            return JSONResponse({"error": "not found"}, status_code=404 if codes else 500)
+        stacks = data["flamegraph"]
+        body = {"status": stacks["status"], "unit": stacks["unit"], "note": stacks["note"]}
+        if stacks["status"] == "READY":
+            body["folded"] = stacks["folded"] or ""
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     return router
 

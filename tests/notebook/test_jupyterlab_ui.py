@@ -337,9 +337,12 @@ def test_profile_cell_shows_an_interactive_flamegraph_in_jupyterlab(
 
     viewer = page.get_by_test_id("dw-viewer")
     expect(viewer).to_have_attribute("data-status", "ready", timeout=SLOW_MS)
-    hot = frame(viewer, "ui_hot_loop (")
-    expect(hot.first).to_be_visible()
-    expect(frame(viewer, "ui_outer (")).not_to_have_count(0)
+    # Drawn from the flamegraph's stacks on a canvas: none of the SVG's markup is in the page.
+    expect(viewer).to_have_attribute("data-source", "stacks")
+    expect(viewer.locator("[data-testid=dw-canvas] g")).to_have_count(0)
+    names = viewer.evaluate("v => v.dwViewer.names()")
+    hot_name = next(n for n in names if n.startswith("ui_hot_loop ("))
+    assert any(n.startswith("ui_outer (") for n in names)
 
     # The server: one report with the latency of ui.busy and one flamegraph linked to it.
     client = Client(live_server.url, live_server.token)
@@ -351,10 +354,8 @@ def test_profile_cell_shows_an_interactive_flamegraph_in_jupyterlab(
     assert report.metrics[0].value > 0
     assert [(f.benchmark, f.file_name) for f in report.flamegraphs] == [("ui.busy", "ui.busy.svg")]
     stored = client.download_flamegraph(report.flamegraphs[0].id)
-    # Every frame of the stored SVG is drawn.
-    expect(viewer.locator("[data-testid=dw-canvas] g:has(> title):has(> rect)")).to_have_count(
-        len(flamegraph_frames(stored))
-    )
+    # Every function of the stored SVG is in the graph the viewer drew.
+    assert {f.name for f in flamegraph_frames(stored)} - {"all"} <= set(names)
 
     # Zoom in: data-zoom grows by one step; reset brings it back.
     expect(viewer).to_have_attribute("data-zoom", "1")
@@ -363,20 +364,23 @@ def test_profile_cell_shows_an_interactive_flamegraph_in_jupyterlab(
     viewer.get_by_test_id("dw-reset").click()
     expect(viewer).to_have_attribute("data-zoom", "1")
 
-    # Click a frame: it fills the root's width and frames beside it hide; reset undoes it.
-    widest = max(range(hot.count()), key=lambda i: width_of(hot.nth(i).locator("rect")))
-    target = hot.nth(widest).locator("rect")
-    root_width = width_of(frame(viewer, "all (").locator("rect"))
-    before = width_of(target)
-    assert before < root_width * 0.9
-    target.click(force=True)  # its label lies over the rect; both are inside the frame
+    # Click a frame: it fills the root's width and frames beside it leave; reset undoes it.
+    def box(name: str) -> dict[str, float] | None:
+        return viewer.evaluate("(v, n) => v.dwViewer.frameBox(n)", name)
+
+    root_width = box("all")["width"]
+    before = box(hot_name)
+    assert before["width"] < root_width * 0.9
+    cold_name = next(n for n in names if n.startswith("ui_cold_path ("))
+    page.mouse.click(before["x"] + before["width"] / 2, before["y"] + 7)
     expect(viewer).not_to_have_attribute("data-frame-zoom", "1")
     assert float(viewer.get_attribute("data-frame-zoom") or 0) > 1.1
-    assert width_of(target) == pytest.approx(root_width, rel=0.01)
-    expect(frame(viewer, "ui_cold_path (").first).to_be_hidden()
+    assert box(hot_name)["width"] == pytest.approx(root_width, abs=2)
+    assert box(cold_name) is None
+    expect(viewer.get_by_test_id("dw-zoom-label")).to_contain_text("ui_hot_loop")
     viewer.get_by_test_id("dw-reset").click()
     expect(viewer).to_have_attribute("data-frame-zoom", "1")
-    assert width_of(target) == pytest.approx(before, rel=0.01)
+    assert box(hot_name)["width"] == pytest.approx(before["width"], abs=1)
 
     # Search: the matched share is flamegraph.pl's, computed from the stored SVG.
     percent, hits = matched_percent(stored, "ui_hot_loop")
@@ -386,8 +390,8 @@ def test_profile_cell_shows_an_interactive_flamegraph_in_jupyterlab(
     expect(matched).to_have_text(re.compile(r"^Matched: \d+\.\d\d%$"))
     shown = matched.inner_text().removeprefix("Matched: ").removesuffix("%")
     assert float(shown) == pytest.approx(percent, abs=0.006)
-    expect(viewer.locator("[data-testid=dw-canvas] g.dw-frame-match")).to_have_count(hits)
-    target.hover(force=True)
+    expect(viewer).to_have_attribute("data-matched-frames", str(hits))
+    page.mouse.move(before["x"] + 5, before["y"] + 7)
     expect(viewer.get_by_test_id("dw-details")).to_contain_text("ui_hot_loop")
     viewer.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -439,16 +443,21 @@ def test_scripted_svg_is_shown_but_never_executes(
     expect(page.locator(".jp-OutputArea-output").first).to_contain_text(
         f"scripted.svg: attached to report {report.id}"
     )
-    evil = frame(viewer, "evil (").locator("rect")
-    expect(evil).to_be_visible()
-    assert width_of(evil) > 100
+    # Its stacks are readable: the viewer draws them itself and none of the markup (link,
+    # image, handlers) enters the page.
+    expect(viewer).to_have_attribute("data-source", "stacks")
+    expect(
+        viewer.locator("[data-testid=dw-canvas] #dw-evil-link, [data-testid=dw-canvas] g")
+    ).to_have_count(0)
+    evil = viewer.evaluate("v => v.dwViewer.frameBox('evil')")
+    assert evil is not None and evil["width"] > 100
 
-    # Touch everything that carried a handler.
-    evil.hover(force=True)
+    # Hover and click where the frame that carried handlers is drawn.
+    page.mouse.move(evil["x"] + 20, evil["y"] + 7)
     expect(viewer.get_by_test_id("dw-details")).to_contain_text("evil")
-    viewer.locator("[data-testid=dw-canvas] #dw-evil-link").click(force=True)
-    evil.click(force=True)
-    expect(viewer).not_to_have_attribute("data-frame-zoom", "1")
+    page.mouse.click(evil["x"] + 20, evil["y"] + 7)
+    # zoomed into it (its stacks hold all the samples, so the width does not change)
+    expect(viewer.get_by_test_id("dw-zoom-label")).to_have_text("100% · evil")
 
     # Nothing ran: not in the viewer, not in JupyterLab's page, not in any frame of it.
     assert viewer.get_by_test_id("dw-canvas").evaluate(LEFTOVERS_JS) == []
@@ -465,6 +474,77 @@ def test_scripted_svg_is_shown_but_never_executes(
     # The kernel saw the viewer ready; still nothing ran after that round trip.
     rerun_state_cell(page, page.locator(".jp-CodeCell").nth(1), [["scripted.svg", "ready", ""]])
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+DIFF_CELL = """\
+from driftwatch_nb.widget import FlamegraphViewer
+base = {"main;parse_row": 50, "main;read": 50}
+head = {"main;parse_row": 90, "main;read": 50}
+diff = FlamegraphViewer.diff(base, head)
+diff
+"""
+
+ICICLE_CELL = """\
+icicle = FlamegraphViewer.from_bytes(
+    b"main;load;parse 30\\nmain;load;read 10\\nmain;report 20\\nidle 5\\n",
+    file_name="cpu.folded", mode="icicle",
+)
+icicle
+"""
+
+VIEWS_STATE_CELL = """\
+import json
+print("DW-VIEWS " + json.dumps([[v.file_name, v.status, v.matched] for v in (diff, icicle)]))
+"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_diff_icicle_and_functions_table_in_jupyterlab(lab: Lab, page: Page) -> None:
+    write_notebook(lab.root / "views.ipynb", DIFF_CELL, ICICLE_CELL, VIEWS_STATE_CELL)
+    open_and_run_all(page, lab, "views.ipynb")
+    viewers = page.get_by_test_id("dw-viewer")
+    expect(viewers).to_have_count(2, timeout=SLOW_MS)
+    diff, icicle = viewers.nth(0), viewers.nth(1)
+    for viewer in (diff, icicle):
+        expect(viewer).to_have_attribute("data-status", "ready", timeout=SLOW_MS)
+        expect(viewer).to_have_attribute("data-source", "stacks")
+
+    # Diff mode: both profiles drawn by the browser, a legend, base/head/change on hover.
+    expect(diff).to_have_attribute("data-diff", "true")
+    expect(diff.get_by_test_id("dw-legend")).to_be_visible()
+    parse = diff.evaluate("v => v.dwViewer.frameBox('parse_row')")
+    page.mouse.move(parse["x"] + 10, parse["y"] + 7)
+    grew = 100 * (90 / 140 - 50 / 100)
+    expect(diff.get_by_test_id("dw-details")).to_have_text(
+        f"parse_row — base 50 (50.00%) → head 90 ({100 * 90 / 140:.2f}%); self Δ +{grew:.2f} pp"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    diff.screenshot(path=str(ARTIFACTS / "jupyterlab-diff.png"))
+
+    # Icicle: the root on top; the functions table sorts and highlights.
+    expect(icicle).to_have_attribute("data-mode", "icicle")
+    canvas = icicle.get_by_test_id("dw-canvas").bounding_box()
+    root = icicle.evaluate("v => v.dwViewer.frameBox('all')")
+    assert root["y"] == pytest.approx(canvas["y"], abs=1)
+    icicle.get_by_test_id("dw-functions-toggle").click()
+    rows = icicle.get_by_test_id("dw-function-row")
+    expect(rows).to_have_count(6)
+    expect(rows.first).to_have_attribute("data-name", "parse")  # most self time
+    icicle.get_by_test_id("dw-sort-total").click()
+    expect(rows.first).to_have_attribute("data-name", "main")
+    rows.filter(has_text="load").first.click()
+    expect(icicle.get_by_test_id("dw-matched")).to_have_text(f"Matched: {100 * 40 / 65:.2f}%")
+    icicle.screenshot(path=str(ARTIFACTS / "jupyterlab-icicle-functions.png"))
+
+    # The kernel heard back: both ready, the table's highlight as the icicle's matched share.
+    cell = page.locator(".jp-CodeCell").nth(2)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-OutputArea-output")).to_have_text(
+        "DW-VIEWS "
+        + json.dumps([["diff.svg", "ready", ""], ["cpu.folded", "ready", f"{100 * 40 / 65:.2f}%"]]),
+        timeout=STEP_MS,
+    )
 
 
 HISTORY_BENCH = "parse.records"
@@ -527,7 +607,9 @@ def test_history_viewer_shows_the_change_point_and_opens_a_points_flamegraph(
     expect(opened).to_have_attribute("data-report-id", ids[30])
     viewer = opened.get_by_test_id("dw-viewer")
     expect(viewer).to_have_attribute("data-status", "ready", timeout=STEP_MS)
-    expect(frame(viewer, "tokenize")).to_have_count(1)
+    # drawn from the point's stacks, which the kernel sent
+    expect(viewer).to_have_attribute("data-source", "stacks")
+    assert viewer.evaluate("v => v.dwViewer.names()").count("tokenize") == 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "jupyterlab-history-viewer.png"), full_page=True)
 

@@ -25,6 +25,7 @@ import pytest
 
 from driftwatch_nb import Client
 from driftwatch_nb.core.flamegraph import flamegraph_frames, render_flamegraph
+from driftwatch_nb.core.profiles import folded_text
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page
@@ -248,6 +249,12 @@ def frame(canvas: Locator, name: str) -> Locator:
     )
 
 
+def frame_box(viewer: Locator, name: str) -> dict[str, float] | None:
+    """Where the viewer drawing from stacks shows the widest frame called ``name`` (client
+    pixels), or None when it is not in sight."""
+    return viewer.evaluate("(v, n) => v.dwViewer.frameBox(n)", name)
+
+
 def metric_tables(page: Page) -> list[dict[str, list[str]]]:
     """Every report's metrics table as benchmark -> cell texts, in page order."""
     return page.get_by_test_id("report").evaluate_all(
@@ -323,10 +330,12 @@ def test_browse_reports_and_work_a_flamegraph_in_the_modal(
     frames = flamegraph_frames(seeded.flamegraph_bytes)
     assert len(frames) == 1 + len({n for s in FOLDED for n in _prefixes(s)})
     canvas = modal.get_by_test_id("dw-canvas")
-    expect(canvas.locator("g:has(> title):has(> rect)")).to_have_count(len(frames))
-    leaf = frame(canvas, "iterencode").locator("rect")
-    expect(leaf).to_be_visible()
-    assert leaf.bounding_box()["width"] > 50
+    # drawn from the stored stacks on a canvas: every frame, and none of the SVG's markup
+    expect(viewer).to_have_attribute("data-source", "stacks")
+    expect(viewer).to_have_attribute("data-frames", str(len(frames)))
+    expect(canvas.locator("g, svg, script")).to_have_count(0)
+    leaf = frame_box(viewer, "iterencode")
+    assert leaf is not None and leaf["width"] > 50
     # the canvas uses the dialog's height rather than a fixed strip
     assert canvas.bounding_box()["height"] > 0.6 * modal.bounding_box()["height"]
 
@@ -343,7 +352,7 @@ def test_browse_reports_and_work_a_flamegraph_in_the_modal(
     assert 0 < expected < 100
     modal.get_by_test_id("dw-search").fill(SEARCH)
     expect(modal.get_by_test_id("dw-matched")).to_have_text(f"Matched: {expected:.2f}%")
-    expect(canvas.locator("g.dw-frame-match")).to_have_count(3)
+    expect(viewer).to_have_attribute("data-matched-frames", "3")
     page.screenshot(path=str(ARTIFACTS / "dashboard-modal.png"))
 
     # full screen and back, the modal stays open
@@ -457,17 +466,22 @@ def test_a_scripted_svg_never_runs_in_the_modal_nor_at_its_signed_url(
     modal = page.get_by_test_id("viewer-modal")
     expect(modal.get_by_test_id("dw-viewer")).to_have_attribute("data-status", "ready")
     canvas = modal.get_by_test_id("dw-canvas")
-    expect(canvas.locator("g:has(> title):has(> rect)")).to_have_count(2)
+    viewer = modal.get_by_test_id("dw-viewer")
+    # Its stacks are readable, so the viewer draws them itself: none of the markup is shown.
+    expect(viewer).to_have_attribute("data-source", "stacks")
+    expect(viewer).to_have_attribute("data-frames", "2")
     expect(canvas.locator("script")).to_have_count(0)
     expect(canvas.locator("[onload], [onmouseover], [onclick]")).to_have_count(0)
-    # Chromium logs a CSP refusal for each on* attribute while DOMParser builds the inert
-    # document the viewer sanitizes (nothing runs there). Once shown, nothing is left to refuse:
-    # moving over and clicking the frames must not try to run a handler.
+    # Moving over and clicking the frames must not try to run a handler.
     shown = len(tab.console)
-    evil = frame(canvas, "evil").locator("rect")
-    evil.hover()
-    evil.click()
-    frame(canvas, "all").locator("rect").hover()
+    evil = frame_box(viewer, "evil")
+    assert evil is not None
+    page.mouse.move(evil["x"] + 20, evil["y"] + 7)
+    expect(page.get_by_test_id("dw-details")).to_contain_text("evil")
+    page.mouse.click(evil["x"] + 20, evil["y"] + 7)
+    root = frame_box(viewer, "all")
+    assert root is not None
+    page.mouse.move(root["x"] + 20, root["y"] + 7)
     assert page.evaluate("window.__pwned") is None
     expect(canvas.locator("[data-pwned]")).to_have_count(0)
     assert csp_violations(tab.console[shown:]) == []
@@ -615,3 +629,12 @@ def test_another_users_project_is_not_found_and_shows_nothing_of_it(
         assert "storage" not in minted.text
         mine = http.get(f"/api/flamegraphs/{seeded.flamegraph_id}/url")
         assert mine.status_code == 200 and mine.json()["url"].startswith(live_server.url)
+        # nor read its stacks, which the viewer draws: 404, nothing of them in the answer
+        theirs_stacks = http.get(f"/api/flamegraphs/{seeded.other_flamegraph_id}/stacks")
+        assert theirs_stacks.status_code == 404
+        assert "classified" not in theirs_stacks.text
+        mine_stacks = http.get(f"/api/flamegraphs/{seeded.flamegraph_id}/stacks")
+        assert mine_stacks.status_code == 200 and mine_stacks.json()["status"] == "READY"
+        assert mine_stacks.json()["folded"] == folded_text(FOLDED)
+    with httpx.Client(base_url=live_server.url) as anonymous:
+        assert anonymous.get(f"/api/flamegraphs/{seeded.flamegraph_id}/stacks").status_code == 401

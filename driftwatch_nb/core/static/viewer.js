@@ -654,6 +654,16 @@ async function describeHttpError(res) {
   }
   return describeHttpStatus(res.status, body);
 }
+function decodeUtf8(buf, fileName) {
+  const bom16 = buf[0] === 255 && buf[1] === 254 || buf[0] === 254 && buf[1] === 255;
+  const nulPairs = buf.length >= 4 && (buf[1] === 0 || buf[0] === 0) && (buf[3] === 0 || buf[2] === 0);
+  if (bom16 || nulPairs) {
+    throw new ViewerError(
+      `Could not show ${fileName}: the file is UTF-16 encoded; the viewer reads UTF-8, so re-save it as UTF-8 (or open it with FlamegraphViewer.from_file, which converts it).`
+    );
+  }
+  return new TextDecoder("utf-8").decode(buf);
+}
 async function acquireSvg(url, options) {
   const doFetch = options.fetch ?? ((u, init) => fetch(u, init));
   const isCurrent = options.isCurrent ?? (() => true);
@@ -671,7 +681,7 @@ async function acquireSvg(url, options) {
     if (!isCurrent()) return null;
     if (res.ok) {
       const buf = new Uint8Array(await res.arrayBuffer());
-      return { text: new TextDecoder("utf-8").decode(buf), original: buf };
+      return { text: decodeUtf8(buf, options.fileName), original: buf };
     }
     const status = res.status;
     problems.push(`the storage answered ${await describeHttpError(res)}`);
@@ -952,6 +962,1252 @@ function applyFrameZoom(fi, i, { stage, fontPx, naturalH }) {
   return width / span.fw;
 }
 
+// src/range.js
+var ROW_PX = 16;
+var FONT_PX = 12;
+var MIN_SPAN_SAMPLES = 1e-6;
+function wholeRange(total) {
+  return { lo: 0, hi: total, scrollTop: 0, focus: -1 };
+}
+function clampRange(v, total) {
+  let span = Math.min(Math.max(v.hi - v.lo, Math.min(total, total * MIN_SPAN_SAMPLES)), total);
+  if (!(span > 0)) span = total;
+  let lo = Math.min(Math.max(v.lo, 0), total - span);
+  if (!Number.isFinite(lo)) lo = 0;
+  return { ...v, lo, hi: lo + span };
+}
+function magnification(v, total) {
+  return total / (v.hi - v.lo);
+}
+function zoomRangeAt(v, total, factor, px, width) {
+  const span = v.hi - v.lo;
+  const at = v.lo + px / width * span;
+  const next = Math.min(span / factor, total);
+  const lo = at - px / width * next;
+  return clampRange({ ...v, lo, hi: lo + next, focus: next >= total ? -1 : v.focus }, total);
+}
+function panRange(v, total, dx, width) {
+  const shift = -dx / width * (v.hi - v.lo);
+  return clampRange({ ...v, lo: v.lo + shift, hi: v.hi + shift }, total);
+}
+function clampScroll(scrollTop, contentPx2, viewPx) {
+  return Math.min(Math.max(scrollTop, 0), Math.max(0, contentPx2 - viewPx));
+}
+function contentPx(maxDepth) {
+  return (maxDepth + 1) * ROW_PX;
+}
+function rowTop(depth, maxDepth, icicle, scrollTop) {
+  const y = icicle ? depth * ROW_PX : (maxDepth - depth) * ROW_PX;
+  return y - scrollTop;
+}
+function depthAtY(y, maxDepth, icicle, scrollTop) {
+  const row = Math.floor((y + scrollTop) / ROW_PX);
+  return icicle ? row : maxDepth - row;
+}
+function homeScroll(maxDepth, viewPx, icicle) {
+  return icicle ? 0 : clampScroll(Infinity, contentPx(maxDepth), viewPx);
+}
+function ellipsize(name, px, measure, fullWidth = measure(name)) {
+  if (fullWidth <= px) return name;
+  let k = Math.min(name.length - 1, Math.floor(px / fullWidth * name.length));
+  while (k >= 2 && measure(`${name.slice(0, k)}…`) > px) k--;
+  while (k + 1 < name.length && measure(`${name.slice(0, k + 1)}…`) <= px) k++;
+  return k >= 2 ? `${name.slice(0, k)}…` : "";
+}
+
+// src/stacks.js
+var CHECK_EVERY = 256;
+var Trie = class {
+  constructor() {
+    this.names = ["all"];
+    this.nameIds = /* @__PURE__ */ new Map([["all", 0]]);
+    this.nameOf = [0];
+    this.children = [/* @__PURE__ */ new Map()];
+    this.selfs = [[0], [0]];
+    this.totals = [[0], [0]];
+  }
+  /** @param {string} name */
+  nameId(name) {
+    let id = this.nameIds.get(name);
+    if (id === void 0) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+  /**
+   * @param {string} stack "a;b;c"
+   * @param {number} count
+   * @param {number} side 0 (drawn / head) or 1 (base)
+   */
+  add(stack, count, side) {
+    let node = 0;
+    this.totals[side][0] += count;
+    for (const frame of stack.split(";")) {
+      const id = this.nameId(frame);
+      let child = this.children[node].get(id);
+      if (child === void 0) {
+        child = this.nameOf.length;
+        this.nameOf.push(id);
+        this.children.push(/* @__PURE__ */ new Map());
+        this.selfs[0].push(0);
+        this.selfs[1].push(0);
+        this.totals[0].push(0);
+        this.totals[1].push(0);
+        this.children[node].set(id, child);
+      }
+      this.totals[side][child] += count;
+      node = child;
+    }
+    this.selfs[side][node] += count;
+  }
+};
+function parseFoldedLine(line, number, fileName = "the profile") {
+  const text = line.trim();
+  if (!text || /^\d+$/.test(text)) return null;
+  const cut = text.lastIndexOf(" ");
+  const stack = cut > 0 ? text.slice(0, cut) : "";
+  const count = cut > 0 ? text.slice(cut + 1) : "";
+  if (!stack || !/^\d+$/.test(count)) {
+    throw new ViewerError(
+      `${fileName}: line ${number} is not 'frame;frame;frame COUNT': ${JSON.stringify(text.slice(0, 80))}`
+    );
+  }
+  return [stack, Number(count)];
+}
+function* fillTrie(trie, text, side, fileName) {
+  let pos = 0;
+  let number = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf("\n", pos);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(pos, nl);
+    pos = nl + 1;
+    number++;
+    const parsed = parseFoldedLine(line, number, fileName);
+    if (parsed && parsed[1] > 0) trie.add(parsed[0], parsed[1], side);
+    if (number % CHECK_EVERY === 0) yield;
+  }
+}
+function* layoutTrie(trie, drawn, diff) {
+  const other = 1 - drawn;
+  const dTotal = trie.totals[drawn];
+  const size = trie.nameOf.length;
+  const nameOf = new Int32Array(size);
+  const parent = new Int32Array(size);
+  const depth = new Uint16Array(size);
+  const end = new Int32Array(size);
+  const start = new Float64Array(size);
+  const total = new Float64Array(size);
+  const self = new Float64Array(size);
+  const otherTotal = diff ? new Float64Array(size) : null;
+  const otherSelf = diff ? new Float64Array(size) : null;
+  const names = trie.names;
+  const byName = (a, b) => {
+    const x = names[trie.nameOf[a]];
+    const y = names[trie.nameOf[b]];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  const todo = [0, -1, 0, 0];
+  const open = [];
+  let n = 0;
+  let maxDepth = 0;
+  while (todo.length) {
+    const at = todo.pop();
+    const d = (
+      /** @type {number} */
+      todo.pop()
+    );
+    const par = (
+      /** @type {number} */
+      todo.pop()
+    );
+    const node = (
+      /** @type {number} */
+      todo.pop()
+    );
+    while (open.length > d) end[
+      /** @type {number} */
+      open.pop()
+    ] = n;
+    const i = n++;
+    open.push(i);
+    nameOf[i] = trie.nameOf[node];
+    parent[i] = par;
+    depth[i] = d;
+    start[i] = /** @type {number} */
+    at;
+    total[i] = dTotal[node];
+    self[i] = trie.selfs[drawn][node];
+    if (otherTotal && otherSelf) {
+      otherTotal[i] = trie.totals[other][node];
+      otherSelf[i] = trie.selfs[other][node];
+    }
+    if (d > maxDepth) maxDepth = d;
+    const kids = Array.from(trie.children[node].values()).filter((c) => dTotal[c] > 0);
+    kids.sort(byName);
+    let offset = (
+      /** @type {number} */
+      at
+    );
+    const pending = [];
+    for (const c of kids) {
+      pending.push([c, i, d + 1, offset]);
+      offset += dTotal[c];
+    }
+    for (let k = pending.length - 1; k >= 0; k--) todo.push(...pending[k]);
+    if (n % CHECK_EVERY === 0) yield;
+  }
+  while (open.length) end[
+    /** @type {number} */
+    open.pop()
+  ] = n;
+  const counts = new Int32Array(maxDepth + 1);
+  for (let i = 0; i < n; i++) counts[depth[i]]++;
+  const byDepth = Array.from(counts, (c) => new Int32Array(c));
+  counts.fill(0);
+  for (let i = 0; i < n; i++) byDepth[depth[i]][counts[depth[i]]++] = i;
+  return {
+    n,
+    names,
+    nameOf: nameOf.subarray(0, n),
+    parent: parent.subarray(0, n),
+    depth: depth.subarray(0, n),
+    end: end.subarray(0, n),
+    start: start.subarray(0, n),
+    total: total.subarray(0, n),
+    self: self.subarray(0, n),
+    otherTotal: otherTotal ? otherTotal.subarray(0, n) : null,
+    otherSelf: otherSelf ? otherSelf.subarray(0, n) : null,
+    totalSamples: total[0],
+    otherSamples: diff ? trie.totals[other][0] : 0,
+    maxDepth,
+    byDepth
+  };
+}
+function* treeSteps(folded, options) {
+  const fileName = options.fileName || "the profile";
+  const diff = typeof options.base === "string";
+  const trie = new Trie();
+  yield* fillTrie(trie, folded, 0, diff ? `${fileName} (head)` : fileName);
+  if (diff) yield* fillTrie(
+    trie,
+    /** @type {string} */
+    options.base,
+    1,
+    `${fileName} (base)`
+  );
+  const drawn = diff && options.shape === "base" ? 1 : 0;
+  if (!(trie.totals[drawn][0] > 0)) {
+    throw new ViewerError(`${fileName}: no samples to draw (the stacks are empty or all counts are 0)`);
+  }
+  return yield* layoutTrie(trie, drawn, diff);
+}
+function buildTree(folded, options = {}) {
+  const steps = treeSteps(folded, options);
+  for (; ; ) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+async function buildTreeAsync(folded, options = {}) {
+  const budget = options.budgetMs ?? 20;
+  const steps = treeSteps(folded, options);
+  let sliceStart = performance.now();
+  for (; ; ) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - sliceStart >= budget) {
+      await yieldToBrowser();
+      if (options.isCurrent && !options.isCurrent()) return null;
+      sliceStart = performance.now();
+    }
+  }
+}
+function yieldToBrowser() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+function frameAt(tree, depth, x) {
+  if (depth < 0 || depth > tree.maxDepth) return -1;
+  const row = tree.byDepth[depth];
+  const k = firstEndingAfter(tree, row, x);
+  if (k < row.length) {
+    const i = row[k];
+    if (tree.start[i] <= x && x < tree.start[i] + tree.total[i]) return i;
+  }
+  return -1;
+}
+function firstEndingAfter(tree, row, x) {
+  let lo = 0;
+  let hi = row.length;
+  while (lo < hi) {
+    const mid = lo + hi >> 1;
+    const i = row[mid];
+    if (tree.start[i] + tree.total[i] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+var CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 3988292384 ^ c >>> 1 : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+function crc32(text) {
+  let c = -1;
+  let ascii = true;
+  for (let k = 0; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    if (code > 127) {
+      ascii = false;
+      break;
+    }
+    c = CRC_TABLE[(c ^ code) & 255] ^ c >>> 8;
+  }
+  if (!ascii) {
+    c = -1;
+    for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 255] ^ c >>> 8;
+  }
+  return (c ^ -1) >>> 0;
+}
+function hotColour(name) {
+  const seed = crc32(name);
+  const v1 = (seed & 255) / 255;
+  const v2 = (seed >>> 8 & 255) / 255;
+  const v3 = (seed >>> 16 & 255) / 255;
+  return `rgb(${205 + Math.trunc(50 * v3)},${Math.trunc(230 * v1)},${Math.trunc(55 * v2)})`;
+}
+function selfDeltas(tree, shape) {
+  const delta = new Float64Array(tree.n);
+  const other = tree.otherSelf;
+  if (!other) return { delta, maxAbs: 0 };
+  const drawnSum = tree.totalSamples || 1;
+  const otherSum = tree.otherSamples || 1;
+  let maxAbs = 0;
+  for (let i = 1; i < tree.n; i++) {
+    const drawnShare = tree.self[i] / drawnSum;
+    const otherShare = other[i] / otherSum;
+    const d = shape === "base" ? otherShare - drawnShare : drawnShare - otherShare;
+    delta[i] = d;
+    const a = Math.abs(d);
+    if (a > maxAbs) maxAbs = a;
+  }
+  return { delta, maxAbs };
+}
+function diffColour(delta, maxAbs) {
+  if (!delta || !(maxAbs > 0)) return "rgb(250,250,250)";
+  const fade = Math.trunc(210 * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
+  return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
+}
+function compileSearch(pattern, caseSensitive) {
+  try {
+    return new RegExp(pattern, caseSensitive ? "" : "i");
+  } catch {
+    return null;
+  }
+}
+function searchTree(tree, matches, focus = 0) {
+  const nameHit = new Int8Array(tree.names.length).fill(-1);
+  const hits = new Uint8Array(tree.n);
+  let covered = 0;
+  let coveredFocus = 0;
+  let skipUntil = 0;
+  let count = 0;
+  const fStart = focus;
+  const fEnd = tree.end[focus];
+  for (let i = 0; i < tree.n; i++) {
+    const id = tree.nameOf[i];
+    if (nameHit[id] < 0) nameHit[id] = matches(tree.names[id]) ? 1 : 0;
+    if (!nameHit[id]) continue;
+    hits[i] = 1;
+    count++;
+    if (i < skipUntil) continue;
+    covered += tree.total[i];
+    skipUntil = tree.end[i];
+    if (i >= fStart && i < fEnd) coveredFocus += tree.total[i];
+    else if (i < fStart && tree.end[i] > fStart) coveredFocus += tree.total[focus];
+  }
+  const all = tree.totalSamples;
+  return {
+    hits,
+    count,
+    percentAll: all > 0 ? 100 * covered / all : 0,
+    percentFocus: tree.total[focus] > 0 ? Math.min(100, 100 * coveredFocus / tree.total[focus]) : 0
+  };
+}
+function functionsOf(tree) {
+  const k = tree.names.length;
+  const self = new Float64Array(k);
+  const total = new Float64Array(k);
+  const otherSelf = new Float64Array(k);
+  const onStack = new Int32Array(k);
+  const stack = [];
+  const seen = new Uint8Array(k);
+  for (let i = 1; i < tree.n; i++) {
+    const d = tree.depth[i];
+    while (stack.length >= d) onStack[
+      /** @type {number} */
+      stack.pop()
+    ]--;
+    const id = tree.nameOf[i];
+    seen[id] = 1;
+    self[id] += tree.self[i];
+    if (tree.otherSelf) otherSelf[id] += tree.otherSelf[i];
+    if (onStack[id] === 0) total[id] += tree.total[i];
+    onStack[id]++;
+    stack.push(id);
+  }
+  const drawnSum = tree.totalSamples || 1;
+  const otherSum = tree.otherSamples || 1;
+  const rows = [];
+  for (let id = 1; id < k; id++) {
+    if (!seen[id] && !(otherSelf[id] > 0)) continue;
+    rows.push({
+      name: tree.names[id],
+      self: self[id],
+      total: total[id],
+      otherSelf: otherSelf[id],
+      deltaSelf: tree.otherSelf ? self[id] / drawnSum - otherSelf[id] / otherSum : 0
+    });
+  }
+  return rows;
+}
+function sortFunctions(rows, column, descending = column !== "name") {
+  const sign = descending ? -1 : 1;
+  const key = (r) => column === "deltaSelf" ? Math.abs(r.deltaSelf) : r[column];
+  return rows.slice().sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka !== kb) return (ka < kb ? -1 : 1) * sign;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+}
+function formatCount(n) {
+  const digits = String(Math.abs(Math.round(n)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < -0.5 ? `-${grouped}` : grouped;
+}
+function describeFrame(tree, i, diff, shape = "head") {
+  const name = tree.names[tree.nameOf[i]];
+  const pct = (v, of) => `${(100 * v / (of || 1)).toFixed(2)}%`;
+  if (!diff || !tree.otherTotal) {
+    return `${name} — ${formatCount(tree.total[i])} samples (${pct(tree.total[i], tree.totalSamples)}), self ${formatCount(tree.self[i])} (${pct(tree.self[i], tree.totalSamples)})`;
+  }
+  const head = shape === "base" ? tree.otherTotal[i] : tree.total[i];
+  const base = shape === "base" ? tree.total[i] : tree.otherTotal[i];
+  const headSum = shape === "base" ? tree.otherSamples : tree.totalSamples;
+  const baseSum = shape === "base" ? tree.totalSamples : tree.otherSamples;
+  const d = 100 * diff.delta[i];
+  return `${name} — base ${formatCount(base)} (${pct(base, baseSum)}) → head ${formatCount(head)} (${pct(head, headSum)}); self Δ ${d >= 0 ? "+" : ""}${d.toFixed(2)} pp`;
+}
+
+// src/stacksviewer.js
+var SEARCH_DEBOUNCE_MS = 150;
+var DEFAULT_HEIGHT = 480;
+var MATCH_PIXEL = rgbPixel("rgb(230,0,230)");
+var MAX_TABLE_ROWS = 500;
+var MIN_DRAWN_PX = 0.35;
+var FONT = `${FONT_PX}px Verdana, "DejaVu Sans", "Liberation Sans", Arial, sans-serif`;
+function rgbPixel(rgb) {
+  const [r, g, b] = (rgb.match(/\d+/g) || ["0", "0", "0"]).map(Number);
+  return (255 << 24 | b << 16 | g << 8 | r) >>> 0;
+}
+function fadePixel(c) {
+  const mix = (v) => Math.round(v * 0.55 + 255 * 0.45);
+  return (255 << 24 | mix(c >>> 16 & 255) << 16 | mix(c >>> 8 & 255) << 8 | mix(c & 255)) >>> 0;
+}
+function mountStacksViewer(host, options) {
+  const opts = { ...options };
+  let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
+  let shape = opts.shape === "base" ? "base" : "head";
+  let tree = null;
+  let diff = null;
+  let pixels = new Uint32Array(0);
+  let namePixels = new Uint32Array(0);
+  let image = null;
+  let labelWidths = new Float32Array(0);
+  let hits = null;
+  let selectedName = -1;
+  let view = wholeRange(1);
+  let icicle = opts.mode === "icicle" || opts.state?.mode === "icicle";
+  let hover = -1;
+  let pinned = -1;
+  let loadToken = 0;
+  let destroyed = false;
+  let drawQueued = false;
+  let size = { w: 0, h: 0 };
+  let searchTimer;
+  let caseSensitive = Boolean(opts.state?.caseSensitive);
+  let functionRows = null;
+  let sortColumn = "self";
+  let sortDescending = true;
+  const cleanups = [];
+  const dom = buildViewerDom(host, fileName);
+  const { root, viewport, searchInput, matchedEl, searchError, details } = dom;
+  root.dataset.source = "stacks";
+  root.dataset.mode = icicle ? "icicle" : "flame";
+  dom.stage.remove();
+  const canvas = el("canvas", {
+    class: "dw-fg-canvas",
+    "data-testid": "dw-fg-canvas",
+    role: "img",
+    "aria-label": "Flamegraph (hover a frame for its name in the details line below)"
+  });
+  canvas.style.cssText = "position:absolute;left:0;top:0;display:block";
+  const vscroll = el("div", { class: "dw-vscroll", "data-testid": "dw-vscroll", hidden: "" });
+  const thumb = el("div", { class: "dw-vscroll-thumb" });
+  vscroll.append(thumb);
+  viewport.prepend(canvas);
+  viewport.append(vscroll);
+  const shadowStyle = (
+    /** @type {ShadowRoot} */
+    viewport.getRootNode().querySelector("style")
+  );
+  if (shadowStyle) {
+    shadowStyle.textContent += `
+.dw-vscroll { position: absolute; top: 0; right: 0; bottom: 0; width: 10px; background: rgba(0,0,0,0.05); }
+.dw-vscroll-thumb { position: absolute; left: 1px; right: 1px; border-radius: 4px; background: rgba(0,0,0,0.35); cursor: default; }
+`;
+  }
+  const caseBtn = el(
+    "button",
+    { type: "button", class: "dw-btn dw-text-btn", "data-testid": "dw-case", title: "Match case", "aria-label": "Match case" },
+    "Aa"
+  );
+  const modeBtn = el("button", { type: "button", class: "dw-btn dw-text-btn", "data-testid": "dw-mode" });
+  const tableBtn = el(
+    "button",
+    { type: "button", class: "dw-btn dw-text-btn", "data-testid": "dw-functions-toggle", title: "Functions table" },
+    "Functions"
+  );
+  const shapeBtn = el("button", { type: "button", class: "dw-btn dw-text-btn", "data-testid": "dw-shape", hidden: "" });
+  const legend = el("span", { class: "dw-legend", "data-testid": "dw-legend", hidden: "" });
+  const searchWrap = searchInput.parentElement;
+  searchWrap?.after(caseBtn);
+  dom.zoomLabel.after(modeBtn, tableBtn, shapeBtn);
+  dom.nameEl.before(legend);
+  dom.downloadBtn.setAttribute("aria-label", "Download");
+  dom.downloadBtn.title = "Download";
+  const panel = el("div", { class: "dw-functions", "data-testid": "dw-functions", hidden: "" });
+  const table = el("table", { class: "dw-functions-table" });
+  const thead = el("thead");
+  const tbody = el("tbody");
+  table.append(thead, tbody);
+  const tableNote = el("div", { class: "dw-functions-note" });
+  panel.append(table, tableNote);
+  dom.root.querySelector(".dw-statusbar")?.before(panel);
+  dom.root.querySelector(".dw-hint")?.replaceChildren(
+    "Click a frame to zoom · wheel zooms horizontally (Ctrl+wheel until focused) · drag to pan · / to search · Esc resets"
+  );
+  setHeight(opts.height ?? DEFAULT_HEIGHT);
+  function listen(target, type, fn, o) {
+    target.addEventListener(type, fn, o);
+    cleanups.push(() => target.removeEventListener(type, fn, o));
+  }
+  function setStatus(status, message = "") {
+    root.dataset.status = status;
+    dom.overlay.hidden = status !== "loading";
+    dom.errorEl.textContent = status === "error" ? message : "";
+    dom.errorEl.hidden = status !== "error";
+    try {
+      opts.onStatus?.(status === "error" ? `error: ${message}` : status);
+    } catch (err) {
+      console.error("driftwatch viewer: onStatus failed", err);
+    }
+  }
+  function setHeight(px) {
+    const h = Number(px) > 0 ? Number(px) : DEFAULT_HEIGHT;
+    root.style.setProperty("--dw-height", `${h}px`);
+  }
+  function getState() {
+    return (
+      /** @type {StacksViewerState} */
+      {
+        mode: icicle ? "icicle" : "flame",
+        lo: view.lo,
+        hi: view.hi,
+        scrollTop: view.scrollTop,
+        focus: view.focus,
+        search: searchInput.value,
+        caseSensitive,
+        table: !panel.hidden
+      }
+    );
+  }
+  function emitState() {
+    try {
+      opts.onState?.(getState());
+    } catch (err) {
+      console.error("driftwatch viewer: onState failed", err);
+    }
+  }
+  function measure() {
+    const w = viewport.clientWidth;
+    const h = viewport.clientHeight;
+    if (w && h) size = { w, h };
+    return size.w && size.h ? size : { w: w || 1, h: h || 1 };
+  }
+  function setView(next) {
+    if (!tree) return;
+    const { h } = measure();
+    const clamped = clampRange(next, tree.totalSamples);
+    view = { ...clamped, scrollTop: clampScroll(clamped.scrollTop, contentPx(tree.maxDepth), h) };
+    const zoom = magnification(view, tree.totalSamples);
+    root.dataset.zoom = round4(zoom);
+    root.dataset.frameZoom = view.focus > 0 ? round4(zoom) : "1";
+    const label = zoomLabel(zoom);
+    dom.zoomLabel.textContent = view.focus > 0 ? `${label} · ${nameOf(view.focus)}` : label;
+    dom.zoomLabel.title = view.focus > 0 ? `Zoomed into ${nameOf(view.focus)}` : "Horizontal zoom";
+    if (searchInput.value || selectedName >= 0) refreshMatched();
+    scheduleDraw();
+    emitState();
+  }
+  function home() {
+    if (!tree) return;
+    const { h } = measure();
+    setView({ ...wholeRange(tree.totalSamples), scrollTop: homeScroll(tree.maxDepth, h, icicle) });
+  }
+  function zoomCenter(factor) {
+    if (!tree) return;
+    const { w } = measure();
+    setView(zoomRangeAt(view, tree.totalSamples, factor, w / 2, w));
+  }
+  function zoomToFrame(i) {
+    if (!tree || i < 0) return;
+    if (i === 0) {
+      setView({ ...view, lo: 0, hi: tree.totalSamples, focus: -1 });
+      return;
+    }
+    setView({ ...view, lo: tree.start[i], hi: tree.start[i] + tree.total[i], focus: i });
+  }
+  function resetAll() {
+    pinned = -1;
+    home();
+    showDetails(hover);
+  }
+  function nameOf(i) {
+    return tree ? tree.names[tree.nameOf[i]] : "";
+  }
+  function padTop() {
+    if (!tree || icicle) return 0;
+    return Math.max(0, measure().h - contentPx(tree.maxDepth));
+  }
+  function rowY(d) {
+    return tree ? rowTop(d, tree.maxDepth, icicle, view.scrollTop) + padTop() : 0;
+  }
+  function scheduleDraw() {
+    if (drawQueued || destroyed) return;
+    drawQueued = true;
+    requestAnimationFrame(() => {
+      drawQueued = false;
+      if (!destroyed) draw();
+    });
+  }
+  function pixelOf(i) {
+    if (!tree) return 0;
+    let c = pixels[i];
+    if (c) return c;
+    if (diff) c = rgbPixel(i === 0 ? "rgb(250,250,250)" : diffColour(diff.delta[i], diff.maxAbs));
+    else {
+      const id = tree.nameOf[i];
+      c = namePixels[id];
+      if (!c) c = namePixels[id] = rgbPixel(hotColour(tree.names[id]));
+    }
+    pixels[i] = c;
+    return c;
+  }
+  function draw() {
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return;
+    const { w, h } = measure();
+    const dpr = window.devicePixelRatio || 1;
+    const pw = Math.max(1, Math.round(w * dpr));
+    const ph = Math.max(1, Math.round(h * dpr));
+    if (canvas.width !== pw || canvas.height !== ph) {
+      canvas.width = pw;
+      canvas.height = ph;
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+    updateScrollbar(h);
+    if (!tree) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, pw, ph);
+      return;
+    }
+    if (!image || image.width !== pw || image.height !== ph) image = ctx.createImageData(pw, ph);
+    const buf = new Uint32Array(image.data.buffer);
+    buf.fill(0);
+    const t = tree;
+    const scale = w / (view.hi - view.lo);
+    const lo = view.lo;
+    const hi = view.hi;
+    const focusDepth = view.focus > 0 ? t.depth[view.focus] : -1;
+    const labelled = [];
+    let drawn = 0;
+    for (let d = 0; d <= t.maxDepth; d++) {
+      const y = rowY(d);
+      if (y + ROW_PX <= 0 || y >= h) continue;
+      const py0 = Math.max(0, Math.round(y * dpr));
+      const py1 = Math.min(ph, Math.round((y + ROW_PX - 1) * dpr));
+      const row = t.byDepth[d];
+      let lastCol = -1;
+      for (let k = firstEndingAfter(t, row, lo); k < row.length; k++) {
+        const i = row[k];
+        const s = t.start[i];
+        if (s >= hi) break;
+        const x0 = Math.max((s - lo) * scale, 0);
+        const x1 = Math.min((s + t.total[i] - lo) * scale, w);
+        const fw = x1 - x0;
+        if (fw < MIN_DRAWN_PX) continue;
+        let px0 = Math.floor(x0 * dpr);
+        let px1 = Math.round((fw > 3 ? x1 - 0.5 : x1) * dpr);
+        if (px1 <= px0) {
+          if (px0 <= lastCol) continue;
+          px1 = px0 + 1;
+        }
+        if (px0 <= lastCol) px0 = lastCol + 1;
+        if (px1 > pw) px1 = pw;
+        if (px1 <= px0) continue;
+        lastCol = px1 - 1;
+        drawn++;
+        let c = hits && hits[i] ? MATCH_PIXEL : pixelOf(i);
+        if (d < focusDepth) c = fadePixel(c);
+        buf.fill(c, py0 * pw + px0, py0 * pw + px1);
+        if (fw > FONT_PX * 1.6 || i === hover || i === pinned) labelled.push(i, x0, y, fw);
+      }
+      for (let py = py0 + 1; py < py1; py++) buf.copyWithin(py * pw, py0 * pw, (py0 + 1) * pw);
+    }
+    ctx.putImageData(image, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = FONT;
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = "#000";
+    ctx.strokeStyle = "#111";
+    ctx.lineWidth = 1;
+    const measureText = (str) => ctx.measureText(str).width;
+    for (let k = 0; k < labelled.length; k += 4) {
+      const i = labelled[k];
+      const x0 = labelled[k + 1];
+      const y = labelled[k + 2];
+      const fw = labelled[k + 3];
+      if (i === hover || i === pinned) ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(fw - 1.5, 0), ROW_PX - 2);
+      if (fw <= FONT_PX * 1.6) continue;
+      const id = t.nameOf[i];
+      let full = labelWidths[id];
+      if (Number.isNaN(full)) full = labelWidths[id] = measureText(t.names[id]);
+      const text = ellipsize(t.names[id], fw - 6, measureText, full);
+      if (text) ctx.fillText(text, x0 + 3, y + ROW_PX / 2);
+    }
+    root.dataset.frames = String(drawn);
+  }
+  function updateScrollbar(h) {
+    const content = tree ? contentPx(tree.maxDepth) : 0;
+    const show = content > h + 0.5;
+    vscroll.hidden = !show;
+    if (!show) return;
+    const thumbH = Math.max(20, h * h / content);
+    const top = view.scrollTop / (content - h) * (h - thumbH);
+    thumb.style.height = `${thumbH}px`;
+    thumb.style.top = `${top}px`;
+  }
+  function frameAtPoint(clientX, clientY) {
+    if (!tree) return -1;
+    const r = canvas.getBoundingClientRect();
+    const { w } = measure();
+    const x = view.lo + (clientX - r.left) / w * (view.hi - view.lo);
+    const d = depthAtY(clientY - r.top - padTop(), tree.maxDepth, icicle, view.scrollTop);
+    return frameAt(tree, d, x);
+  }
+  function showDetails(i) {
+    const shown = i >= 0 ? i : pinned;
+    details.textContent = tree && shown >= 0 ? describeFrame(tree, shown, diff, shape) : "";
+  }
+  function setHover(i) {
+    if (i === hover) return;
+    hover = i;
+    showDetails(i);
+    scheduleDraw();
+  }
+  function setMatched(text, extra = "") {
+    matchedEl.textContent = text ? `Matched: ${text}${extra}` : "";
+    matchedEl.hidden = !text;
+    try {
+      opts.onMatched?.(text);
+    } catch (err) {
+      console.error("driftwatch viewer: onMatched failed", err);
+    }
+  }
+  function currentMatcher() {
+    if (selectedName >= 0 && tree) {
+      const want = tree.names[selectedName];
+      return (name) => name === want;
+    }
+    const pattern = searchInput.value;
+    if (!pattern) return null;
+    const re = compileSearch(pattern, caseSensitive);
+    return re ? (name) => re.test(name) : null;
+  }
+  function refreshMatched() {
+    if (!tree) return;
+    const matcher = currentMatcher();
+    if (!matcher) return;
+    const focus = view.focus > 0 ? view.focus : 0;
+    const result = searchTree(tree, matcher, focus);
+    hits = result.hits;
+    root.dataset.matchedFrames = String(result.count);
+    const extra = focus > 0 ? ` · ${formatPercent(result.percentFocus)} of the zoomed frame` : "";
+    setMatched(formatPercent(result.percentAll), extra);
+  }
+  function clearMatch() {
+    hits = null;
+    root.dataset.matchedFrames = "0";
+    setMatched("");
+    scheduleDraw();
+  }
+  function runSearch() {
+    clearTimeout(searchTimer);
+    selectedName = -1;
+    markSelectedRow();
+    searchError.textContent = "";
+    searchInput.removeAttribute("aria-invalid");
+    const pattern = searchInput.value;
+    if (!pattern) {
+      clearMatch();
+      emitState();
+      return;
+    }
+    if (!compileSearch(pattern, caseSensitive)) {
+      clearMatch();
+      searchInput.setAttribute("aria-invalid", "true");
+      searchError.textContent = "invalid pattern";
+      emitState();
+      return;
+    }
+    if (!tree) return;
+    refreshMatched();
+    scheduleDraw();
+    emitState();
+  }
+  function tableColumns() {
+    const cols = [
+      ["name", "Function"],
+      ["self", diff ? `Self (${shape})` : "Self"],
+      ["total", diff ? `Total (${shape})` : "Total"]
+    ];
+    if (diff) {
+      cols.push(["otherSelf", `Self (${shape === "head" ? "base" : "head"})`]);
+      cols.push(["deltaSelf", "Δ self"]);
+    }
+    return cols;
+  }
+  function renderTable() {
+    if (!tree || panel.hidden) return;
+    if (!functionRows) functionRows = functionsOf(tree);
+    const t = tree;
+    const pct = (v, of) => formatPercent(100 * v / (of || 1));
+    const head = el("tr");
+    for (const [key, label] of tableColumns()) {
+      const th = el("th", { "aria-sort": key === sortColumn ? sortDescending ? "descending" : "ascending" : "none" });
+      const b = el("button", { type: "button", "data-testid": `dw-sort-${key}`, "data-column": key }, label);
+      th.append(b);
+      head.append(th);
+    }
+    thead.replaceChildren(head);
+    const rows = sortFunctions(functionRows, sortColumn, sortDescending);
+    const frag = document.createDocumentFragment();
+    for (const r of rows.slice(0, MAX_TABLE_ROWS)) {
+      const tr = el("tr", { "data-testid": "dw-function-row", "data-name": r.name });
+      const cells = [
+        r.name,
+        `${pct(r.self, t.totalSamples)}`,
+        `${pct(r.total, t.totalSamples)}`
+      ];
+      if (diff) {
+        cells.push(pct(r.otherSelf, t.otherSamples));
+        cells.push(`${r.deltaSelf >= 0 ? "+" : ""}${(100 * r.deltaSelf).toFixed(2)} pp`);
+      }
+      for (const c of cells) tr.append(el("td", {}, c));
+      frag.append(tr);
+    }
+    tbody.replaceChildren(frag);
+    tableNote.textContent = rows.length > MAX_TABLE_ROWS ? `${MAX_TABLE_ROWS} of ${rows.length} functions shown (sort to see others)` : "";
+    markSelectedRow();
+  }
+  function markSelectedRow() {
+    const want = selectedName >= 0 && tree ? tree.names[selectedName] : null;
+    for (const tr of tbody.children) {
+      tr.classList.toggle("dw-row-selected", want !== null && /** @type {HTMLElement} */
+      tr.dataset.name === want);
+    }
+  }
+  async function load(folded, base) {
+    const token = ++loadToken;
+    setStatus("loading");
+    opts.folded = folded;
+    opts.base = base;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (token !== loadToken || destroyed) return;
+    let built;
+    try {
+      built = await buildTreeAsync(folded, {
+        base,
+        shape,
+        fileName,
+        isCurrent: () => token === loadToken && !destroyed
+      });
+    } catch (err) {
+      if (token !== loadToken || destroyed) return;
+      tree = null;
+      scheduleDraw();
+      setStatus("error", `Could not show ${fileName}: ${errorText(err)}`);
+      return;
+    }
+    if (!built || token !== loadToken || destroyed) return;
+    tree = built;
+    diff = typeof base === "string" ? selfDeltas(built, shape) : null;
+    pixels = new Uint32Array(built.n);
+    namePixels = new Uint32Array(built.names.length);
+    labelWidths = new Float32Array(built.names.length).fill(NaN);
+    functionRows = null;
+    hits = null;
+    hover = -1;
+    pinned = -1;
+    root.dataset.diff = diff ? "true" : "false";
+    shapeBtn.hidden = !diff;
+    legend.hidden = !diff;
+    shapeBtn.textContent = `Shape: ${shape}`;
+    shapeBtn.title = "Size frames by the head or by the base profile";
+    legend.replaceChildren(
+      el("span", { class: "dw-legend-swatch dw-legend-red" }),
+      "self share grew (head > base)",
+      el("span", { class: "dw-legend-swatch dw-legend-blue" }),
+      "shrank"
+    );
+    root.style.setProperty("--dw-content-height", `${contentPx(built.maxDepth)}px`);
+    size = { w: 0, h: 0 };
+    const saved = opts.state;
+    opts.state = void 0;
+    if (saved && typeof saved.lo === "number" && typeof saved.hi === "number") {
+      const focus = typeof saved.focus === "number" && saved.focus < built.n ? saved.focus : -1;
+      setView({ lo: saved.lo, hi: saved.hi, scrollTop: saved.scrollTop ?? 0, focus });
+      if (saved.table) panel.hidden = false;
+      if (saved.search) searchInput.value = saved.search;
+    } else {
+      home();
+    }
+    if (searchInput.value) runSearch();
+    else setMatched("");
+    renderTable();
+    syncButtons();
+    setStatus("ready");
+  }
+  function syncButtons() {
+    modeBtn.textContent = icicle ? "Flame" : "Icicle";
+    modeBtn.title = icicle ? "Show as a flame graph (root at the bottom)" : "Show as an icicle graph (root at the top)";
+    root.dataset.mode = icicle ? "icicle" : "flame";
+    caseBtn.setAttribute("aria-pressed", String(caseSensitive));
+    tableBtn.setAttribute("aria-pressed", String(!panel.hidden));
+  }
+  const fullscreen = createFullscreen(root, dom.fullscreenBtn);
+  listen(dom.zoomInBtn, "click", () => zoomCenter(ZOOM_STEP));
+  listen(dom.zoomOutBtn, "click", () => zoomCenter(1 / ZOOM_STEP));
+  listen(dom.resetBtn, "click", resetAll);
+  listen(dom.fullscreenBtn, "click", fullscreen.toggle);
+  listen(document, "fullscreenchange", () => {
+    fullscreen.sync();
+    size = { w: 0, h: 0 };
+    scheduleDraw();
+  });
+  listen(dom.downloadBtn, "click", async () => {
+    if (opts.url) {
+      try {
+        const got = await acquireSvg(opts.url, {
+          fileName,
+          refreshUrl: opts.refreshUrl,
+          fallbackBytes: opts.fallbackBytes
+        });
+        if (got) downloadBytes(root, got.original, fileName);
+      } catch (err) {
+        details.textContent = errorText(err);
+      }
+      return;
+    }
+    if (opts.fallbackBytes) {
+      try {
+        const text = await opts.fallbackBytes();
+        if (typeof text === "string" && text) {
+          downloadBytes(root, new TextEncoder().encode(text), fileName);
+          return;
+        }
+      } catch {
+      }
+    }
+    const name = fileName.replace(/\.svg$/i, "") + ".folded";
+    downloadBytes(root, new TextEncoder().encode(opts.folded), name);
+  });
+  listen(modeBtn, "click", () => {
+    icicle = !icicle;
+    syncButtons();
+    if (tree) setView({ ...view, scrollTop: homeScroll(tree.maxDepth, measure().h, icicle) });
+  });
+  listen(caseBtn, "click", () => {
+    caseSensitive = !caseSensitive;
+    syncButtons();
+    runSearch();
+  });
+  listen(tableBtn, "click", () => {
+    panel.hidden = !panel.hidden;
+    syncButtons();
+    renderTable();
+    emitState();
+  });
+  listen(shapeBtn, "click", () => {
+    if (!tree || opts.base === void 0) return;
+    shape = shape === "head" ? "base" : "head";
+    void load(opts.folded, opts.base);
+  });
+  listen(thead, "click", (ev) => {
+    const b = (
+      /** @type {HTMLElement | null} */
+      ev.target?.closest?.("button[data-column]")
+    );
+    if (!b) return;
+    const col = (
+      /** @type {import("./stacks.js").FunctionColumn} */
+      /** @type {HTMLElement} */
+      b.dataset.column
+    );
+    if (col === sortColumn) sortDescending = !sortDescending;
+    else {
+      sortColumn = col;
+      sortDescending = col !== "name";
+    }
+    renderTable();
+  });
+  listen(tbody, "click", (ev) => {
+    const tr = (
+      /** @type {HTMLElement | null} */
+      /** @type {HTMLElement} */
+      ev.target?.closest?.("tr[data-name]")
+    );
+    if (!tr || !tree) return;
+    const id = tree.names.indexOf(tr.dataset.name || "");
+    searchInput.value = "";
+    searchError.textContent = "";
+    searchInput.removeAttribute("aria-invalid");
+    if (id === selectedName || id < 0) {
+      selectedName = -1;
+      clearMatch();
+    } else {
+      selectedName = id;
+      refreshMatched();
+    }
+    markSelectedRow();
+    scheduleDraw();
+  });
+  listen(searchInput, "input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
+  });
+  listen(searchInput, "keydown", (ev) => {
+    if (ev.key === "Enter") runSearch();
+    else if (ev.key === "Escape") {
+      searchInput.value = "";
+      runSearch();
+    }
+    ev.stopPropagation();
+  });
+  listen(root, "keydown", (ev) => {
+    if (ev.target === searchInput) return;
+    if ((ev.ctrlKey || ev.metaKey) && ev.key === "f" || ev.key === "/") {
+      ev.preventDefault();
+      searchInput.focus();
+      searchInput.select();
+    } else if (ev.key === "+" || ev.key === "=") zoomCenter(ZOOM_STEP);
+    else if (ev.key === "-") zoomCenter(1 / ZOOM_STEP);
+    else if (ev.key === "0") resetAll();
+    else if (ev.key === "Escape") {
+      if (fullscreen.isFallback()) fullscreen.toggle();
+      else resetAll();
+    } else return;
+    ev.stopPropagation();
+  });
+  listen(
+    viewport,
+    "wheel",
+    (ev) => {
+      if (!tree) return;
+      if (!ev.ctrlKey && !ev.metaKey && !root.contains(document.activeElement) && !fullscreen.isOn()) return;
+      ev.preventDefault();
+      const r = canvas.getBoundingClientRect();
+      if (ev.shiftKey && !ev.ctrlKey) {
+        setView({ ...view, scrollTop: view.scrollTop + ev.deltaY + ev.deltaX });
+        return;
+      }
+      setView(zoomRangeAt(view, tree.totalSamples, wheelFactor(ev.deltaY, ev.deltaMode), ev.clientX - r.left, measure().w));
+    },
+    { passive: false }
+  );
+  let drag = null;
+  let suppressClick = false;
+  listen(viewport, "pointerdown", (ev) => {
+    if (ev.button !== 0 || !tree || ev.target === thumb || ev.target === vscroll) return;
+    drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, view, moved: false };
+    suppressClick = false;
+  });
+  listen(viewport, "pointermove", (ev) => {
+    if (drag && drag.id === ev.pointerId && tree) {
+      const dx = ev.clientX - drag.x;
+      const dy = ev.clientY - drag.y;
+      if (!drag.moved && !isDrag(dx, dy)) return;
+      if (!drag.moved) {
+        drag.moved = true;
+        dom.dragCover.hidden = false;
+        dom.dragCover.setPointerCapture?.(ev.pointerId);
+      }
+      const moved = panRange(drag.view, tree.totalSamples, dx, measure().w);
+      setView({ ...moved, scrollTop: drag.view.scrollTop - dy });
+      return;
+    }
+    if (!drag) setHover(frameAtPoint(ev.clientX, ev.clientY));
+  });
+  const endDrag = (ev) => {
+    if (!drag || drag.id !== ev.pointerId) return;
+    suppressClick = drag.moved;
+    drag = null;
+    dom.dragCover.hidden = true;
+  };
+  listen(viewport, "pointerup", endDrag);
+  listen(viewport, "pointercancel", endDrag);
+  listen(viewport, "pointerleave", () => {
+    if (!drag) setHover(-1);
+  });
+  listen(viewport, "click", (ev) => {
+    if (suppressClick) {
+      suppressClick = false;
+      return;
+    }
+    const i = frameAtPoint(ev.clientX, ev.clientY);
+    if (i < 0) return;
+    pinned = i;
+    zoomToFrame(i);
+    showDetails(i);
+  });
+  listen(viewport, "dblclick", (ev) => {
+    ev.preventDefault();
+    resetAll();
+  });
+  let thumbDrag = null;
+  listen(thumb, "pointerdown", (ev) => {
+    ev.stopPropagation();
+    thumbDrag = { id: ev.pointerId, y: ev.clientY, top: view.scrollTop };
+    thumb.setPointerCapture?.(ev.pointerId);
+  });
+  listen(thumb, "pointermove", (ev) => {
+    if (!thumbDrag || thumbDrag.id !== ev.pointerId || !tree) return;
+    const { h } = measure();
+    const content = contentPx(tree.maxDepth);
+    const thumbH = Math.max(20, h * h / content);
+    const perPx = (content - h) / Math.max(1, h - thumbH);
+    setView({ ...view, scrollTop: thumbDrag.top + (ev.clientY - thumbDrag.y) * perPx });
+  });
+  listen(thumb, "pointerup", () => {
+    thumbDrag = null;
+  });
+  listen(thumb, "click", (ev) => ev.stopPropagation());
+  listen(vscroll, "click", (ev) => ev.stopPropagation());
+  if (typeof ResizeObserver !== "undefined") {
+    const ro = new ResizeObserver(() => {
+      size = { w: 0, h: 0 };
+      if (tree) setView(view);
+    });
+    ro.observe(viewport);
+    cleanups.push(() => ro.disconnect());
+  }
+  fullscreen.sync();
+  syncButtons();
+  setMatched("");
+  if (opts.state?.search) searchInput.value = opts.state.search;
+  if (opts.state?.table) panel.hidden = false;
+  void load(opts.folded, opts.base);
+  const handle = {
+    setFolded(folded, base) {
+      opts.state = void 0;
+      return load(folded, base);
+    },
+    setShape(next) {
+      shape = next === "base" ? "base" : "head";
+      return load(opts.folded, opts.base);
+    },
+    setMode(mode) {
+      icicle = mode === "icicle";
+      syncButtons();
+      if (tree) setView({ ...view, scrollTop: homeScroll(tree.maxDepth, measure().h, icicle) });
+    },
+    setUrl(url) {
+      opts.url = url;
+      if (!opts.fileName) {
+        fileName = fileNameFromUrl(url);
+        dom.nameEl.textContent = fileName;
+      }
+    },
+    setFileName(name) {
+      opts.fileName = name;
+      fileName = name || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
+      dom.nameEl.textContent = fileName;
+    },
+    setHeight,
+    search(pattern) {
+      searchInput.value = pattern || "";
+      runSearch();
+    },
+    reset: resetAll,
+    getState,
+    frameBox(name) {
+      if (!tree) return null;
+      const t = tree;
+      const { w, h } = measure();
+      const r = canvas.getBoundingClientRect();
+      const scale = w / (view.hi - view.lo);
+      let best = -1;
+      let bestW = 0;
+      for (let i = 0; i < t.n; i++) {
+        if (t.names[t.nameOf[i]] !== name) continue;
+        const x02 = Math.max((t.start[i] - view.lo) * scale, 0);
+        const x1 = Math.min((t.start[i] + t.total[i] - view.lo) * scale, w);
+        const y2 = rowY(t.depth[i]);
+        if (x1 - x02 > bestW && y2 >= 0 && y2 + ROW_PX <= h) {
+          best = i;
+          bestW = x1 - x02;
+        }
+      }
+      if (best < 0) return null;
+      const x0 = Math.max((t.start[best] - view.lo) * scale, 0);
+      const y = rowY(t.depth[best]);
+      return { x: r.left + x0, y: r.top + y, width: bestW, height: ROW_PX - 1 };
+    },
+    names() {
+      return tree ? tree.names.slice(1) : [];
+    },
+    destroy() {
+      destroyed = true;
+      loadToken++;
+      clearTimeout(searchTimer);
+      fullscreen.exit();
+      for (const fn of cleanups.splice(0)) fn();
+      root.remove();
+    }
+  };
+  Object.defineProperty(root, "dwViewer", { value: handle, configurable: true });
+  return handle;
+}
+
 // src/search.js
 function compilePattern(pattern) {
   try {
@@ -998,9 +2254,16 @@ function searchFramesOf(fi, names) {
 }
 
 // src/viewer.js
-var SEARCH_DEBOUNCE_MS = 150;
-var DEFAULT_HEIGHT = 480;
+var SEARCH_DEBOUNCE_MS2 = 150;
+var DEFAULT_HEIGHT2 = 480;
 function mountViewer(host, options = {}) {
+  if (typeof options.folded === "string") {
+    return (
+      /** @type {ViewerHandle} */
+      /** @type {unknown} */
+      mountStacksViewer(host, { ...options, folded: options.folded })
+    );
+  }
   const opts = { ...options };
   let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
   let loadToken = 0;
@@ -1018,7 +2281,7 @@ function mountViewer(host, options = {}) {
   const cleanups = [];
   const dom = buildViewerDom(host, fileName);
   const { root, viewport, stage, searchInput, matchedEl, searchError, details } = dom;
-  setHeight(opts.height ?? DEFAULT_HEIGHT);
+  setHeight(opts.height ?? DEFAULT_HEIGHT2);
   function listen(target, type, fn, o) {
     target.addEventListener(type, fn, o);
     cleanups.push(() => target.removeEventListener(type, fn, o));
@@ -1036,7 +2299,7 @@ function mountViewer(host, options = {}) {
     }
   }
   function setHeight(px) {
-    const h = Number(px) > 0 ? Number(px) : DEFAULT_HEIGHT;
+    const h = Number(px) > 0 ? Number(px) : DEFAULT_HEIGHT2;
     root.style.setProperty("--dw-height", `${h}px`);
   }
   function viewportSize() {
@@ -1242,7 +2505,7 @@ function mountViewer(host, options = {}) {
   listen(document, "fullscreenchange", fullscreen.sync);
   listen(searchInput, "input", () => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS);
+    searchTimer = setTimeout(runSearch, SEARCH_DEBOUNCE_MS2);
   });
   listen(searchInput, "keydown", (ev) => {
     if (ev.key === "Enter") runSearch();
@@ -1384,6 +2647,7 @@ function mountViewer(host, options = {}) {
 }
 
 // src/widget.js
+var savedViews = /* @__PURE__ */ new WeakMap();
 function render({ model, el: host }) {
   const kernel = createKernelChannel(model);
   function sync(name, value) {
@@ -1393,6 +2657,8 @@ function render({ model, el: host }) {
   }
   const url = model.get("url") || "";
   const text = model.get("svg_text") || "";
+  const folded = model.get("folded") || "";
+  if (folded) return renderStacks(model, host, kernel, sync);
   const handle = mountViewer(host, {
     url: url || void 0,
     svgText: url ? void 0 : text,
@@ -1437,11 +2703,78 @@ function render({ model, el: host }) {
     handle.destroy();
   };
 }
+function renderStacks(model, host, kernel, sync) {
+  const base = () => {
+    const b = model.get("base_folded") || "";
+    return b ? b : void 0;
+  };
+  const handle = mountStacksViewer(host, {
+    folded: model.get("folded") || "",
+    base: base(),
+    shape: model.get("shape") === "base" ? "base" : "head",
+    mode: model.get("mode") === "icicle" ? "icicle" : "flame",
+    url: model.get("url") || void 0,
+    fileName: model.get("file_name") || void 0,
+    height: model.get("height"),
+    state: savedViews.get(model),
+    refreshUrl: () => kernel.ask("refresh_url"),
+    fallbackBytes: () => {
+      const have = model.get("svg_text");
+      return have ? Promise.resolve(have) : kernel.ask("request_bytes");
+    },
+    onStatus: (s) => sync("status", s),
+    onMatched: (m) => sync("matched", m),
+    onState: (state) => savedViews.set(model, state)
+  });
+  const onFolded = () => {
+    savedViews.delete(model);
+    void handle.setFolded(model.get("folded") || "", base());
+  };
+  const onShape = () => void handle.setShape(model.get("shape") === "base" ? "base" : "head");
+  const onMode = () => handle.setMode(model.get("mode") === "icicle" ? "icicle" : "flame");
+  const onUrl = () => {
+    const next = model.get("url") || "";
+    if (kernel.waiting("refresh_url")) kernel.answer("refresh_url", next);
+    else handle.setUrl(next);
+  };
+  const onText = () => {
+    if (kernel.waiting("request_bytes")) kernel.answer("request_bytes", model.get("svg_text") || "");
+  };
+  const onFileName = () => handle.setFileName(model.get("file_name") || "");
+  const onHeight = () => handle.setHeight(model.get("height"));
+  const onCustom = (msg) => {
+    if (!msg || msg.type !== "error" || typeof msg.request !== "string") return;
+    kernel.fail(msg.request, new Error(String(msg.message || "the kernel could not do it")));
+  };
+  const events = [
+    ["change:folded", onFolded],
+    ["change:base_folded", onFolded],
+    ["change:shape", onShape],
+    ["change:mode", onMode],
+    ["change:url", onUrl],
+    ["change:svg_text", onText],
+    ["change:file_name", onFileName],
+    ["change:height", onHeight],
+    ["msg:custom", onCustom]
+  ];
+  for (const [ev, fn] of events) model.on(ev, fn);
+  return () => {
+    savedViews.set(model, handle.getState());
+    for (const [ev, fn] of events) model.off(ev, fn);
+    kernel.closeAll(new Error("the view was closed"));
+    handle.destroy();
+  };
+}
 var widget_default = { render };
 export {
   ViewerError,
+  buildTree,
   widget_default as default,
+  functionsOf,
+  mountStacksViewer,
   mountViewer,
   parseFrameTitle,
-  sanitizeSvg
+  sanitizeSvg,
+  searchTree,
+  sortFunctions
 };

@@ -38,6 +38,26 @@ export async function describeHttpError(res) {
 }
 
 /**
+ * The file's text; a UTF-16 file (a BOM, or NUL bytes between ASCII characters) is refused
+ * with a message saying how to fix it, instead of a parse error about garbled text.
+ *
+ * @param {Uint8Array} buf
+ * @param {string} fileName
+ * @returns {string}
+ * @throws {ViewerError}
+ */
+export function decodeUtf8(buf, fileName) {
+  const bom16 = (buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff);
+  const nulPairs = buf.length >= 4 && (buf[1] === 0 || buf[0] === 0) && (buf[3] === 0 || buf[2] === 0);
+  if (bom16 || nulPairs) {
+    throw new ViewerError(
+      `Could not show ${fileName}: the file is UTF-16 encoded; the viewer reads UTF-8, so re-save it as UTF-8 (or open it with FlamegraphViewer.from_file, which converts it).`,
+    );
+  }
+  return new TextDecoder("utf-8").decode(buf);
+}
+
+/**
  * Get the SVG from `url`, refreshing the URL once and falling back as described above.
  *
  * @param {string} url
@@ -64,7 +84,7 @@ export async function acquireSvg(url, options) {
     if (!isCurrent()) return null;
     if (res.ok) {
       const buf = new Uint8Array(await res.arrayBuffer());
-      return { text: new TextDecoder("utf-8").decode(buf), original: buf };
+      return { text: decodeUtf8(buf, options.fileName), original: buf };
     }
     const status = res.status;
     problems.push(`the storage answered ${await describeHttpError(res)}`);

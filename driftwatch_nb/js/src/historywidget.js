@@ -4,7 +4,8 @@
 // older point, head = the newer, whatever the click order): the kernel answers
 // `{type: "flamegraph_diff", base, head}` with the server's summary, ranked functions and
 // differential SVG. Signed URLs come with the data (`flamegraphs[].url`) or from the kernel
-// (`{type: "flamegraph_urls", ids}`, answered with `{type: "flamegraph_urls", urls: {id: url}}`).
+// (`{type: "flamegraph_urls", ids}`, answered with `{type: "flamegraph_urls", urls: {id: url}}`);
+// the opened flamegraphs are drawn from their stacks (`{type: "flamegraph_stacks", ids}`).
 
 import { diffPair } from "./diff.js";
 import { mountDiffPanel } from "./diffpanel.js";
@@ -95,6 +96,23 @@ export function render({ model, el: host }) {
     return answer.urls;
   }
 
+  /**
+   * The flamegraphs' folded stacks from the kernel (`{type: "flamegraph_stacks", ids}`), so
+   * the viewers draw them; null for a picture-only one, and none at all when the kernel cannot
+   * answer (the viewers then show the sanitized SVGs).
+   *
+   * @param {string[]} ids
+   * @returns {Promise<Record<string, string | null>>}
+   */
+  async function askStacks(ids) {
+    try {
+      const answer = await ask("flamegraph_stacks", { ids });
+      return answer.stacks || {};
+    } catch {
+      return {};
+    }
+  }
+
   function clear() {
     for (const v of viewers) v.destroy();
     viewers = [];
@@ -178,8 +196,13 @@ export function render({ model, el: host }) {
       return;
     }
     if (mine !== generation) return;
+    const stacks = await askStacks(
+      withFlamegraph.map((p) => /** @type {import("./chart.js").FlamegraphRef} */ (p.flamegraph).id),
+    );
+    if (mine !== generation) return;
     for (const p of withFlamegraph) {
       const fg = /** @type {import("./chart.js").FlamegraphRef & { url?: string }} */ (p.flamegraph);
+      const folded = stacks[fg.id];
       const cell = document.createElement("div");
       cell.dataset.testid = "history-flamegraph";
       cell.dataset.reportId = p.point.reportId;
@@ -192,6 +215,7 @@ export function render({ model, el: host }) {
       viewers.push(
         mountViewer(viewerHost, {
           url: fg.url || urls[fg.id],
+          folded: typeof folded === "string" && folded ? folded : undefined,
           fileName: fg.fileName,
           height: 360,
           refreshUrl: async () => (await askUrls([fg.id]))[fg.id],

@@ -5,4 +5,6 @@ export { ViewerError } from "./format.js";
 export { parseFrameTitle } from "./frames.js";
 export { sanitizeSvg } from "./sanitize.js";
 export { mountViewer } from "./viewer.js";
+export { mountStacksViewer } from "./stacksviewer.js";
+export { buildTree, functionsOf, searchTree, sortFunctions } from "./stacks.js";
 export { default } from "./widget.js";

@@ -18,6 +18,7 @@ import {
 import { applyFrameZoom, restoreFrames } from "./framezoom.js";
 import { frameNames, frameOfNode, indexFrames, parseFrameTitle, rootIsBelow } from "./frames.js";
 import { sanitizeSvg } from "./sanitize.js";
+import { mountStacksViewer } from "./stacksviewer.js";
 import { compilePattern, matchFrames, searchFramesOf } from "./search.js";
 import {
   ZOOM_STEP,
@@ -53,6 +54,14 @@ const DEFAULT_HEIGHT = 480;
  *   "error: <message>".
  * @property {(matched: string) => void} [onMatched] Called with "12.34%" after a search, ""
  *   when the search is cleared.
+ * @property {string} [folded] Folded stacks: when given, the flamegraph is drawn from them on
+ *   a canvas (`mountStacksViewer`, which takes the options below too) and the SVG at `url`
+ *   is only what the download button saves.
+ * @property {string} [base] Folded stacks of the base profile: a differential flamegraph.
+ * @property {"head" | "base"} [shape] Which side sizes a diff's frames.
+ * @property {"flame" | "icicle"} [mode]
+ * @property {Partial<import("./stacksviewer.js").StacksViewerState>} [state]
+ * @property {(state: import("./stacksviewer.js").StacksViewerState) => void} [onState]
  */
 
 /**
@@ -80,6 +89,11 @@ const DEFAULT_HEIGHT = 480;
  * @returns {ViewerHandle}
  */
 export function mountViewer(host, options = {}) {
+  if (typeof options.folded === "string") {
+    return /** @type {ViewerHandle} */ (
+      /** @type {unknown} */ (mountStacksViewer(host, { ...options, folded: options.folded }))
+    );
+  }
   const opts = { ...options };
   let fileName = opts.fileName || (opts.url ? fileNameFromUrl(opts.url) : DEFAULT_FILE_NAME);
   let loadToken = 0;

@@ -18,6 +18,23 @@ async function freshUrl(id) {
   return url;
 }
 
+/**
+ * The flamegraph's folded stacks (same origin, behind the session), or null when it is a
+ * picture only or they cannot be had: the viewer then shows the sanitized SVG instead.
+ */
+async function stacksOf(id) {
+  try {
+    const response = await fetch(`/api/flamegraphs/${encodeURIComponent(id)}/stacks`, {
+      credentials: "same-origin",
+    });
+    if (!response.ok) return null;
+    const body = await response.json();
+    return body.status === "READY" && typeof body.folded === "string" && body.folded ? body.folded : null;
+  } catch {
+    return null;
+  }
+}
+
 function close() {
   for (const handle of handles) handle.destroy();
   handles = [];
@@ -63,6 +80,7 @@ export async function openFlamegraphs(items, onUrl) {
       }
       continue;
     }
+    const folded = item.id ? await stacksOf(item.id) : null;
     let url = item.url;
     if (!url) {
       try {
@@ -76,6 +94,7 @@ export async function openFlamegraphs(items, onUrl) {
     handles.push(
       mountViewer(mount, {
         url,
+        folded: folded ?? undefined,
         fileName: item.fileName,
         refreshUrl: async () => {
           const next = await freshUrl(item.id);
