@@ -571,14 +571,14 @@ def history(
     report_columns = [getattr(Report, name).label(name) for name in Report.model_fields]
     columns = [
         *report_columns,
-        Metric.value.label("_value"),
-        Metric.lower_value.label("_lower"),
-        Metric.upper_value.label("_upper"),
+        Metric.value.label("metric_value"),
+        Metric.lower_value.label("metric_lower"),
+        Metric.upper_value.label("metric_upper"),
     ]
     if with_samples:
-        columns.append(Metric.samples.label("_samples"))  # type: ignore[union-attr]
+        columns.append(Metric.samples.label("metric_samples"))  # type: ignore[union-attr]
     rows = list(
-        session.execute(
+        session.connection().execute(  # Core rows: no ORM loading step per row
             sa.select(*columns)
             .join(Report, Report.id == Metric.report_id)  # type: ignore[arg-type]
             .where(
@@ -592,13 +592,14 @@ def history(
         )
     )
     rows.reverse()
+    at = len(report_columns)  # the metric's columns follow the report's (by position: fast)
     points = [
         HistoryPoint(
             report=row,
-            value=row._value,
-            lower_value=row._lower,
-            upper_value=row._upper,
-            samples=unpack_samples(row._samples) if with_samples else None,
+            value=row[at],
+            lower_value=row[at + 1],
+            upper_value=row[at + 2],
+            samples=unpack_samples(row[at + 3]) if with_samples else None,
         )
         for row in rows
     ]

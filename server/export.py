@@ -164,13 +164,20 @@ def _moment(params: Mapping[str, str], name: str) -> dt.datetime | None:
     if raw is None:
         return None
     try:
-        moment = dt.datetime.fromisoformat(raw.strip().replace(" ", "+"))
+        moment = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
+        moment = None
+    if moment is None:
+        try:  # an offset's "+" sent unencoded arrives as a space
+            moment = dt.datetime.fromisoformat(raw.strip().replace(" ", "+"))
+        except ValueError:
+            moment = None
+    if moment is None:
         raise InvalidInput(
             f"{name} must be an ISO 8601 time such as 2026-01-31 or 2026-01-31T12:00:00Z, "
             f"got {raw!r}",
             field=name,
-        ) from None
+        )
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 

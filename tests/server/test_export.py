@@ -168,6 +168,7 @@ def test_filters(live_server: LiveServer, seeded: Client) -> None:
     assert get(f"since={since.date()}T12:00:00Z&until={until.isoformat()}") == expect(
         lambda r: since <= r["time"] < until
     )
+    assert get("since=2026-03-03 12:00") == get("since=2026-03-03T12:00:00 00:00")
     assert get("since=2026-03-05") == expect(
         lambda r: r["time"] >= dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
     )
