@@ -119,10 +119,12 @@ def fetch_page(
     offset: int = 0,
     after: str | None = None,
     before: str | None = None,
+    plain: bool = False,
 ) -> Page[RowT]:
     """A page of ``model`` rows matching ``condition``, ordered by the time columns
     ``newest_first`` then id (all descending): after the cursor ``after``, before the cursor
-    ``before``, or from ``offset``."""
+    ``before``, or from ``offset``. ``plain``: read-only rows with the same attributes instead
+    of ORM objects (cheaper to build, for pages only shown)."""
     if after is not None and before is not None:
         raise InvalidInput("pass either after or before, not both", field="before")
     if (after is not None or before is not None) and offset:
@@ -139,12 +141,15 @@ def fetch_page(
         values = [sa.literal(m, c.type) for m, c in zip(moments, newest_first, strict=True)]
         return sa.tuple_(*values, sa.literal(row_id, model.id.type))  # type: ignore[attr-defined]
 
-    statement = select(model).where(condition)
+    statement: Any = (
+        sa.select(*model.__table__.columns) if plain else select(model)  # type: ignore[attr-defined]
+    ).where(condition)
+    run = session.execute if plain else session.exec
     if before is not None:
         # Newer rows than the cursor: read them oldest first, then turn the page around.
         statement = statement.where(key > bound(before, "before"))
         statement = statement.order_by(*(sa.asc(c) for c in columns))
-        rows = list(session.exec(statement.limit(limit + 1)))
+        rows = list(run(statement.limit(limit + 1)))
         has_previous = len(rows) > limit
         rows = rows[:limit][::-1]
         has_next = True
@@ -152,7 +157,7 @@ def fetch_page(
         if after is not None:
             statement = statement.where(key < bound(after, "after"))
         statement = statement.order_by(*(sa.desc(c) for c in columns))
-        rows = list(session.exec(statement.limit(limit + 1).offset(offset)))
+        rows = list(run(statement.limit(limit + 1).offset(offset)))
         has_next = len(rows) > limit
         rows = rows[:limit]
         has_previous = after is not None or offset > 0

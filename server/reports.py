@@ -136,6 +136,7 @@ def list_reports(
         offset=offset,
         after=after,
         before=before,
+        plain=True,
     )
 
 

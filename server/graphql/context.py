@@ -71,7 +71,7 @@ class Loaders:
     signed_url_ttl_seconds: int
     metrics_by_report: DataLoader[str, list[MetricRow]] = field(init=False)
     samples_by_report: DataLoader[str, dict[str, bytes | None]] = field(init=False)
-    flamegraphs_by_report: DataLoader[str, list[Flamegraph]] = field(init=False)
+    flamegraphs_by_report: DataLoader[str, list[Any]] = field(init=False)
     benchmark: DataLoader[str, Benchmark | None] = field(init=False)
     branch: DataLoader[str, Branch | None] = field(init=False)
     testbed: DataLoader[str, Testbed | None] = field(init=False)
@@ -108,9 +108,18 @@ class Loaders:
             grouped[row[1]].append(MetricRow._make(row))
         return [grouped[key] for key in report_ids]
 
-    def flamegraphs_for(self, report_ids: Sequence[str]) -> list[list[Flamegraph]]:
-        """Each report's flamegraphs, oldest first."""
-        return self._grouped(Flamegraph, "report_id", Flamegraph.created_at, report_ids)
+    def flamegraphs_for(self, report_ids: Sequence[str]) -> list[list[Any]]:
+        """Each report's flamegraphs, oldest first, as read-only rows with the attributes of
+        ``Flamegraph`` (not ORM objects: a page has dozens)."""
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        rows = self.session.execute(
+            sa.select(*Flamegraph.__table__.columns)  # type: ignore[attr-defined]
+            .where(Flamegraph.report_id.in_(report_ids))  # type: ignore[attr-defined]
+            .order_by(Flamegraph.created_at)
+        )
+        for row in rows:
+            grouped[row.report_id].append(row)
+        return [grouped[key] for key in report_ids]
 
     def _alerts_for(self, report_ids: Sequence[str]) -> list[list[Alert]]:
         return self._grouped(Alert, "report_id", Alert.created_at, report_ids)

@@ -671,6 +671,7 @@ def _node_selection(info: Info[Context, None]) -> dict[str, list[SelectedField]]
 
 
 def _asks(fields: list[SelectedField], name: str) -> bool:
+    """Whether any of ``fields`` selects ``name`` (fragments flattened)."""
     pending: list = [child for f in fields for child in f.selections]
     while pending:
         item = pending.pop()
@@ -711,8 +712,8 @@ def _prefetch(context: Context, nodes: list[Report], asked: dict[str, list[Selec
             node.prefetched.metrics = metrics_of(context, rows)  # type: ignore[union-attr]
     if "flamegraphs" in asked:
         groups = [[Flamegraph.from_row(r) for r in rows] for rows in loaders.flamegraphs_for(ids)]
-        if _asks(asked["flamegraphs"], "url"):
-            flat = [f for group in groups for f in group]
+        flat = [f for group in groups for f in group]
+        if flat and _asks(asked["flamegraphs"], "url"):
             for flamegraph, signed in zip(
                 flat, loaders.sign_urls([f.storage_path for f in flat]), strict=True
             ):
