@@ -49,6 +49,7 @@ def graphql(live_server: LiveServer, query: str) -> httpx.Response:
         f"{live_server.url}/graphql",
         json={"query": query},
         headers={"Authorization": f"Bearer {live_server.token}"},
+        timeout=120,  # a 400-benchmark report on a loaded 2-core machine can take over 5 s
     )
 
 
