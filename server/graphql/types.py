@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 from collections import defaultdict
 
 import strawberry
@@ -269,6 +270,40 @@ class FlamegraphDiff:
     head_flamegraph_ids: list[strawberry.ID]
     since: strawberry.Private[str | None]
     result: strawberry.Private[object]
+    merged_runs: strawberry.Private[bool] = False
+
+    @functools.cached_property
+    def _folded(self) -> tuple[str, str, int]:
+        from driftwatch_nb.core.limits import MAX_DIFF_FOLDED_BYTES
+        from driftwatch_nb.core.profiles import diff_folded_texts
+
+        diff = self.result
+        return diff_folded_texts(
+            diff.base,  # type: ignore[attr-defined]
+            diff.head,  # type: ignore[attr-defined]
+            base_samples=None if self.merged_runs else self.base_samples,
+            head_samples=None if self.merged_runs else self.head_samples,
+            max_bytes=MAX_DIFF_FOLDED_BYTES,
+        )
+
+    @strawberry.field(
+        description="The base side's folded stacks as the diff compares them (several runs "
+        "merged, each weighing the same, as parts per million; else the flamegraph's own "
+        "counts), for drawing the diff on a canvas. With headFolded at most 4 MiB: the "
+        "lightest stacks are left out of both sides beyond it (foldedOmitted)."
+    )
+    def base_folded(self) -> str:
+        return self._folded[0]
+
+    @strawberry.field(description="The head side's folded stacks, as baseFolded.")
+    def head_folded(self) -> str:
+        return self._folded[1]
+
+    @strawberry.field(
+        description="How many stacks baseFolded/headFolded left out to stay within 4 MiB."
+    )
+    def folded_omitted(self) -> int:
+        return self._folded[2]
 
     @strawberry.field(
         description="Functions ranked by |deltaSelf|, largest first; an alert's diff ranks "
@@ -826,6 +861,7 @@ class Alert:
             head_flamegraph_ids=[strawberry.ID(i) for i in found.head_flamegraph_ids],
             since=(change.git_hash or change.id)[:7],
             result=found.diff,
+            merged_runs=True,
         )
 
     @classmethod
