@@ -106,7 +106,8 @@ class HistoryViewer(anywidget.AnyWidget):
                 point whose flamegraph came without one; default: a ``Client()`` made on first
                 use.
             flamegraph_diff: ``(base_id, head_id)`` to the server's ``flamegraphDiff`` with its
-                SVG (``Client.flamegraph_diff(..., svg=True)``), when two points are selected;
+                stacks and SVG (``Client.flamegraph_diff(..., svg=True, folded=True)``), when
+                two points are selected;
                 default: a ``Client()`` made on first use.
             flamegraph_stacks: returns a flamegraph's stacks (``{"a;b": count}``; raises
                 ``InvalidInput`` for a picture only) so the opened viewers draw them; default:
@@ -278,6 +279,9 @@ class HistoryViewer(anywidget.AnyWidget):
                     }
                     for f in diff["functions"]
                 ],
+                "baseFolded": diff["baseFolded"],
+                "headFolded": diff["headFolded"],
+                "foldedOmitted": int(diff.get("foldedOmitted") or 0),
                 "svg": diff["svg"],
             }
         )
@@ -317,10 +321,10 @@ class HistoryViewer(anywidget.AnyWidget):
 
 
 def _diff_with_svg(client: Client) -> FlamegraphDiff:
-    """``client.flamegraph_diff`` with its SVG and the functions the chart lists."""
+    """``client.flamegraph_diff`` with its stacks, its SVG and the functions the chart lists."""
 
     def diff(base: str, head: str) -> dict[str, Any]:
-        return client.flamegraph_diff(base, head, svg=True, first=DIFF_FUNCTIONS)
+        return client.flamegraph_diff(base, head, svg=True, folded=True, first=DIFF_FUNCTIONS)
 
     return diff
 
@@ -342,4 +346,6 @@ def _diff_problem(diff: object) -> str | None:
     svg = diff.get("svg")
     if not isinstance(svg, str) or not svg.lstrip().startswith("<"):
         return "no SVG (ask with svg=True)"
+    if not all(isinstance(diff.get(k), str) and diff[k] for k in ("baseFolded", "headFolded")):
+        return "no folded stacks (ask with folded=True)"
     return None

@@ -283,6 +283,9 @@ class FakeDiffClient(FakeClient):
                 },
             ],  # fmt: skip
             "svg": f"<svg><title>{base_id} vs {head_id}</title></svg>",
+            "baseFolded": f"main;tokenize 5\nmain;{base_id} 5\n",
+            "headFolded": f"main;tokenize 8\nmain;{head_id} 2\n",
+            "foldedOmitted": 0,
         }
 
 
@@ -293,7 +296,7 @@ def test_the_browser_gets_the_diff_of_two_flamegraphs_of_the_chart() -> None:
     viewer.send = sent.append  # type: ignore[method-assign]
     assert viewer.diff is None
     viewer._on_custom_msg(viewer, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
-    assert client.diffs == [("f0", "f2", {"svg": True, "first": 10})]
+    assert client.diffs == [("f0", "f2", {"svg": True, "folded": True, "first": 10})]
     answer = sent[-1]
     assert answer["type"] == "flamegraph_diff"
     assert (answer["base"], answer["head"]) == ("f0", "f2")
@@ -308,6 +311,10 @@ def test_the_browser_gets_the_diff_of_two_flamegraphs_of_the_chart() -> None:
         }
     ]
     assert answer["svg"] == "<svg><title>f0 vs f2</title></svg>"
+    # Both sides' stacks, for the canvas's diff mode.
+    assert answer["baseFolded"] == "main;tokenize 5\nmain;f0 5\n"
+    assert answer["headFolded"] == "main;tokenize 8\nmain;f2 2\n"
+    assert answer["foldedOmitted"] == 0
     assert viewer.diff is not None and viewer.diff["base"] == "f0" and viewer.diff["head"] == "f2"
 
 
@@ -351,6 +358,16 @@ def test_a_failing_or_unusable_diff_is_reported_to_the_browser() -> None:
     no_svg.send = sent.append  # type: ignore[method-assign]
     no_svg._on_custom_msg(no_svg, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
     assert sent[-1]["type"] == "error" and "no SVG" in sent[-1]["message"]
+
+    without_stacks = HistoryViewer(
+        series=[series()],
+        flamegraph_diff=lambda b, h: {"summary": "x", "functions": [], "svg": "<svg/>"},
+    )
+    without_stacks.send = sent.append  # type: ignore[method-assign]
+    without_stacks._on_custom_msg(
+        without_stacks, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, []
+    )
+    assert sent[-1]["type"] == "error" and "no folded stacks" in sent[-1]["message"]
     with pytest.raises(TypeError, match="flamegraph_diff must be a callable"):
         HistoryViewer(series=[series()], flamegraph_diff="nope")  # type: ignore[arg-type]
 

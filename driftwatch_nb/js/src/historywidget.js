@@ -2,8 +2,8 @@
 // click sets `selected` (report ids) and opens the point's flamegraph below the chart in the
 // flamegraph viewer; a shift-click on a second point opens the diff of the two (base = the
 // older point, head = the newer, whatever the click order): the kernel answers
-// `{type: "flamegraph_diff", base, head}` with the server's summary, ranked functions and
-// differential SVG. Signed URLs come with the data (`flamegraphs[].url`) or from the kernel
+// `{type: "flamegraph_diff", base, head}` with the server's summary, ranked functions, both
+// sides' folded stacks (drawn on the canvas in diff mode) and the differential SVG (a download). Signed URLs come with the data (`flamegraphs[].url`) or from the kernel
 // (`{type: "flamegraph_urls", ids}`, answered with `{type: "flamegraph_urls", urls: {id: url}}`);
 // the opened flamegraphs are drawn from their stacks (`{type: "flamegraph_stacks", ids}`).
 
@@ -25,7 +25,10 @@ const KERNEL_TIMEOUT_MS = 30000;
  * @property {string} summary
  * @property {boolean} [normalized]
  * @property {DiffResult["functions"]} functions
- * @property {string} svg
+ * @property {string} baseFolded
+ * @property {string} headFolded
+ * @property {number} [foldedOmitted]
+ * @property {string} svg The differential SVG, for the download button.
  */
 
 /**
@@ -159,7 +162,8 @@ export function render({ model, el: host }) {
       return;
     }
     if (mine !== generation) return;
-    diffPanel.show(answer, answer.svg);
+    const svg = answer.svg;
+    diffPanel.show(answer, { svgText: async () => svg });
     sync("status", "diff ready");
   }
 
