@@ -3358,8 +3358,8 @@ function render({ model, el: host }) {
       return;
     }
     if (mine !== generation) return;
-    const svg = answer.svg;
-    diffPanel.show(answer, { svgText: async () => svg });
+    const ids = { base: pair.base.flamegraphId, head: pair.head.flamegraphId };
+    diffPanel.show(answer, { svgText: async () => (await ask("flamegraph_diff_svg", ids)).svg });
     sync("status", "diff ready");
   }
   async function open(selection) {
