@@ -12,6 +12,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
+from driftwatch_nb.core.limits import MAX_DIFF_FOLDED_BYTES
 from driftwatch_server import alerts, models, paging
 from driftwatch_server.graphql.context import Context, MetricRow
 from driftwatch_server.reports import as_utc, list_reports, report_benchmark_names
@@ -259,6 +260,9 @@ class FunctionDiff:
     )
 
 
+_FOLDED_MIB = MAX_DIFF_FOLDED_BYTES // (1024 * 1024)
+
+
 @strawberry.type
 class FlamegraphDiff:
     """Two profiles compared: functions ranked by change in self time, and a red/blue SVG."""
@@ -274,7 +278,6 @@ class FlamegraphDiff:
 
     @functools.cached_property
     def _folded(self) -> tuple[str, str, int]:
-        from driftwatch_nb.core.limits import MAX_DIFF_FOLDED_BYTES
         from driftwatch_nb.core.profiles import diff_folded_texts
 
         diff = self.result
@@ -289,7 +292,7 @@ class FlamegraphDiff:
     @strawberry.field(
         description="The base side's folded stacks as the diff compares them (several runs "
         "merged, each weighing the same, as parts per million; else the flamegraph's own "
-        "counts), for drawing the diff on a canvas. With headFolded at most 4 MiB: the "
+        f"counts), for drawing the diff on a canvas. With headFolded at most {_FOLDED_MIB} MiB: the "
         "lightest stacks are left out of both sides beyond it (foldedOmitted)."
     )
     def base_folded(self) -> str:
@@ -300,7 +303,8 @@ class FlamegraphDiff:
         return self._folded[1]
 
     @strawberry.field(
-        description="How many stacks baseFolded/headFolded left out to stay within 4 MiB."
+        description="How many stacks baseFolded/headFolded left out to stay within "
+        f"{_FOLDED_MIB} MiB."
     )
     def folded_omitted(self) -> int:
         return self._folded[2]
