@@ -836,8 +836,10 @@ class Client:
         first: int = 20,
         svg: bool = False,
         shape: str = "head",
+        folded: bool = False,
     ) -> dict[str, Any]:
-        """The server's ``flamegraphDiff`` of two of your flamegraphs, as a dict."""
+        """The server's ``flamegraphDiff`` of two of your flamegraphs, as a dict; with
+        ``folded`` also both sides' folded stacks (``baseFolded``/``headFolded``), to draw it."""
         data = self._execute(
             operation("FlamegraphDiff"),
             {
@@ -847,6 +849,7 @@ class Client:
                 "first": first,
                 "withSvg": svg,
                 "shape": shape.upper(),
+                "withFolded": folded,
             },
             idempotent=True,
         )

@@ -8,9 +8,12 @@ id) and opens its flamegraph below the chart in the flamegraph viewer; a shift-c
 second point and opens the diff of the two below the chart: the server's ``flamegraphDiff``
 with the older point as the base and the newer as the head (whatever the click order), its
 one-sentence summary, the functions ranked by change in self time and the red/blue
-differential flamegraph in the viewer. The browser asks the kernel for it
-(``{"type": "flamegraph_diff", "base": ID, "head": ID}``); the kernel checks that both are
-flamegraphs of this chart before asking the server, and keeps the answer on :attr:`diff`.
+differential flamegraph drawn on the viewer's canvas from both sides' stacks. The browser asks
+the kernel for it (``{"type": "flamegraph_diff", "base": ID, "head": ID}``); the kernel checks
+that both are flamegraphs of this chart before asking the server, and keeps the answer on
+:attr:`diff`. The differential SVG is only a download, asked for when the viewer's download
+button is pressed (``{"type": "flamegraph_diff_svg", "base": ID, "head": ID}``, answered with
+``svg``).
 
 The data is plain: ``HistoryViewer(series=[...])`` takes series in the chart's shape (see
 :func:`driftwatch_nb.core.history.validate_series`), and :meth:`HistoryViewer.from_history`
@@ -52,6 +55,7 @@ DIFF_FUNCTIONS = 10
 FlamegraphUrl = Callable[[str], str]
 FlamegraphDiff = Callable[[str, str], dict[str, Any]]
 FlamegraphStacks = Callable[[str], dict[str, int]]
+FlamegraphDiffSvg = Callable[[str, str], str]
 
 
 class HistoryViewer(anywidget.AnyWidget):
@@ -97,6 +101,7 @@ class HistoryViewer(anywidget.AnyWidget):
         flamegraph_url: FlamegraphUrl | None = None,
         flamegraph_diff: FlamegraphDiff | None = None,
         flamegraph_stacks: FlamegraphStacks | None = None,
+        flamegraph_diff_svg: FlamegraphDiffSvg | None = None,
         **kwargs: Any,
     ) -> None:
         """Create a chart from plain series (or use :meth:`from_history`).
@@ -105,12 +110,16 @@ class HistoryViewer(anywidget.AnyWidget):
             flamegraph_url: returns a signed URL for a flamegraph id when the browser opens a
                 point whose flamegraph came without one; default: a ``Client()`` made on first
                 use.
-            flamegraph_diff: ``(base_id, head_id)`` to the server's ``flamegraphDiff`` with its
-                SVG (``Client.flamegraph_diff(..., svg=True)``), when two points are selected;
+            flamegraph_diff: ``(base_id, head_id)`` to the server's ``flamegraphDiff`` with
+                both sides' stacks (``Client.flamegraph_diff(..., folded=True)``), when two
+                points are selected;
                 default: a ``Client()`` made on first use.
             flamegraph_stacks: returns a flamegraph's stacks (``{"a;b": count}``; raises
                 ``InvalidInput`` for a picture only) so the opened viewers draw them; default:
                 a ``Client()`` made on first use.
+            flamegraph_diff_svg: ``(base_id, head_id)`` to the differential SVG's text, when
+                the diff's download button is pressed; default: a ``Client()`` made on first
+                use.
             **kwargs: trait values (``series``, ``height``).
         """
         allowed = {"series", "height"}
@@ -119,20 +128,22 @@ class HistoryViewer(anywidget.AnyWidget):
             raise TypeError(
                 f"HistoryViewer got unexpected keyword argument(s) {', '.join(unknown)}; "
                 "expected some of: series, height, flamegraph_url, flamegraph_diff, "
-                "flamegraph_stacks"
+                "flamegraph_stacks, flamegraph_diff_svg"
             )
         for name, value in (
             ("flamegraph_url", flamegraph_url),
             ("flamegraph_diff", flamegraph_diff),
             ("flamegraph_stacks", flamegraph_stacks),
+            ("flamegraph_diff_svg", flamegraph_diff_svg),
         ):
             if value is not None and not callable(value):
                 raise TypeError(f"{name} must be a callable, not {type(value).__name__}")
         self._flamegraph_url = flamegraph_url
         self._flamegraph_diff = flamegraph_diff
+        self._flamegraph_diff_svg = flamegraph_diff_svg
         self.diff: dict[str, Any] | None = None
         """The last diff of two selected points (``flamegraphDiff``'s fields: ``summary``,
-        ``functions``, ``svg``...; base and head flamegraph ids under ``base``/``head``), or
+        ``functions``, ``baseFolded``, ``headFolded``...; base and head flamegraph ids under ``base``/``head``), or
         None."""
         self._flamegraph_stacks = flamegraph_stacks
         super().__init__(**kwargs)
@@ -196,8 +207,9 @@ class HistoryViewer(anywidget.AnyWidget):
         return cls(
             series=series,
             flamegraph_url=client.flamegraph_url,
-            flamegraph_diff=_diff_with_svg(client),
+            flamegraph_diff=_diff_of(client),
             flamegraph_stacks=client.flamegraph_stacks,
+            flamegraph_diff_svg=_diff_svg_of(client),
             **kwargs,
         )
 
@@ -209,6 +221,8 @@ class HistoryViewer(anywidget.AnyWidget):
             self._answer_flamegraph_urls(content.get("ids"))  # type: ignore[union-attr]
         elif kind == "flamegraph_diff":
             self._answer_flamegraph_diff(content.get("base"), content.get("head"))  # type: ignore[union-attr]
+        elif kind == "flamegraph_diff_svg":
+            self._answer_flamegraph_diff_svg(content.get("base"), content.get("head"))  # type: ignore[union-attr]
         elif kind == "flamegraph_stacks":
             self._answer_flamegraph_stacks(content.get("ids"))  # type: ignore[union-attr]
         else:
@@ -238,23 +252,29 @@ class HistoryViewer(anywidget.AnyWidget):
             return
         self.send({"type": "flamegraph_urls", "urls": urls})
 
-    def _answer_flamegraph_diff(self, base: object, head: object) -> None:
-        request = "flamegraph_diff"
+    def _pair_problem(self, base: object, head: object) -> str | None:
+        """Why two ids from the browser cannot be compared, or None (checked before the
+        server is asked)."""
         if not isinstance(base, str) or not isinstance(head, str) or not base or not head:
-            self._send_error(request, "base and head must be flamegraph ids")
-            return
+            return "base and head must be flamegraph ids"
         if base == head:
-            self._send_error(request, "base and head are the same flamegraph")
-            return
+            return "base and head are the same flamegraph"
         known = self._known_flamegraphs()
         if unknown := [i for i in (base, head) if i not in known]:
-            self._send_error(request, f"not a flamegraph of this chart: {unknown[0]}")
+            return f"not a flamegraph of this chart: {unknown[0]}"
+        return None
+
+    def _answer_flamegraph_diff(self, base: object, head: object) -> None:
+        request = "flamegraph_diff"
+        if problem := self._pair_problem(base, head):
+            self._send_error(request, problem)
             return
+        assert isinstance(base, str) and isinstance(head, str)
         try:
             if self._flamegraph_diff is None:
                 from driftwatch_nb.client import Client as _Client
 
-                self._flamegraph_diff = _diff_with_svg(_Client())
+                self._flamegraph_diff = _diff_of(_Client())
             diff = self._flamegraph_diff(base, head)
         except Exception as exc:  # reported to the browser, which shows it
             self._send_error(request, f"the server could not compare them: {exc}")
@@ -278,9 +298,32 @@ class HistoryViewer(anywidget.AnyWidget):
                     }
                     for f in diff["functions"]
                 ],
-                "svg": diff["svg"],
+                "baseFolded": diff["baseFolded"],
+                "headFolded": diff["headFolded"],
+                "foldedOmitted": int(diff.get("foldedOmitted") or 0),
             }
         )
+
+    def _answer_flamegraph_diff_svg(self, base: object, head: object) -> None:
+        """The differential SVG, for the diff's download button only."""
+        request = "flamegraph_diff_svg"
+        if problem := self._pair_problem(base, head):
+            self._send_error(request, problem)
+            return
+        assert isinstance(base, str) and isinstance(head, str)
+        try:
+            if self._flamegraph_diff_svg is None:
+                from driftwatch_nb.client import Client as _Client
+
+                self._flamegraph_diff_svg = _diff_svg_of(_Client())
+            svg = self._flamegraph_diff_svg(base, head)
+        except Exception as exc:  # reported to the browser, which shows it
+            self._send_error(request, f"the server could not draw the SVG: {exc}")
+            return
+        if not isinstance(svg, str) or not svg.lstrip().startswith("<"):
+            self._send_error(request, "the server's answer is not an SVG")
+            return
+        self.send({"type": request, "base": base, "head": head, "svg": svg})
 
     def _answer_flamegraph_stacks(self, ids: object) -> None:
         """The folded stacks of the opened points' flamegraphs, so the viewers draw them;
@@ -316,13 +359,22 @@ class HistoryViewer(anywidget.AnyWidget):
         self.send({"type": "error", "request": request, "message": message})
 
 
-def _diff_with_svg(client: Client) -> FlamegraphDiff:
-    """``client.flamegraph_diff`` with its SVG and the functions the chart lists."""
+def _diff_of(client: Client) -> FlamegraphDiff:
+    """``client.flamegraph_diff`` with both sides' stacks and the functions the chart lists."""
 
     def diff(base: str, head: str) -> dict[str, Any]:
-        return client.flamegraph_diff(base, head, svg=True, first=DIFF_FUNCTIONS)
+        return client.flamegraph_diff(base, head, folded=True, first=DIFF_FUNCTIONS)
 
     return diff
+
+
+def _diff_svg_of(client: Client) -> FlamegraphDiffSvg:
+    """The differential SVG of two flamegraphs (the download), from ``client``."""
+
+    def svg(base: str, head: str) -> str:
+        return client.flamegraph_diff(base, head, svg=True, first=0)["svg"]
+
+    return svg
 
 
 def _diff_problem(diff: object) -> str | None:
@@ -339,7 +391,6 @@ def _diff_problem(diff: object) -> str | None:
         for f in functions
     ):
         return "functions must be a list of {name, baseSelf, headSelf, deltaSelf}"
-    svg = diff.get("svg")
-    if not isinstance(svg, str) or not svg.lstrip().startswith("<"):
-        return "no SVG (ask with svg=True)"
+    if not all(isinstance(diff.get(k), str) and diff[k] for k in ("baseFolded", "headFolded")):
+        return "no folded stacks (ask with folded=True)"
     return None

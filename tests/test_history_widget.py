@@ -283,6 +283,9 @@ class FakeDiffClient(FakeClient):
                 },
             ],  # fmt: skip
             "svg": f"<svg><title>{base_id} vs {head_id}</title></svg>",
+            "baseFolded": f"main;tokenize 5\nmain;{base_id} 5\n",
+            "headFolded": f"main;tokenize 8\nmain;{head_id} 2\n",
+            "foldedOmitted": 0,
         }
 
 
@@ -293,7 +296,7 @@ def test_the_browser_gets_the_diff_of_two_flamegraphs_of_the_chart() -> None:
     viewer.send = sent.append  # type: ignore[method-assign]
     assert viewer.diff is None
     viewer._on_custom_msg(viewer, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
-    assert client.diffs == [("f0", "f2", {"svg": True, "first": 10})]
+    assert client.diffs == [("f0", "f2", {"folded": True, "first": 10})]
     answer = sent[-1]
     assert answer["type"] == "flamegraph_diff"
     assert (answer["base"], answer["head"]) == ("f0", "f2")
@@ -307,8 +310,43 @@ def test_the_browser_gets_the_diff_of_two_flamegraphs_of_the_chart() -> None:
             "relativeSelf": 0.6,
         }
     ]
-    assert answer["svg"] == "<svg><title>f0 vs f2</title></svg>"
+    assert "svg" not in answer  # the SVG is only a download, asked for on its own
+    # Both sides' stacks, for the canvas's diff mode.
+    assert answer["baseFolded"] == "main;tokenize 5\nmain;f0 5\n"
+    assert answer["headFolded"] == "main;tokenize 8\nmain;f2 2\n"
+    assert answer["foldedOmitted"] == 0
     assert viewer.diff is not None and viewer.diff["base"] == "f0" and viewer.diff["head"] == "f2"
+
+    # The download button: the differential SVG, from the server only now.
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_diff_svg", "base": "f0", "head": "f2"}, [])
+    assert client.diffs[-1] == ("f0", "f2", {"svg": True, "first": 0})
+    assert sent[-1] == {
+        "type": "flamegraph_diff_svg",
+        "base": "f0",
+        "head": "f2",
+        "svg": "<svg><title>f0 vs f2</title></svg>",
+    }
+
+
+def test_the_diff_svg_request_is_checked_and_its_failures_reported() -> None:
+    sent: list[dict] = []
+    asked: list[tuple[str, str]] = []
+
+    def svg(base: str, head: str) -> str:
+        asked.append((base, head))
+        return "not markup" if head == "f2" else "<svg/>"
+
+    viewer = HistoryViewer(series=[series()], flamegraph_diff_svg=svg)
+    viewer.send = sent.append  # type: ignore[method-assign]
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_diff_svg", "base": "f0", "head": "x"}, [])
+    assert asked == []
+    assert sent[-1]["request"] == "flamegraph_diff_svg"
+    assert "not a flamegraph of this chart: x" in sent[-1]["message"]
+    viewer._on_custom_msg(viewer, {"type": "flamegraph_diff_svg", "base": "f0", "head": "f2"}, [])
+    assert asked == [("f0", "f2")]
+    assert sent[-1]["type"] == "error" and "not an SVG" in sent[-1]["message"]
+    with pytest.raises(TypeError, match="flamegraph_diff_svg must be a callable"):
+        HistoryViewer(series=[series()], flamegraph_diff_svg="nope")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -345,12 +383,15 @@ def test_a_failing_or_unusable_diff_is_reported_to_the_browser() -> None:
     assert sent[-1]["type"] == "error" and "has no stacks" in sent[-1]["message"]
     assert viewer.diff is None
 
-    no_svg = HistoryViewer(
-        series=[series()], flamegraph_diff=lambda b, h: {"summary": "x", "functions": []}
+    without_stacks = HistoryViewer(
+        series=[series()],
+        flamegraph_diff=lambda b, h: {"summary": "x", "functions": [], "svg": "<svg/>"},
     )
-    no_svg.send = sent.append  # type: ignore[method-assign]
-    no_svg._on_custom_msg(no_svg, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, [])
-    assert sent[-1]["type"] == "error" and "no SVG" in sent[-1]["message"]
+    without_stacks.send = sent.append  # type: ignore[method-assign]
+    without_stacks._on_custom_msg(
+        without_stacks, {"type": "flamegraph_diff", "base": "f0", "head": "f2"}, []
+    )
+    assert sent[-1]["type"] == "error" and "no folded stacks" in sent[-1]["message"]
     with pytest.raises(TypeError, match="flamegraph_diff must be a callable"):
         HistoryViewer(series=[series()], flamegraph_diff="nope")  # type: ignore[arg-type]
 

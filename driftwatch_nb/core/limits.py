@@ -19,6 +19,10 @@ FLAMEGRAPH_BUCKET = "flamegraphs"
 MAX_FLAMEGRAPH_BYTES = 10 * 1024 * 1024
 """The largest flamegraph accepted (10 MiB): the client, the server and the bucket agree."""
 
+MAX_DIFF_FOLDED_BYTES = 8 * 1024 * 1024
+"""The most folded text a differential flamegraph hands the viewer (both sides together, 8 MiB):
+beyond it the lightest stacks are left out of both sides (``FlamegraphDiff.foldedOmitted``)."""
+
 FLAMEGRAPH_MIME_TYPE = "image/svg+xml"
 """The one content type the bucket accepts."""
 

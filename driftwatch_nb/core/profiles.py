@@ -46,7 +46,11 @@ __all__ = [
     "Profile",
     "ProfileDiff",
     "ProfileError",
+    "DIFF_FADE",
+    "DIFF_NEUTRAL",
     "detect_format",
+    "diff_colour",
+    "diff_folded_texts",
     "diff_profiles",
     "embedded_stacks",
     "folded_text",
@@ -57,6 +61,7 @@ __all__ = [
     "parse_profile",
     "render_diff",
     "render_profile",
+    "self_share_deltas",
     "speedscope_json",
     "summarize",
     "unpack_stacks",
@@ -636,6 +641,48 @@ def merge_profiles(profiles: list[Mapping[str, int]]) -> dict[str, float]:
     return merged
 
 
+DIFF_FADE = 210
+"""Differential colour: the green/blue (red side) or red/green (blue side) channel of an
+unchanged-looking frame; the largest change gets 0 (saturated). ``stacks.js`` ``DIFF_FADE``."""
+
+DIFF_NEUTRAL = "rgb(250,250,250)"
+"""Differential colour of a frame whose self share did not change (and of the root)."""
+
+
+def diff_colour(delta: float, max_abs: float) -> str:
+    """flamegraph.pl's differential colour, the one rule of Python and JS (``stacks.js``
+    ``diffColour`` computes the same string for the same numbers; both test suites check
+    ``driftwatch_nb/js/test/diff_colours.json``).
+
+    ``delta`` is a frame's change in SELF share (head minus base, each a fraction of its own
+    side's samples: flamegraph.pl in differential mode adds a stack's delta to its leaf frame
+    only); ``max_abs`` the largest ``|delta|`` of the drawn frames. Red where it grew, blue
+    where it shrank, saturated in proportion to ``|delta| / max_abs``.
+    """
+    if not delta or not max_abs > 0:
+        return DIFF_NEUTRAL
+    fade = int(DIFF_FADE * (1 - min(1.0, abs(delta) / max_abs)))
+    return f"rgb(255,{fade},{fade})" if delta > 0 else f"rgb({fade},{fade},255)"
+
+
+def self_share_deltas(base: Mapping[str, float], head: Mapping[str, float]) -> dict[str, float]:
+    """Per frame path (``root;...;frame``), head's self share minus base's: the change of the
+    stacks ending at that frame, each side a fraction of its own samples."""
+    base_sum = sum(c for c in base.values() if c > 0)
+    head_sum = sum(c for c in head.values() if c > 0)
+    base_self: dict[str, float] = {}
+    head_self: dict[str, float] = {}
+    for folded, own in ((base, base_self), (head, head_self)):
+        for stack, count in folded.items():
+            if count > 0:
+                own[stack] = own.get(stack, 0.0) + count
+    return {
+        path: head_self.get(path, 0.0) / (head_sum or 1)
+        - base_self.get(path, 0.0) / (base_sum or 1)
+        for path in base_self.keys() | head_self.keys()
+    }
+
+
 def render_diff(
     base: Mapping[str, float],
     head: Mapping[str, float],
@@ -643,50 +690,37 @@ def render_diff(
     shape: str = "head",
     title: str = "Differential Flame Graph",
 ) -> bytes:
-    """A red/blue differential flamegraph, as ``difffolded.pl -n | flamegraph.pl`` draws it.
+    """A red/blue differential flamegraph with flamegraph.pl's semantics.
 
-    ``shape="head"``: frames sized by the head profile, red where a frame grew since the base,
-    blue where it shrank (saturation by the change, relative to the largest). ``shape="base"``
-    (flamegraph.pl ``--negate``) sizes frames by the base so removed code shows; colours still
-    mean head minus base. The base is scaled to the head's total first (``-n``).
+    ``shape="head"``: frames sized by the head profile; ``shape="base"`` (flamegraph.pl
+    ``--negate``) sizes them by the base so removed code shows. Either way a frame's colour is
+    the change of its SELF share, head minus base (``diff_colour``): as flamegraph.pl does, a
+    stack's delta goes to its leaf frame only, so a caller whose callees grew stays neutral,
+    and saturation is relative to the largest change among the drawn frames. The canvas
+    viewer (``stacks.js``) colours the same frames the same.
     """
     if shape not in ("head", "base"):
         raise ValueError(f"shape must be 'head' or 'base', got {shape!r}")
-    base_sum = sum(base.values())
-    head_sum = sum(head.values())
-    scale = head_sum / base_sum if base_sum else 0.0
-    base_scaled = {s: c * scale for s, c in base.items()}
-    base_incl = _inclusive(base_scaled)
-    head_incl = _inclusive(head)
-    deltas = {
-        path: head_incl.get(path, 0.0) - base_incl.get(path, 0.0)
-        for path in set(base_incl) | set(head_incl)
-    }
-    drawn = head if shape == "head" else base_scaled
-    unit_total = head_sum if head_sum else 1.0
+    deltas = self_share_deltas(base, head)
+    drawn = head if shape == "head" else base
     # Integer weights for the layout: the counts themselves, or parts per million of the drawn
     # side when they are fractions (merged runs).
-    drawn_sum = sum(drawn.values()) or 1.0
+    drawn_sum = sum(c for c in drawn.values() if c > 0) or 1.0
     integral = all(float(c).is_integer() for c in drawn.values())
     factor = 1.0 if integral else 1_000_000 / drawn_sum
     weights = {s: max(1, round(c * factor)) for s, c in drawn.items() if c > 0}
-    max_delta = max((abs(d) for p, d in deltas.items() if p), default=0.0) or 1.0
+    drawn_paths: set[str] = set()
+    for stack in weights:
+        frames = stack.split(";")
+        drawn_paths.update(";".join(frames[: i + 1]) for i in range(len(frames)))
+    max_abs = max((abs(deltas.get(p, 0.0)) for p in drawn_paths), default=0.0)
 
     def colour(path: str, name: str) -> str:
-        delta = deltas.get(path, 0.0)
-        if path == "":
-            return "rgb(250,250,250)"
-        ratio = abs(delta) / max_delta
-        fade = int(210 * (1 - ratio))
-        if delta > 0:
-            return f"rgb(255,{fade},{fade})"
-        if delta < 0:
-            return f"rgb({fade},{fade},255)"
-        return "rgb(250,250,250)"
+        return DIFF_NEUTRAL if path == "" else diff_colour(deltas.get(path, 0.0), max_abs)
 
     def info(path: str, name: str, count: int, total: int) -> str:
-        delta = deltas.get(path, 0.0) / unit_total * 100
-        return f"{name} ({count:,} samples, {100 * count / total:.2f}%; {delta:+.2f}%)"
+        delta = 100 * deltas.get(path, 0.0)
+        return f"{name} ({count:,} samples, {100 * count / total:.2f}%; {delta:+.2f} pp self)"
 
     return render_layout(
         weights,
@@ -699,12 +733,60 @@ def render_diff(
     )
 
 
-def _inclusive(folded: Mapping[str, float]) -> dict[str, float]:
-    incl: dict[str, float] = {}
-    for stack, count in folded.items():
-        path = ""
-        incl[""] = incl.get("", 0.0) + count
-        for frame in stack.split(";"):
-            path = f"{path};{frame}" if path else frame
-            incl[path] = incl.get(path, 0.0) + count
-    return incl
+def diff_folded_texts(
+    base: Mapping[str, float],
+    head: Mapping[str, float],
+    *,
+    base_samples: float | None,
+    head_samples: float | None,
+    max_bytes: int,
+) -> tuple[str, str, int]:
+    """The two sides of a diff as folded text for the canvas viewer: ``(base, head, omitted)``.
+
+    Each side is scaled so its counts sum to ``*_samples`` (its own samples: a normalized
+    side's fractions become its counts again), or to a million when ``None`` (merged runs,
+    which have no one sample count). Together the two
+    texts stay under ``max_bytes``: the stacks heaviest on either side are kept, the same set
+    on both sides (a stack dropped from one side only would read as a change); ``omitted`` is
+    how many stacks were left out.
+    """
+
+    def scale_of(folded: Mapping[str, float], samples: float | None) -> float:
+        total = sum(c for c in folded.values() if c > 0)
+        if not total:
+            return 0.0
+        return (samples if samples is not None else 1_000_000) / total
+
+    bscale = scale_of(base, base_samples)
+    hscale = scale_of(head, head_samples)
+    btotal = sum(c for c in base.values() if c > 0) or 1.0
+    htotal = sum(c for c in head.values() if c > 0) or 1.0
+    stacks = sorted(
+        base.keys() | head.keys(),
+        key=lambda s: (-max(base.get(s, 0.0) / btotal, head.get(s, 0.0) / htotal), s),
+    )
+    base_lines: list[str] = []
+    head_lines: list[str] = []
+    used = 0
+    omitted = 0
+    for stack in stacks:
+        lines = []
+        for folded, scale, out in ((base, bscale, base_lines), (head, hscale, head_lines)):
+            count = folded.get(stack, 0.0)
+            weight = max(1, round(count * scale)) if count > 0 else 0
+            if weight:
+                lines.append((out, f"{stack} {weight}"))
+        size = sum(len(line.encode("utf-8")) + 1 for _, line in lines)
+        if used + size > max_bytes:
+            omitted += 1
+            continue
+        used += size
+        for out, line in lines:
+            out.append(line)
+    base_lines.sort()
+    head_lines.sort()
+    return (
+        "".join(f"{line}\n" for line in base_lines),
+        "".join(f"{line}\n" for line in head_lines),
+        omitted,
+    )

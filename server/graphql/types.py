@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 from collections import defaultdict
 
 import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
+from driftwatch_nb.core.limits import MAX_DIFF_FOLDED_BYTES
 from driftwatch_server import alerts, models, paging
 from driftwatch_server.graphql.context import Context, MetricRow
 from driftwatch_server.reports import as_utc, list_reports, report_benchmark_names
@@ -258,6 +260,9 @@ class FunctionDiff:
     )
 
 
+_FOLDED_MIB = MAX_DIFF_FOLDED_BYTES // (1024 * 1024)
+
+
 @strawberry.type
 class FlamegraphDiff:
     """Two profiles compared: functions ranked by change in self time, and a red/blue SVG."""
@@ -269,6 +274,40 @@ class FlamegraphDiff:
     head_flamegraph_ids: list[strawberry.ID]
     since: strawberry.Private[str | None]
     result: strawberry.Private[object]
+    merged_runs: strawberry.Private[bool] = False
+
+    @functools.cached_property
+    def _folded(self) -> tuple[str, str, int]:
+        from driftwatch_nb.core.profiles import diff_folded_texts
+
+        diff = self.result
+        return diff_folded_texts(
+            diff.base,  # type: ignore[attr-defined]
+            diff.head,  # type: ignore[attr-defined]
+            base_samples=None if self.merged_runs else self.base_samples,
+            head_samples=None if self.merged_runs else self.head_samples,
+            max_bytes=MAX_DIFF_FOLDED_BYTES,
+        )
+
+    @strawberry.field(
+        description="The base side's folded stacks as the diff compares them (several runs "
+        "merged, each weighing the same, as parts per million; else the flamegraph's own "
+        f"counts), for drawing the diff on a canvas. With headFolded at most {_FOLDED_MIB} MiB: the "
+        "lightest stacks are left out of both sides beyond it (foldedOmitted)."
+    )
+    def base_folded(self) -> str:
+        return self._folded[0]
+
+    @strawberry.field(description="The head side's folded stacks, as baseFolded.")
+    def head_folded(self) -> str:
+        return self._folded[1]
+
+    @strawberry.field(
+        description="How many stacks baseFolded/headFolded left out to stay within "
+        f"{_FOLDED_MIB} MiB."
+    )
+    def folded_omitted(self) -> int:
+        return self._folded[2]
 
     @strawberry.field(
         description="Functions ranked by |deltaSelf|, largest first; an alert's diff ranks "
@@ -827,6 +866,7 @@ class Alert:
             head_flamegraph_ids=[strawberry.ID(i) for i in found.head_flamegraph_ids],
             since=(change.git_hash or change.id)[:7],
             result=found.diff,
+            merged_runs=True,
         )
 
     @classmethod

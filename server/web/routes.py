@@ -57,6 +57,7 @@ BENCHMARKS_QUERY = operation("BenchmarksPage")
 BENCHMARK_SERIES_QUERY = operation("BenchmarkSeries")
 BENCHMARK_QUERY = operation("BenchmarkPage")
 ALERT_DIFF_SVG_QUERY = operation("AlertDiffSvg")
+ALERT_DIFF_STACKS_QUERY = operation("AlertDiffStacks")
 FLAMEGRAPH_DIFF_QUERY = operation("FlamegraphDiff")
 BENCHMARK_ALERT_QUERY = operation("BenchmarkAlert")
 DIFF_SHAPES = {"head": "HEAD", "base": "BASE"}
@@ -258,18 +259,41 @@ def build_dashboard_router() -> APIRouter:
             return PlainTextResponse("not found", status_code=404)
         return _diff_svg_response(diff["svg"])
 
-    @router.get("/api/flamegraphs/diff")
-    async def flamegraph_diff(request: Request, base: str = "", head: str = "") -> Response:
-        """Two of the user's flamegraphs compared (the benchmark page's two selected points):
-        the summary and the functions ranked by change in self time, as JSON. Another user's
-        flamegraph is 404."""
+    @router.get("/workspaces/{slug}/alerts/{alert_id}/diff")
+    async def alert_diff(request: Request, slug: str, alert_id: str) -> Response:
+        """The alert's profiles compared, as JSON for the dashboard's canvas viewer: the
+        summary, the functions ranked the alert's way and both sides' folded stacks
+        (``baseFolded``/``headFolded``, bounded). Another user's alert, or one without
+        profiles on both sides, is 404."""
         user = await _session_user_off_loop(request)
         if user is None:
             return JSONResponse({"error": "sign in again"}, status_code=401)
-        diff, refused = await _two_flamegraphs_diff(request, user, base, head, svg=False)
+        if len(alert_id) > MAX_ID_LENGTH:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        variables = {"slug": slug, "id": alert_id, "first": DIFF_FUNCTIONS}
+        data, _ = await _query(request, user, ALERT_DIFF_STACKS_QUERY, variables)
+        alert = ((data or {}).get("project") or {}).get("alert")
+        diff = (alert or {}).get("flamegraphDiff")
+        if not diff:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return JSONResponse(diff, headers={"Cache-Control": "no-store"})
+
+    @router.get("/api/flamegraphs/diff")
+    async def flamegraph_diff(request: Request, base: str = "", head: str = "") -> Response:
+        """Two of the user's flamegraphs compared (the benchmark page's two selected points):
+        the summary, the functions ranked by change in self time and both sides' folded stacks
+        (``baseFolded``/``headFolded``, bounded; the canvas draws the diff from them), as JSON.
+        Another user's flamegraph is 404."""
+        user = await _session_user_off_loop(request)
+        if user is None:
+            return JSONResponse({"error": "sign in again"}, status_code=401)
+        diff, refused = await _two_flamegraphs_diff(
+            request, user, base, head, svg=False, folded=True
+        )
         if refused is not None:
             return JSONResponse({"error": refused[1]}, status_code=refused[0])
-        body = {key: diff[key] for key in ("summary", "normalized", "functions")}
+        keys = ("summary", "normalized", "functions", "baseFolded", "headFolded", "foldedOmitted")
+        body = {key: diff[key] for key in keys}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     @router.get("/api/flamegraphs/diff.svg")
@@ -460,7 +484,14 @@ DIFF_REFUSALS = {
 
 
 async def _two_flamegraphs_diff(
-    request: Request, user: User, base: str, head: str, *, svg: bool, shape: str = "head"
+    request: Request,
+    user: User,
+    base: str,
+    head: str,
+    *,
+    svg: bool,
+    shape: str = "head",
+    folded: bool = False,
 ) -> tuple[dict[str, Any], tuple[int, str] | None]:
     """``flamegraphDiff`` of two flamegraph ids from a query string, or why not (status and
     message: 400 for missing ids, else the GraphQL error's code mapped to an HTTP status)."""
@@ -473,6 +504,7 @@ async def _two_flamegraphs_diff(
         "headId": head,
         "first": DIFF_FUNCTIONS,
         "withSvg": svg,
+        "withFolded": folded,
         "shape": DIFF_SHAPES[shape],
     }
     result = await _execute(request, user, FLAMEGRAPH_DIFF_QUERY, variables)

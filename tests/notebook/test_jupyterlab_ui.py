@@ -34,6 +34,7 @@ from driftwatch_nb import Client
 from driftwatch_nb.core.flamegraph import flamegraph_frames
 from driftwatch_nb.core.svg import validate_svg
 from tests.support.browser import ARTIFACTS, chromium
+from tests.support.diffcanvas import assert_canvas_diff
 from tests.support.server import LiveServer, free_port
 
 pytestmark = [pytest.mark.jupyter, pytest.mark.browser]
@@ -697,10 +698,25 @@ def test_history_viewer_opens_the_diff_of_two_selected_points(
     assert changes.first.inner_text().startswith("+"), changes.all_inner_texts()
     viewer = diff.get_by_test_id("dw-viewer")
     expect(viewer).to_have_attribute("data-status", "ready", timeout=STEP_MS)
-    expect(frame(viewer, "tokenize")).to_have_count(1)
+    # Drawn on the canvas in diff mode from both sides' stacks: tokenize's self share grew
+    # (red), build's shrank (blue); hovering tokenize shows base, head and the change.
+    assert_canvas_diff(
+        page,
+        viewer,
+        grew="tokenize",
+        shrank="build",
+        hover="tokenize — base 100 (50.00%) → head 400 (80.00%); self Δ +30.00 pp",
+    )
+    expect(diff.get_by_test_id("history-diff-legend")).to_contain_text("red grew")
     diff.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "jupyterlab-history-diff.png"), full_page=True)
+    # The SVG only as a download (the kernel sent it with the answer).
+    with page.expect_download() as download:
+        viewer.get_by_test_id("dw-download").click()
+    assert download.value.suggested_filename == "diff.svg"
+    saved = Path(download.value.path()).read_text()
+    assert saved.lstrip().startswith("<") and "tokenize" in saved
 
     # The kernel computed it (base = older point) and heard the selection back.
     state = page.locator(".jp-CodeCell").nth(1)

@@ -173,3 +173,54 @@ def test_the_alert_diff_falls_back_on_the_runs_unlinked_profiles(
     with_diff = [node for node in nodes if node["flamegraphDiff"]]
     assert with_diff, nodes
     assert with_diff[0]["flamegraphDiff"]["functions"][0]["name"] == history.slowed_function
+
+
+def test_the_diff_hands_over_both_sides_stacks_to_draw(
+    live_server: LiveServer, client: Client
+) -> None:
+    """``baseFolded``/``headFolded``: the stacks the diff compared, each side's own counts,
+    so the canvas draws the diff; another user's flamegraph is NOT_FOUND as for the rest."""
+    from driftwatch_nb.core.flamegraph import parse_folded
+
+    base_id = attach(client, flamegraph_pl_svg(BASE), "base.svg")
+    head_id = attach(client, flamegraph_pl_svg(HEAD), "head.svg")
+    diff = client.flamegraph_diff(base_id, head_id, folded=True)
+    assert parse_folded(diff["baseFolded"]) == BASE
+    assert parse_folded(diff["headFolded"]) == HEAD
+    assert diff["foldedOmitted"] == 0
+    assert "baseFolded" not in client.flamegraph_diff(base_id, head_id)  # only when asked
+    # Raw counts (normalize=False) give the same stacks back.
+    raw = client.flamegraph_diff(base_id, head_id, folded=True, normalize=False)
+    assert parse_folded(raw["headFolded"]) == HEAD
+    query = "query($b: ID!, $h: ID!) { flamegraphDiff(baseId: $b, headId: $h) { baseFolded } }"
+    refused = gql(live_server, live_server.other_token, query, b=base_id, h=head_id)
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_the_alert_diff_hands_over_its_merged_sides_in_parts_per_million(
+    live_server: LiveServer, client: Client
+) -> None:
+    from driftwatch_nb.core.flamegraph import parse_folded
+
+    history = History(seed=3)
+    post_history(client, history, "prof")
+    query = (
+        'query { project(slug: "prof") { alerts { nodes { flamegraphDiff { '
+        "baseFlamegraphIds baseFolded headFolded foldedOmitted "
+        "functions(first: 1) { name } } } } } }"
+    )
+    nodes = gql(live_server, live_server.token, query)["data"]["project"]["alerts"]["nodes"]
+    diff = next(node["flamegraphDiff"] for node in nodes if node["flamegraphDiff"])
+    base, head = parse_folded(diff["baseFolded"]), parse_folded(diff["headFolded"])
+    # Each side sums to a million (rounding per stack aside).
+    assert abs(sum(base.values()) - 1_000_000) <= len(base)
+    assert abs(sum(head.values()) - 1_000_000) <= len(head)
+    assert diff["foldedOmitted"] == 0
+
+    def self_share(folded: dict[str, int], name: str) -> float:
+        total = sum(folded.values())
+        return sum(c for s, c in folded.items() if s.split(";")[-1].startswith(name)) / total
+
+    slowed = history.slowed_function
+    assert self_share(head, slowed) > self_share(base, slowed)

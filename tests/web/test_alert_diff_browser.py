@@ -3,8 +3,10 @@
 A latency history with a real step, where the profiles after the step spend four times as long
 in one function (``tokenize``): the Alerts tab and the benchmark page show the alert's diff
 summary naming that function and the top functions by change, ``tokenize`` first; the button
-opens the differential flamegraph in the dashboard's viewer. The diff SVG is served with the
-stored-SVG headers, and another user's alert diff is a 404.
+opens the differential flamegraph in the dashboard's viewer, drawn on the canvas from both
+sides' stacks (diff mode: ``tokenize`` red, hover shows base/head/delta, legend), the SVG only a
+download. The diff SVG is served with the stored-SVG headers, and another user's alert diff
+(stacks or SVG) is a 404.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import httpx
 import pytest
 
 from driftwatch_nb import Client
-from driftwatch_nb.core.flamegraph import render_flamegraph
+from driftwatch_nb.core.flamegraph import parse_folded, render_flamegraph
 from tests.support.browser import chromium
+from tests.support.diffcanvas import assert_canvas_diff
 from tests.support.server import LiveServer
 from tests.web.test_drift_dashboard_browser import sign_in
 
@@ -37,6 +40,23 @@ BASELINE, SLOW = 24, 6
 BEFORE = {"main;parse;tokenize": 100, "main;parse;build": 60, "main;setup": 40}
 AFTER = {"main;parse;tokenize": 400, "main;parse;build": 60, "main;setup": 40}
 PROFILED = 3  # profiled reports on each side of the step
+
+
+def hover_text(name: str, base: float, head: float) -> str:
+    """The canvas's details line for a diff frame (counts, shares of each side, self change),
+    with both sides' counts as the diff hands them over (``scale`` per side's total)."""
+    b_share, h_share = (
+        BEFORE_SELF[name] / sum(BEFORE.values()),
+        AFTER_SELF[name] / sum(AFTER.values()),
+    )
+    return (
+        f"{name} — base {base:,.0f} ({100 * b_share:.2f}%) → head {head:,.0f} "
+        f"({100 * h_share:.2f}%); self Δ {100 * (h_share - b_share):+.2f} pp"
+    )
+
+
+BEFORE_SELF = {stack.split(";")[-1]: count for stack, count in BEFORE.items()}
+AFTER_SELF = {stack.split(";")[-1]: count for stack, count in AFTER.items()}
 
 
 def seed(client: Client, slug: str, *, seed: int) -> list[str]:
@@ -120,10 +140,30 @@ def test_the_alert_shows_its_diff_and_opens_the_differential_flamegraph(
     expect(modal.get_by_test_id("viewer-context")).to_contain_text("red grew")
     expect(modal.get_by_test_id("dw-viewer")).to_have_attribute("data-status", "ready")
     expect(modal.get_by_test_id("viewer-cell")).to_have_count(1)
-    expect(modal.locator("svg text").filter(has_text="tokenize").first).to_be_attached()
+    # Merged runs: each side in parts per million of its samples.
+    ppm = 1_000_000
+    tokenize = "main;parse;tokenize"
+    base_ppm = ppm * BEFORE[tokenize] / sum(BEFORE.values())
+    head_ppm = ppm * AFTER[tokenize] / sum(AFTER.values())
+    assert_canvas_diff(
+        page,
+        modal.get_by_test_id("dw-viewer"),
+        grew="tokenize",
+        shrank="build",
+        hover=hover_text("tokenize", base_ppm, head_ppm),
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-alert-diff.png"))
+    # The SVG is a download only: the viewer's download button and the card's link.
+    with page.expect_download() as download:
+        modal.get_by_test_id("dw-viewer").get_by_test_id("dw-download").click()
+    assert download.value.suggested_filename == f"diff-{BENCH}.svg"
+    saved = Path(download.value.path()).read_text()
+    assert saved.lstrip().startswith("<") and "tokenize" in saved
     modal.get_by_test_id("viewer-close").click()
+    link = diff.get_by_test_id("alert-diff-download")
+    expect(link).to_have_text("Download SVG")
+    expect(link).to_have_attribute("href", f"/workspaces/demo/alerts/{alert}/diff.svg")
 
     # The benchmark page shows the same diff beside the chart.
     page.goto(f"{live_server.url}/workspaces/demo/benchmarks/{BENCH}?measure=latency&branch=main")
@@ -156,7 +196,9 @@ def test_the_diff_svg_is_served_as_untrusted_svg_and_only_to_its_owner(
         return http
 
     path = f"/workspaces/demo/alerts/{alert}/diff.svg"
+    stacks_path = f"/workspaces/demo/alerts/{alert}/diff"
     assert httpx.get(live_server.url + path).status_code == 401
+    assert httpx.get(live_server.url + stacks_path).status_code == 401
     http = signed_in(live_server.token)
     try:
         response = http.get(path)
@@ -169,12 +211,25 @@ def test_the_diff_svg_is_served_as_untrusted_svg_and_only_to_its_owner(
         assert http.get(path + "?shape=base").status_code == 200
         assert http.get(path + "?shape=sideways").status_code == 400
         assert http.get("/workspaces/demo/alerts/nope/diff.svg").status_code == 404
+        # The stacks the canvas draws: both sides, merged runs in parts per million.
+        body = http.get(stacks_path).json()
+        assert body["summary"].startswith("slower since")
+        assert body["functions"][0]["name"] == "tokenize"
+        base = parse_folded(body["baseFolded"])
+        head = parse_folded(body["headFolded"])
+        assert set(base) == set(BEFORE) and set(head) == set(AFTER)
+        for stack, count in AFTER.items():
+            assert head[stack] == round(1_000_000 * count / sum(AFTER.values()))
+        assert body["foldedOmitted"] == 0
+        assert http.get("/workspaces/demo/alerts/nope/diff").status_code == 404
     finally:
         http.close()
     http = signed_in(live_server.other_token)
     try:
         assert http.get(path).status_code == 404
+        assert http.get(stacks_path).status_code == 404
         assert http.get(f"/workspaces/mallory-own/alerts/{alert}/diff.svg").status_code == 404
+        assert http.get(f"/workspaces/mallory-own/alerts/{alert}/diff").status_code == 404
     finally:
         http.close()
 
@@ -237,8 +292,21 @@ def test_two_selected_points_on_the_benchmark_page_open_their_diff(
     expect(names).to_have_count(3)
     assert [n.split()[0] for n in names.all_inner_texts()] == ["tokenize", "build", "setup"]
     viewer = diff.get_by_test_id("dw-viewer")
-    expect(viewer).to_have_attribute("data-status", "ready")
-    expect(viewer.locator("svg text").filter(has_text="tokenize").first).to_be_attached()
+    # Two flamegraphs: each side's own sample counts.
+    tokenize = "main;parse;tokenize"
+    assert_canvas_diff(
+        page,
+        viewer,
+        grew="tokenize",
+        shrank="build",
+        hover=hover_text("tokenize", BEFORE[tokenize], AFTER[tokenize]),
+    )
+    expect(diff.get_by_test_id("history-diff-legend")).to_contain_text("red grew")
+    svg_link = diff.get_by_test_id("history-diff-download")
+    expect(svg_link).to_have_text("Download SVG")
+    expect(svg_link).to_have_attribute(
+        "href", f"/api/flamegraphs/diff.svg?base={fg[older]}&head={fg[newer]}"
+    )
     # The shift-click selected a point, not the page's text.
     assert page.evaluate("String(window.getSelection())") == ""
     diff.scroll_into_view_if_needed()
@@ -293,6 +361,8 @@ def test_the_two_flamegraph_diff_routes_answer_only_their_owner(live_server: Liv
         assert body["summary"].startswith("slower: `tokenize")
         assert body["functions"][0]["name"].startswith("tokenize")
         assert body["functions"][0]["deltaSelf"] > 0
+        assert parse_folded(body["baseFolded"]) == BEFORE
+        assert parse_folded(body["headFolded"]) == AFTER
         assert http.get(f"/api/flamegraphs/diff?base={base}").status_code == 400
         # A flamegraph kept as a picture only has no stacks to compare: said, not a 500.
         refused = http.get(f"/api/flamegraphs/diff?base={picture.id}&head={head}")

@@ -25,6 +25,7 @@ import pytest
 from driftwatch_nb import Client
 from driftwatch_nb.core.flamegraph import render_flamegraph
 from tests.support.browser import chromium
+from tests.support.diffcanvas import frame_box, frame_colour
 from tests.support.server import LiveServer
 
 if TYPE_CHECKING:
@@ -279,7 +280,22 @@ def test_the_benchmark_page_draws_the_chart_with_the_change_point(
     expect(diff.get_by_test_id("history-diff-summary")).to_have_text(
         "no function's self time changed by more than 0.5 % of samples"
     )
-    expect(diff.get_by_test_id("dw-viewer")).to_have_attribute("data-status", "ready")
+    # Drawn on the canvas in diff mode from both sides' stacks: nothing changed, so every
+    # frame is neutral, and hovering one shows both sides and a zero change.
+    viewer = diff.get_by_test_id("dw-viewer")
+    expect(viewer).to_have_attribute("data-status", "ready")
+    expect(viewer).to_have_attribute("data-source", "stacks")
+    expect(viewer).to_have_attribute("data-diff", "true")
+    expect(viewer.get_by_test_id("dw-legend")).to_be_visible()
+    viewer.scroll_into_view_if_needed()
+    for name in ("tokenize", "build", "setup"):
+        assert frame_colour(viewer, name) == (250, 250, 250), name
+    box = frame_box(viewer, "tokenize")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(viewer.get_by_test_id("dw-details")).to_have_text(
+        "tokenize — base 120 (60.00%) → head 120 (60.00%); self Δ +0.00 pp"
+    )
+    expect(diff.get_by_test_id("history-diff-download")).to_have_text("Download SVG")
     page.screenshot(path=str(ARTIFACTS / "dashboard-benchmark-compare.png"))
 
 

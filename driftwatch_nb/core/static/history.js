@@ -1514,9 +1514,11 @@ function selfDeltas(tree, shape) {
   }
   return { delta, maxAbs };
 }
+var DIFF_FADE = 210;
+var DIFF_NEUTRAL = "rgb(250,250,250)";
 function diffColour(delta, maxAbs) {
-  if (!delta || !(maxAbs > 0)) return "rgb(250,250,250)";
-  const fade = Math.trunc(210 * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
+  if (!delta || !(maxAbs > 0)) return DIFF_NEUTRAL;
+  const fade = Math.trunc(DIFF_FADE * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
   return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
 }
 function compileSearch(pattern, caseSensitive) {
@@ -1827,7 +1829,7 @@ function mountStacksViewer(host, options) {
     if (!tree) return 0;
     let c = pixels[i];
     if (c) return c;
-    if (diff) c = rgbPixel(i === 0 ? "rgb(250,250,250)" : diffColour(diff.delta[i], diff.maxAbs));
+    if (diff) c = rgbPixel(i === 0 ? DIFF_NEUTRAL : diffColour(diff.delta[i], diff.maxAbs));
     else {
       const id = tree.nameOf[i];
       c = namePixels[id];
@@ -2874,6 +2876,7 @@ var CSS = `
 .dw-diff td.num, .dw-diff th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .dw-diff td.grew { color: #c92a2a; }
 .dw-diff td.shrank { color: #1c7ed6; }
+.dw-diff .dw-diff-download { margin-left: 8px; }
 `;
 function el2(tag, className, text) {
   const node = document.createElement(tag);
@@ -2901,7 +2904,7 @@ function mountDiffPanel(host, options) {
   host.append(root);
   let viewer = null;
   return {
-    show(diff, svgText) {
+    show(diff, download) {
       note.remove();
       const summary = el2("p", "dw-diff-summary", diff.summary);
       summary.dataset.testid = "history-diff-summary";
@@ -2935,13 +2938,41 @@ function mountDiffPanel(host, options) {
         tbody.append(tr);
       }
       table.append(thead, tbody);
-      const legend = el2("p", "dw-diff-note", "The head's flamegraph: red grew, blue shrank.");
+      const legend = el2(
+        "p",
+        "dw-diff-note",
+        "The head's flamegraph, coloured by change in self time: red grew, blue shrank."
+      );
+      legend.dataset.testid = "history-diff-legend";
+      if (download?.svgUrl) {
+        const link = (
+          /** @type {HTMLAnchorElement} */
+          el2("a", "dw-diff-download", "Download SVG")
+        );
+        link.href = download.svgUrl;
+        link.download = "diff.svg";
+        link.dataset.testid = "history-diff-download";
+        legend.append(link);
+      }
       const viewerHost = el2("div");
       viewerHost.dataset.testid = "history-diff-viewer";
-      root.append(summary, table, legend, viewerHost);
+      root.append(summary, table, legend);
+      if (diff.foldedOmitted) {
+        root.append(
+          el2(
+            "p",
+            "dw-diff-note",
+            `${diff.foldedOmitted.toLocaleString("en-US")} of the lightest stacks are left out of the drawing.`
+          )
+        );
+      }
+      root.append(viewerHost);
       viewer = mountViewer(viewerHost, {
-        svgText,
+        folded: diff.headFolded,
+        base: diff.baseFolded,
+        mode: "flame",
         fileName: "diff.svg",
+        fallbackBytes: download?.svgText,
         height: options.height ?? 360
       });
       root.dataset.status = "ready";
@@ -3327,7 +3358,8 @@ function render({ model, el: host }) {
       return;
     }
     if (mine !== generation) return;
-    diffPanel.show(answer, answer.svg);
+    const ids = { base: pair.base.flamegraphId, head: pair.head.flamegraphId };
+    diffPanel.show(answer, { svgText: async () => (await ask("flamegraph_diff_svg", ids)).svg });
     sync("status", "diff ready");
   }
   async function open(selection) {

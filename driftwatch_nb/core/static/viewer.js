@@ -1299,9 +1299,11 @@ function selfDeltas(tree, shape) {
   }
   return { delta, maxAbs };
 }
+var DIFF_FADE = 210;
+var DIFF_NEUTRAL = "rgb(250,250,250)";
 function diffColour(delta, maxAbs) {
-  if (!delta || !(maxAbs > 0)) return "rgb(250,250,250)";
-  const fade = Math.trunc(210 * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
+  if (!delta || !(maxAbs > 0)) return DIFF_NEUTRAL;
+  const fade = Math.trunc(DIFF_FADE * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
   return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
 }
 function compileSearch(pattern, caseSensitive) {
@@ -1612,7 +1614,7 @@ function mountStacksViewer(host, options) {
     if (!tree) return 0;
     let c = pixels[i];
     if (c) return c;
-    if (diff) c = rgbPixel(i === 0 ? "rgb(250,250,250)" : diffColour(diff.delta[i], diff.maxAbs));
+    if (diff) c = rgbPixel(i === 0 ? DIFF_NEUTRAL : diffColour(diff.delta[i], diff.maxAbs));
     else {
       const id = tree.nameOf[i];
       c = namePixels[id];

@@ -1,7 +1,9 @@
 // The diff of two selected history points in the DOM: which point is the base and which the
 // head, the server's one-sentence summary, the functions ranked by change in self time, and
-// the differential flamegraph (red grew, blue shrank) in the flamegraph viewer. Shared by the
-// notebook's HistoryViewer (historywidget.js) and the dashboard's benchmark page.
+// the differential flamegraph drawn from both sides' folded stacks on the canvas (diff mode:
+// red where the self share grew, blue where it shrank; hover shows base/head/delta), the
+// server's SVG only as a download. Shared by the notebook's HistoryViewer (historywidget.js)
+// and the dashboard's benchmark page.
 
 import { diffRows } from "./diff.js";
 import { mountViewer } from "./viewer.js";
@@ -10,8 +12,22 @@ import { mountViewer } from "./viewer.js";
 /** @typedef {import("./diff.js").DiffSide} DiffSide */
 
 /**
+ * @typedef {object} DiffDrawing What the panel draws (GraphQL `FlamegraphDiff`'s stacks).
+ * @property {string} baseFolded The base side's folded stacks.
+ * @property {string} headFolded The head side's folded stacks.
+ * @property {number} [foldedOmitted] Stacks left out of both to bound their size.
+ */
+
+/**
+ * @typedef {object} DiffDownload The differential SVG, offered as a download only.
+ * @property {string} [svgUrl] A same-origin URL of it (a "Download SVG" link).
+ * @property {() => Promise<string>} [svgText] Its text (the viewer's download button).
+ */
+
+/**
  * @typedef {object} DiffPanel
- * @property {(diff: DiffResult, svgText: string) => void} show The diff arrived.
+ * @property {(diff: DiffResult & DiffDrawing, download?: DiffDownload) => void} show The diff
+ *   arrived.
  * @property {(message: string) => void} fail It could not be computed: say why.
  * @property {() => void} destroy
  */
@@ -28,6 +44,7 @@ const CSS = `
 .dw-diff td.num, .dw-diff th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .dw-diff td.grew { color: #c92a2a; }
 .dw-diff td.shrank { color: #1c7ed6; }
+.dw-diff .dw-diff-download { margin-left: 8px; }
 `;
 
 /**
@@ -72,7 +89,7 @@ export function mountDiffPanel(host, options) {
   let viewer = null;
 
   return {
-    show(diff, svgText) {
+    show(diff, download) {
       note.remove();
       const summary = el("p", "dw-diff-summary", diff.summary);
       summary.dataset.testid = "history-diff-summary";
@@ -106,13 +123,38 @@ export function mountDiffPanel(host, options) {
         tbody.append(tr);
       }
       table.append(thead, tbody);
-      const legend = el("p", "dw-diff-note", "The head's flamegraph: red grew, blue shrank.");
+      const legend = el(
+        "p",
+        "dw-diff-note",
+        "The head's flamegraph, coloured by change in self time: red grew, blue shrank.",
+      );
+      legend.dataset.testid = "history-diff-legend";
+      if (download?.svgUrl) {
+        const link = /** @type {HTMLAnchorElement} */ (el("a", "dw-diff-download", "Download SVG"));
+        link.href = download.svgUrl;
+        link.download = "diff.svg";
+        link.dataset.testid = "history-diff-download";
+        legend.append(link);
+      }
       const viewerHost = el("div");
       viewerHost.dataset.testid = "history-diff-viewer";
-      root.append(summary, table, legend, viewerHost);
+      root.append(summary, table, legend);
+      if (diff.foldedOmitted) {
+        root.append(
+          el(
+            "p",
+            "dw-diff-note",
+            `${diff.foldedOmitted.toLocaleString("en-US")} of the lightest stacks are left out of the drawing.`,
+          ),
+        );
+      }
+      root.append(viewerHost);
       viewer = mountViewer(viewerHost, {
-        svgText,
+        folded: diff.headFolded,
+        base: diff.baseFolded,
+        mode: "flame",
         fileName: "diff.svg",
+        fallbackBytes: download?.svgText,
         height: options.height ?? 360,
       });
       root.dataset.status = "ready";

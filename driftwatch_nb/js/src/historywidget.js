@@ -2,9 +2,10 @@
 // click sets `selected` (report ids) and opens the point's flamegraph below the chart in the
 // flamegraph viewer; a shift-click on a second point opens the diff of the two (base = the
 // older point, head = the newer, whatever the click order): the kernel answers
-// `{type: "flamegraph_diff", base, head}` with the server's summary, ranked functions and
-// differential SVG. Signed URLs come with the data (`flamegraphs[].url`) or from the kernel
-// (`{type: "flamegraph_urls", ids}`, answered with `{type: "flamegraph_urls", urls: {id: url}}`);
+// `{type: "flamegraph_diff", base, head}` with the server's summary, ranked functions and both
+// sides' folded stacks (drawn on the canvas in diff mode); the differential SVG is only a
+// download, asked for when pressed (`{type: "flamegraph_diff_svg", base, head}`). Signed URLs
+// come with the data (`flamegraphs[].url`) or from the kernel (`{type: "flamegraph_urls", ids}`, answered with `{type: "flamegraph_urls", urls: {id: url}}`);
 // the opened flamegraphs are drawn from their stacks (`{type: "flamegraph_stacks", ids}`).
 
 import { diffPair } from "./diff.js";
@@ -25,7 +26,9 @@ const KERNEL_TIMEOUT_MS = 30000;
  * @property {string} summary
  * @property {boolean} [normalized]
  * @property {DiffResult["functions"]} functions
- * @property {string} svg
+ * @property {string} baseFolded
+ * @property {string} headFolded
+ * @property {number} [foldedOmitted]
  */
 
 /**
@@ -159,7 +162,9 @@ export function render({ model, el: host }) {
       return;
     }
     if (mine !== generation) return;
-    diffPanel.show(answer, answer.svg);
+    const ids = { base: pair.base.flamegraphId, head: pair.head.flamegraphId };
+    // The SVG is only a download: asked of the kernel when the download button is pressed.
+    diffPanel.show(answer, { svgText: async () => (await ask("flamegraph_diff_svg", ids)).svg });
     sync("status", "diff ready");
   }
 

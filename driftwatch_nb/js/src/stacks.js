@@ -436,16 +436,27 @@ export function selfDeltas(tree, shape) {
 }
 
 /**
- * flamegraph.pl's differential colour: red where the frame's self share grew, blue where it
- * shrank, saturated in proportion to the largest change; near-white when unchanged.
+ * Differential colour: the fading channels of a frame at no change; the largest change gets 0
+ * (saturated). Python's `driftwatch_nb.core.profiles.DIFF_FADE`.
+ */
+export const DIFF_FADE = 210;
+
+/** Differential colour of an unchanged frame (and of the root): `profiles.DIFF_NEUTRAL`. */
+export const DIFF_NEUTRAL = "rgb(250,250,250)";
+
+/**
+ * flamegraph.pl's differential colour, the one rule of JS and Python
+ * (`driftwatch_nb.core.profiles.diff_colour` gives the same string for the same numbers; both
+ * test suites check `test/diff_colours.json`): red where the frame's self share grew, blue
+ * where it shrank, saturated in proportion to the largest change; near-white when unchanged.
  *
- * @param {number} delta
- * @param {number} maxAbs
+ * @param {number} delta Change of the frame's self share, head minus base.
+ * @param {number} maxAbs The largest |delta| of the drawn frames.
  * @returns {string}
  */
 export function diffColour(delta, maxAbs) {
-  if (!delta || !(maxAbs > 0)) return "rgb(250,250,250)";
-  const fade = Math.trunc(210 * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
+  if (!delta || !(maxAbs > 0)) return DIFF_NEUTRAL;
+  const fade = Math.trunc(DIFF_FADE * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
   return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
 }
 

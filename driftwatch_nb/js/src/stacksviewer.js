@@ -25,6 +25,7 @@ import {
 import {
   buildTreeAsync,
   compileSearch,
+  DIFF_NEUTRAL,
   describeFrame,
   diffColour,
   firstEndingAfter,
@@ -366,7 +367,7 @@ export function mountStacksViewer(host, options) {
     if (!tree) return 0;
     let c = pixels[i];
     if (c) return c;
-    if (diff) c = rgbPixel(i === 0 ? "rgb(250,250,250)" : diffColour(diff.delta[i], diff.maxAbs));
+    if (diff) c = rgbPixel(i === 0 ? DIFF_NEUTRAL : diffColour(diff.delta[i], diff.maxAbs));
     else {
       const id = tree.nameOf[i];
       c = namePixels[id];

@@ -1,9 +1,10 @@
 // The benchmark page: the history chart (the notebook HistoryViewer's own module, from
 // /static/history.js) over the series embedded in the page (every branch that has the
 // benchmark, main first); clicking a point opens its flamegraph, shift-clicking a second opens
-// the diff of the two below the chart (base = the older point, head = the newer): the summary
-// and functions from /api/flamegraphs/diff, the differential SVG from /api/flamegraphs/diff.svg,
-// drawn by the same diff panel as the notebook's.
+// the diff of the two below the chart (base = the older point, head = the newer): the summary,
+// functions and both sides' folded stacks from /api/flamegraphs/diff, drawn on the canvas in
+// diff mode by the same diff panel as the notebook's; /api/flamegraphs/diff.svg is only the
+// "Download SVG" link.
 import { diffPair, mountDiffPanel, mountHistoryChart, pointLabel } from "/static/history.js";
 import { openFlamegraphs } from "/assets/dashboard.js";
 
@@ -35,11 +36,9 @@ async function openDiff(pair) {
   shown = mountDiffPanel(compare, { base: pair.base, head: pair.head, height: 420 });
   const panel = shown;
   try {
-    const [diff, svg] = await Promise.all([
-      fetchOk(`/api/flamegraphs/diff?${query}`, "json"),
-      fetchOk(`/api/flamegraphs/diff.svg?${query}`, "text"),
-    ]);
-    if (mine === generation) panel.show(diff, svg);
+    const diff = await fetchOk(`/api/flamegraphs/diff?${query}`, "json");
+    const svgUrl = `/api/flamegraphs/diff.svg?${query}`;
+    if (mine === generation) panel.show(diff, { svgUrl, svgText: () => fetchOk(svgUrl, "text") });
   } catch (error) {
     if (mine === generation) panel.fail(error.message);
   }

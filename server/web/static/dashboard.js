@@ -1,6 +1,8 @@
 // Opens a report's flamegraph in the shared viewer module (the notebook widget's own code).
 // `openFlamegraphs` shows one flamegraph, or two side by side (the benchmark page's chart
-// opens the selected points' flamegraphs through it).
+// opens the selected points' flamegraphs through it). An alert's differential flamegraph is
+// drawn from both sides' folded stacks (`.../alerts/{id}/diff`) in the canvas's diff mode; its
+// SVG (`.../diff.svg`) is only a download.
 import { mountViewer } from "/static/viewer.js";
 
 const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("viewer-dialog"));
@@ -45,7 +47,8 @@ function close() {
 /**
  * Show flamegraphs in the dialog: `[{id, url?, fileName, context}]`, one or two (side by side).
  * A missing or expired URL is renewed through `/api/flamegraphs/{id}/url`; an item with
- * `svgUrl` (a same-origin, session-authenticated SVG such as an alert's diff) is fetched here.
+ * `diffUrl` (an alert's diff: JSON with `baseFolded`/`headFolded`, behind the session) is drawn
+ * as a differential flamegraph, its `svgUrl` offered by the download button.
  */
 export async function openFlamegraphs(items, onUrl) {
   if (!dialog || !host || !items.length) return;
@@ -68,13 +71,26 @@ export async function openFlamegraphs(items, onUrl) {
     mount.className = "viewer-cell-mount";
     cell.append(mount);
     host.append(cell);
-    if (item.svgUrl) {
-      // A same-origin SVG behind the session (an alert's differential flamegraph): fetched
-      // here with the cookie, then shown as text (the viewer itself fetches without cookies).
+    if (item.diffUrl) {
+      // Same-origin JSON behind the session (an alert's diff), fetched here with the cookie;
+      // the viewer draws both sides' stacks in diff mode.
       try {
-        const response = await fetch(item.svgUrl, { credentials: "same-origin" });
+        const response = await fetch(item.diffUrl, { credentials: "same-origin" });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        handles.push(mountViewer(mount, { svgText: await response.text(), fileName: item.fileName }));
+        const diff = await response.json();
+        handles.push(
+          mountViewer(mount, {
+            folded: diff.headFolded,
+            base: diff.baseFolded,
+            mode: "flame",
+            fileName: item.fileName,
+            fallbackBytes: async () => {
+              const svg = await fetch(item.svgUrl, { credentials: "same-origin" });
+              if (!svg.ok) throw new Error(`HTTP ${svg.status}`);
+              return svg.text();
+            },
+          }),
+        );
       } catch (error) {
         mount.textContent = `This flamegraph cannot be opened: ${error.message}`;
       }
@@ -111,6 +127,7 @@ document.addEventListener("click", (event) => {
   if (diffButton && dialog) {
     void openFlamegraphs([
       {
+        diffUrl: diffButton.dataset.diffUrl,
         svgUrl: diffButton.dataset.svgUrl,
         fileName: diffButton.dataset.fileName,
         context: diffButton.dataset.context,
