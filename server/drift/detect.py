@@ -464,8 +464,19 @@ def _levels(
     mu = np.empty(m)
     if shared:
         mu[:shared] = median(x[start : n - shared])
-    for i in range(shared, m):
-        mu[i] = median(x[start : n - int(ks[i])])
+    seg = x[start : n - int(ks[shared])] if shared < m else x[:0]
+    if seg.size > 64:
+        for i in range(shared, m):
+            mu[i] = median(x[start : n - int(ks[i])])
+    elif seg.size:
+        # Short references, prefixes of x[start:]: their medians from one sorted,
+        # +inf-padded matrix (cheaper than one partition each), picked as median() picks them.
+        size = n - ks[shared:] - start
+        mat = np.where(np.arange(seg.size)[None, :] < size[:, None], seg[None, :], np.inf)
+        mat.sort(axis=1)
+        rows = np.arange(size.size)
+        hi = mat[rows, size // 2]
+        mu[shared:] = np.where(size % 2 == 1, hi, 0.5 * (mat[rows, (size - 1) // 2] + hi))
     med = np.empty(m)
     # Tail medians: the short ones from one sorted, +inf-padded matrix.
     ns = min(_SHORT_TAILS[-1], m)

@@ -11,6 +11,7 @@ import pytest
 
 from driftwatch_server.drift import DetectionSettings, State, evaluate
 from driftwatch_server.drift import detect as detect_module
+from driftwatch_server.drift.stats import median
 
 KINDS = ("flat", "step", "late_step", "creep", "outliers", "heavy", "ar1", "constant", "bump")
 SETTINGS = (
@@ -100,3 +101,28 @@ def test_the_fast_path_estimates_the_noise_of_fewer_tails(monkeypatch: pytest.Mo
         verdicts = [evaluate(x, family_size=200, exact=mode == "exact") for x in series]
         assert all(v.state is State.NONE for v in verdicts)
     assert calls["fast"] * 5 < calls["exact"]
+
+
+def test_reference_and_tail_medians_are_those_of_median_one_by_one() -> None:
+    # Both paths read these: they must be the medians the detector always computed, one
+    # np.partition per reference (stats.median) and per long tail.
+    rng = np.random.default_rng(9)
+    for n in range(4, 240, 3):
+        for start in {0, n // 3, max(n - 40, 0)}:
+            x = np.round(rng.standard_normal(n), 1)  # ties too
+            ks = np.array(
+                [
+                    k
+                    for k in (*detect_module._SHORT_TAILS, *detect_module._LONG_TAILS)
+                    if k <= n - start - 3
+                ],
+                dtype=np.int64,
+            )
+            if not ks.size:
+                continue
+            shared = detect_module._shared_tails(n, start, ks.size)
+            mu, med, _rev = detect_module._levels(x, start, ks, shared)
+            for i, k in enumerate(ks.tolist()):
+                ref = x[start : n - (shared if i < shared else k)]
+                assert mu[i] == median(ref), (n, start, k)
+                assert med[i] == median(x[n - k :]), (n, start, k)
