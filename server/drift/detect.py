@@ -451,8 +451,58 @@ class _Tails:
     df: np.ndarray
 
 
+def _levels(
+    x: np.ndarray, start: int, ks: np.ndarray, shared: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mu, med, rev) per tail length: the reference median, the tail median and the newest
+    points newest first. No noise estimate: these alone decide whether any tail moves by
+    ``min_change``, which every verdict other than NONE needs."""
+    n = x.size
+    m = ks.size
+    kmax = int(ks[-1])
+    rev = x[n - kmax :][::-1]
+    mu = np.empty(m)
+    if shared:
+        mu[:shared] = median(x[start : n - shared])
+    seg = x[start : n - int(ks[shared])] if shared < m else x[:0]
+    if seg.size > 64:
+        for i in range(shared, m):
+            mu[i] = median(x[start : n - int(ks[i])])
+    elif seg.size:
+        # Short references, prefixes of x[start:]: their medians from one sorted,
+        # +inf-padded matrix (cheaper than one partition each), picked as median() picks them.
+        size = n - ks[shared:] - start
+        mat = np.where(np.arange(seg.size)[None, :] < size[:, None], seg[None, :], np.inf)
+        mat.sort(axis=1)
+        rows = np.arange(size.size)
+        hi = mat[rows, size // 2]
+        mu[shared:] = np.where(size % 2 == 1, hi, 0.5 * (mat[rows, (size - 1) // 2] + hi))
+    med = np.empty(m)
+    # Tail medians: the short ones from one sorted, +inf-padded matrix.
+    ns = min(_SHORT_TAILS[-1], m)
+    idx = np.arange(ns)
+    mat = np.where(idx[None, :] <= idx[:, None], rev[None, :ns], np.inf)
+    mat.sort(axis=1)
+    med[:ns] = 0.5 * (mat[idx, (ks[:ns] - 1) // 2] + mat[idx, ks[:ns] // 2])
+    for i in range(ns, m):
+        med[i] = median(rev[: int(ks[i])])
+    return mu, med, rev
+
+
+def _shared_tails(n: int, start: int, m: int) -> int:
+    """How many short tails share one reference, x[start:n-16] (0 or 16)."""
+    kshort = _SHORT_TAILS[-1]
+    return kshort if n - kshort - start >= 16 and m >= kshort else 0
+
+
 def _tails(
-    x: np.ndarray, start: int, lo: int, ks: np.ndarray, settings: DetectionSettings
+    x: np.ndarray,
+    start: int,
+    lo: int,
+    ks: np.ndarray,
+    settings: DetectionSettings,
+    levels: tuple[np.ndarray, np.ndarray, np.ndarray],
+    need: np.ndarray | None = None,
 ) -> _Tails:
     """The statistics of every tail length; noise never comes from the tail it is tested on.
 
@@ -460,27 +510,29 @@ def _tails(
     points (a gap between reference and tail costs nothing). Otherwise, and for the long
     tails, each k has its own reference. A reference shorter than 30 points borrows the noise
     of the segment before the last change point (relative residuals), and, for k >= 3, of the
-    tail around its own median.
+    tail around its own median. ``levels`` is :func:`_levels` of the same arguments.
+
+    ``need`` (a mask over ``ks``): the noise of the other tails is not estimated (their mad,
+    wsd and clipped mean are 1.0, phi 0.0, df 1.0). Each tail's noise depends only on its own
+    reference (and the shared one's phi), so the estimated ones are exactly those of a full
+    run; the caller must read no other.
     """
     n = x.size
     m = ks.size
     clip = settings.clip
-    kshort = _SHORT_TAILS[-1]
     prev = x[max(lo, start - settings.window) : start] if start > lo else x[:0]
-    t = _Tails(*(np.empty(m) for _ in range(8)))
-    kmax = int(ks[-1])
-    rev = x[n - kmax :][::-1]
+    shared = _shared_tails(n, start, m)
+    mus, meds, rev = levels
+    t = _Tails(mus, meds, *(np.ones(m) for _ in range(6)))
+    t.phi[:] = 0.0
     t.mean[:] = np.cumsum(rev)[ks - 1] / ks
 
-    shared = 0
-    if n - kshort - start >= 16 and m >= kshort:
-        shared = kshort
-        ref = x[start : n - kshort]
-        mu = median(ref)
+    if shared:
+        ref = x[start : n - shared]
+        mu = float(mus[0])
         pieces = [ref, prev] if ref.size < 30 and prev.size else [ref]
         mad, wsd, phi, df = _noise(pieces, clip)
         mad = _floor_scale(mad * abs(mu), mu)
-        t.mu[:shared] = mu
         t.mad[:shared] = mad
         t.wsd[:shared] = _floor_scale(wsd * abs(mu), mu)
         t.phi[:shared] = phi
@@ -488,9 +540,11 @@ def _tails(
         c = np.cumsum(np.clip(rev[:shared] - mu, -clip * mad, clip * mad))
         t.clipped[:shared] = c / ks[:shared]
     for i in range(shared, m):
+        if need is not None and not need[i]:
+            continue
         k = int(ks[i])
         ref = x[start : n - k]
-        mu = median(ref)
+        mu = float(mus[i])
         if shared and ref.size >= 30:
             # A long tail: its own reference scale; phi and df of the shared reference (which
             # contains this one: an upper bound on phi when a change hides in between).
@@ -508,21 +562,12 @@ def _tails(
                     pieces.append(rev[:k])
             mad, wsd, phi, df = _noise(pieces, clip)
         mad = _floor_scale(mad * abs(mu), mu)
-        t.mu[i] = mu
         t.mad[i] = mad
         t.wsd[i] = _floor_scale(wsd * abs(mu), mu)
         t.phi[i] = phi
         t.df[i] = df
         d = rev[:k] - mu
         t.clipped[i] = float(np.minimum(np.maximum(d, -clip * mad), clip * mad).sum()) / k
-    # Tail medians: the short ones from one sorted, +inf-padded matrix.
-    ns = min(kshort, m)
-    idx = np.arange(ns)
-    mat = np.where(idx[None, :] <= idx[:, None], rev[None, :ns], np.inf)
-    mat.sort(axis=1)
-    t.med[:ns] = 0.5 * (mat[idx, (ks[:ns] - 1) // 2] + mat[idx, ks[:ns] // 2])
-    for i in range(ns, m):
-        t.med[i] = median(rev[: int(ks[i])])
     return t
 
 
@@ -533,6 +578,7 @@ def evaluate(
     last_change_index: int | None = None,
     settings: DetectionSettings = DEFAULT_SETTINGS,
     family_size: int = 1,
+    exact: bool = False,
 ) -> Verdict:
     """The online verdict on a series whose last value is the new report.
 
@@ -542,6 +588,11 @@ def evaluate(
     are controlled across it, see :meth:`DetectionSettings.series_level`). An ALERT's change
     point may lie a few reports back (at least ``confirm`` points are needed). Cost: O(window)
     with numpy, a fraction of a millisecond.
+
+    Only the tails whose median moved by ``min_change`` get a noise estimate (the others
+    cannot make a verdict), and a series where none moved (nor the newest run's samples) is
+    NONE at once: the verdict is identical to the one of estimating every tail, which
+    ``exact=True`` does (the reference the tests compare against).
     """
     x = as_finite_array(values)
     smp = _check_samples(samples, x.size)
@@ -562,14 +613,29 @@ def evaluate(
     ks = np.array([k for k in (*_SHORT_TAILS, *_LONG_TAILS) if k <= max_k], dtype=np.int64)
     n_tests = max(int(np.count_nonzero(ks >= settings.confirm)), 1)
     z_level = z_for_two_sided(level)
-    t = _tails(x, start, lo, ks, settings)
+    levels = _levels(x, start, ks, _shared_tails(n, start, ks.size))
+    change = (levels[1] - levels[0]) / np.maximum(np.abs(levels[0]), 1e-300)
+    big = np.abs(change) >= settings.min_change
+    need = None
+    if not exact:
+        # Every verdict but NONE (p-value 1.0) needs a tail whose median moved by min_change,
+        # or newest samples whose median did; only those tails' noise is ever read.
+        newest = smp[-1] if smp is not None else None
+        by_samples = (
+            newest is not None
+            and newest.size >= 3
+            and abs(_relative(median(newest), float(levels[0][0]))) >= settings.min_change
+        )
+        if not by_samples and not big.any():
+            return none
+        need = big.copy()
+        need[0] |= by_samples
+    t = _tails(x, start, lo, ks, settings, levels, need)
 
-    change = (t.med - t.mu) / np.maximum(np.abs(t.mu), 1e-300)
     ref_n = (n - ks - start).astype(np.float64)
     v_ref = _MEDIAN_EFFICIENCY * mean_variance_factor(ref_n, t.phi)
     v_tail = mean_variance_factor(ks, t.phi)
     root = np.sqrt(v_tail + v_ref)
-    big = np.abs(change) >= settings.min_change
     df = t.df
 
     best: tuple[float, int, float, float] | None = None  # (p_adj, k, mu, tail_med)
@@ -654,7 +720,10 @@ def evaluate(
 
 
 def evaluate_report(
-    series: Sequence[SeriesInput], settings: DetectionSettings = DEFAULT_SETTINGS
+    series: Sequence[SeriesInput],
+    settings: DetectionSettings = DEFAULT_SETTINGS,
+    *,
+    exact: bool = False,
 ) -> list[Verdict]:
     """:func:`evaluate` on every series of one report, with ``family_size = len(series)``."""
     return [
@@ -664,6 +733,7 @@ def evaluate_report(
             last_change_index=s.last_change_index,
             settings=settings,
             family_size=len(series),
+            exact=exact,
         )
         for s in series
     ]

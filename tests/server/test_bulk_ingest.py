@@ -331,3 +331,46 @@ def test_two_writers_creating_the_same_benchmarks_end_up_sharing_them(engine: En
         }
     assert len(used[first_report.id]) == 50
     assert used[first_report.id] == used[outcome["report"]]
+
+
+def test_a_report_naming_one_series_twice_leaves_the_rows_the_row_by_row_writer_left(
+    engine: Engine, second_engine: Engine
+) -> None:
+    # The detector's windows are upserted in one statement on PostgreSQL, which may not
+    # update a row twice: the last value of a series must win, as row by row.
+    results = {}
+    for name, target, write in (
+        ("bulk", engine, create_report),
+        ("reference", second_engine, reference_create_report),
+    ):
+        with session_scope(target) as session:
+            create_user(session, name="alice")
+        labels = {}
+        with session_scope(target) as session:
+            user = user_named(session, "alice")
+            create_project(session, owner=user, slug="demo", name=None)
+            rng = random.Random(11)
+            for index in range(24):
+                start = START + dt.timedelta(hours=index)
+                twice = 100.0 * (1 + rng.gauss(0, 0.01))
+                scale = 1.5 if index >= 21 else 1.0  # a step: alerts on both sides
+                data = ReportCreate(
+                    project_slug="demo",
+                    branch="main",
+                    testbed="ci",
+                    start_time=start,
+                    end_time=start,
+                    values=[
+                        MeasureValue(benchmark="dup", measure="latency", value=twice),
+                        MeasureValue(benchmark="dup", measure="latency", value=twice * scale),
+                        MeasureValue(benchmark="one", measure="latency", value=scale * 50.0),
+                    ],
+                )
+                labels[str(index)] = write(session, user=user, data=data).id
+                session.flush()
+        results[name] = snapshot(target, labels)
+    bulk, reference = results["bulk"], results["reference"]
+    assert [row["benchmark_id"] for row in reference["series_states"]].count("benchmarks:dup") == 1
+    assert reference["alerts"]
+    for table in reference:
+        assert bulk[table] == reference[table], f"table {table} differs"
