@@ -70,20 +70,30 @@ function timeTickLabel(ms, step) {
   const iso = new Date(ms).toISOString();
   return step >= DAY ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 }
+var BAND_ROOM = 1;
 function valueExtent(series) {
-  let lo = Infinity;
-  let hi = -Infinity;
+  let vlo = Infinity;
+  let vhi = -Infinity;
+  let blo = Infinity;
+  let bhi = -Infinity;
   for (const s of series) {
     for (const p of s.points) {
-      for (const v of [p.value, p.lower, p.upper]) {
+      if (typeof p.value === "number" && Number.isFinite(p.value)) {
+        vlo = Math.min(vlo, p.value);
+        vhi = Math.max(vhi, p.value);
+      }
+      for (const v of [p.lower, p.upper]) {
         if (typeof v === "number" && Number.isFinite(v)) {
-          lo = Math.min(lo, v);
-          hi = Math.max(hi, v);
+          blo = Math.min(blo, v);
+          bhi = Math.max(bhi, v);
         }
       }
     }
   }
-  if (lo === Infinity) return [0, 1];
+  if (vlo === Infinity) return [0, 1];
+  const span = vhi - vlo || Math.abs(vhi) || 1;
+  let lo = Math.min(vlo, Math.max(blo, vlo - BAND_ROOM * span));
+  const hi = Math.max(vhi, Math.min(bhi, vhi + BAND_ROOM * span));
   if (lo >= 0 && lo < hi && lo <= hi - lo) lo = 0;
   const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
   return [lo === 0 ? 0 : lo - pad, hi + pad];
@@ -134,8 +144,9 @@ function layoutChart(series, size) {
       index,
       x: scaleAt(x, timeOf(p.startTime)),
       y: scaleAt(y, p.value),
-      yLower: typeof p.lower === "number" ? scaleAt(y, p.lower) : null,
-      yUpper: typeof p.upper === "number" ? scaleAt(y, p.upper) : null,
+      // Bands beyond the value range (see valueExtent) are cut at the plot's edge.
+      yLower: typeof p.lower === "number" ? scaleAt(y, Math.max(p.lower, v0)) : null,
+      yUpper: typeof p.upper === "number" ? scaleAt(y, Math.min(p.upper, v1)) : null,
       point: p
     }));
     const segs = segments(s.points, s.changePoints).map((g) => ({
@@ -3457,6 +3468,7 @@ function render({ model, el: host }) {
 }
 var historywidget_default = { render };
 export {
+  BAND_ROOM,
   PALETTE,
   TIME_STEPS,
   historywidget_default as default,

@@ -161,27 +161,41 @@ export function timeTickLabel(ms, step) {
   return step >= DAY ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 }
 
+/** How far the bands may widen the values' range, in values' spans on each side. */
+export const BAND_ROOM = 1;
+
 /**
- * The value range every series needs, bands included, padded 5 % and starting at zero when
- * that costs less than half the chart (a chart of latencies reads best from zero).
+ * The value range every series needs, padded 5 % and starting at zero when that costs less
+ * than half the chart (a chart of latencies reads best from zero). Bands widen it by at most
+ * `BAND_ROOM` spans of the values themselves: one run's slow outlier repeat (a band's upper
+ * edge is often the slowest repeat) must not squash the series into a flat line.
  *
  * @param {Series[]} series
  * @returns {[number, number]}
  */
 export function valueExtent(series) {
-  let lo = Infinity;
-  let hi = -Infinity;
+  let vlo = Infinity;
+  let vhi = -Infinity;
+  let blo = Infinity;
+  let bhi = -Infinity;
   for (const s of series) {
     for (const p of s.points) {
-      for (const v of [p.value, p.lower, p.upper]) {
+      if (typeof p.value === "number" && Number.isFinite(p.value)) {
+        vlo = Math.min(vlo, p.value);
+        vhi = Math.max(vhi, p.value);
+      }
+      for (const v of [p.lower, p.upper]) {
         if (typeof v === "number" && Number.isFinite(v)) {
-          lo = Math.min(lo, v);
-          hi = Math.max(hi, v);
+          blo = Math.min(blo, v);
+          bhi = Math.max(bhi, v);
         }
       }
     }
   }
-  if (lo === Infinity) return [0, 1];
+  if (vlo === Infinity) return [0, 1];
+  const span = vhi - vlo || Math.abs(vhi) || 1;
+  let lo = Math.min(vlo, Math.max(blo, vlo - BAND_ROOM * span));
+  const hi = Math.max(vhi, Math.min(bhi, vhi + BAND_ROOM * span));
   if (lo >= 0 && lo < hi && lo <= hi - lo) lo = 0;
   const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
   return [lo === 0 ? 0 : lo - pad, hi + pad];
@@ -290,8 +304,9 @@ export function layoutChart(series, size) {
       index,
       x: scaleAt(x, timeOf(p.startTime)),
       y: scaleAt(y, p.value),
-      yLower: typeof p.lower === "number" ? scaleAt(y, p.lower) : null,
-      yUpper: typeof p.upper === "number" ? scaleAt(y, p.upper) : null,
+      // Bands beyond the value range (see valueExtent) are cut at the plot's edge.
+      yLower: typeof p.lower === "number" ? scaleAt(y, Math.max(p.lower, v0)) : null,
+      yUpper: typeof p.upper === "number" ? scaleAt(y, Math.min(p.upper, v1)) : null,
       point: p,
     }));
     const segs = segments(s.points, s.changePoints).map((g) => ({

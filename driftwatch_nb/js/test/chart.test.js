@@ -69,6 +69,20 @@ test("the value extent includes the bands and starts at zero when that is cheap"
   assert.deepEqual(valueExtent([]), [0, 1]);
 });
 
+test("one run's wide band cannot squash the series: bands widen the range by one span at most", () => {
+  const pts = points([300, 310, 305, 1100, 1090]).map((p) => ({ ...p, lower: p.value * 0.9, upper: p.value * 1.1 }));
+  pts[1] = { ...pts[1], upper: 60000 };
+  const series = [{ benchmark: "a", measure: "latency", points: pts }];
+  const [lo, hi] = valueExtent(series);
+  assert.equal(lo, 0);
+  assert.ok(hi >= 1100 + 800 && hi < 1100 + 800 * 1.2, `range ends near 1,900, not 60,000 (${hi})`);
+  const layout = layoutChart(series, { width: 600, height: 300 });
+  const outlier = layout.series[0].points[1];
+  assert.ok(outlier.yUpper !== null && outlier.yUpper >= layout.margin.top - 1e-9, "the band is cut at the top edge");
+  const step = layout.series[0].points[0].y - layout.series[0].points[3].y;
+  assert.ok(step > 0.3 * (300 - 12 - 28), `the step is a third of the plot's height or more (${step} px)`);
+});
+
 test("the time extent spans every series", () => {
   const a = { benchmark: "a", measure: "latency", points: points([1, 2, 3]) };
   const b = { benchmark: "b", measure: "latency", points: points([1, 2, 3, 4, 5]) };
