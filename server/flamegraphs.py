@@ -16,9 +16,11 @@ when the SVG carries driftwatch's own (cheap to read); a foreign SVG's frames (a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -421,13 +423,43 @@ def stacks_of(
     row = recovered.get(flamegraph.id) or session.get(FlamegraphStacks, flamegraph.id)
     if row is not None:
         return row
-    data = b"".join(storage.read(flamegraph.storage_path))
-    row = stacks_row(flamegraph.id, data, file_name=flamegraph.file_name)
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, sa.engine.Connection) else bind
-    row = store_stacks(engine, row)
+    running = _running_recoveries.get(flamegraph.id)
+    if running is not None and running.wait(RECOVERY_WAIT_SECONDS):
+        # The background worker was reading this very SVG: its row, not a second parse.
+        with Session(engine, expire_on_commit=False) as own:
+            row = own.get(FlamegraphStacks, flamegraph.id)
+        if row is not None:
+            recovered[flamegraph.id] = row
+            return row
+    data = b"".join(storage.read(flamegraph.storage_path))
+    row = store_stacks(engine, stacks_row(flamegraph.id, data, file_name=flamegraph.file_name))
     recovered[flamegraph.id] = row
     return row
+
+
+RECOVERY_WAIT_SECONDS = 30.0
+"""How long a reader waits for a background recovery of the same flamegraph already running
+in this process before it reads the frames itself."""
+_running_recoveries: dict[str, threading.Event] = {}
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def recovery_running(flamegraph_id: str) -> Iterator[None]:
+    """Mark a background recovery of ``flamegraph_id`` as running in this process: a reader of
+    its stacks (``stacks_of``) meanwhile waits for it instead of parsing the same SVG beside it."""
+    done = threading.Event()
+    with _running_lock:
+        mine = _running_recoveries.setdefault(flamegraph_id, done) is done
+    try:
+        yield
+    finally:
+        if mine:
+            with _running_lock:
+                del _running_recoveries[flamegraph_id]
+        done.set()
 
 
 def store_stacks(engine: sa.engine.Engine, row: FlamegraphStacks) -> FlamegraphStacks:
@@ -488,6 +520,7 @@ __all__ = [
     "embedded_stacks_row",
     "folded_of",
     "owned_flamegraph",
+    "recovery_running",
     "safe_file_name",
     "stacks_of",
     "stacks_row",

@@ -16,7 +16,9 @@ or to the next catch-up). A flamegraph already queued or running is not queued t
 
 Idempotent beside the lazy path and beside other replicas: each side inserts the row in its own
 transaction, the primary key (``flamegraph_stacks.flamegraph_id``) lets exactly one insert
-through on both databases, and the loser keeps the winner's row (``store_stacks``).
+through on both databases, and the loser keeps the winner's row (``store_stacks``). A reader
+that asks while this process's worker is reading the same flamegraph waits for it rather than
+parse the SVG a second time (``flamegraphs.recovery_running``).
 
 ``catch_up`` queues confirmed flamegraphs that have no stacks row yet (the process stopped
 between a confirm and its recovery, or the queue was full): run when ``driftwatch serve`` starts
@@ -37,7 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from driftwatch_server.flamegraphs import stacks_row_of, store_stacks
+from driftwatch_server.flamegraphs import recovery_running, stacks_row_of, store_stacks
 from driftwatch_server.models import Flamegraph, FlamegraphStacks
 from driftwatch_server.stacks_parse import StacksFields, read_stacks
 from driftwatch_server.storage.base import StorageBackend
@@ -187,9 +189,10 @@ def recover_stacks(
         if flamegraph is None:
             return None  # deleted since it was queued
         path, file_name = flamegraph.storage_path, flamegraph.file_name
-    data = b"".join(storage.read(path))
-    fields = parse(data, file_name) if parse else read_stacks(data, file_name=file_name)
-    return store_stacks(engine, stacks_row_of(flamegraph_id, fields))
+    with recovery_running(flamegraph_id):
+        data = b"".join(storage.read(path))
+        fields = parse(data, file_name) if parse else read_stacks(data, file_name=file_name)
+        return store_stacks(engine, stacks_row_of(flamegraph_id, fields))
 
 
 __all__ = ["StacksWorker", "recover_stacks"]

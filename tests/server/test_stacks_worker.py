@@ -146,6 +146,44 @@ def test_reads_racing_the_worker_store_one_row_and_agree(
     assert again is not None and unpack_stacks(again.data) == BASE
 
 
+@pytest.mark.server_settings(stacks_workers=0)
+def test_a_read_during_the_workers_recovery_waits_for_it_instead_of_parsing_again(
+    live_server: LiveServer, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import driftwatch_server.flamegraphs as service
+    from driftwatch_server.stacks_parse import read_stacks
+
+    flamegraph_id = attach(client, flamegraph_pl_svg(BASE), "base.svg")
+    parsing, release = threading.Event(), threading.Event()
+
+    class Held(StacksWorker):
+        def _parse_in_child(self, data: bytes, file_name: str):  # noqa: ANN202
+            parsing.set()
+            release.wait(WAIT_SECONDS)
+            return read_stacks(data, file_name=file_name)
+
+    def second_parse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the reader parsed the SVG beside the worker")
+
+    monkeypatch.setattr(service, "read_stacks", second_parse)
+    worker = Held(live_server.engine, local_storage(live_server), workers=1, queue_limit=4)
+    try:
+        assert worker.submit(flamegraph_id)
+        assert parsing.wait(WAIT_SECONDS)
+        with ThreadPoolExecutor(1) as pool:
+            read = pool.submit(
+                Client(live_server.url, live_server.token).flamegraph_stacks, flamegraph_id
+            )
+            time.sleep(0.5)  # let the request reach the stacks (ordering, not a timing check)
+            assert not read.done()  # it waits for the worker...
+            release.set()
+            assert read.result(timeout=WAIT_SECONDS) == BASE  # ...and answers with its row
+    finally:
+        release.set()
+        worker.close()
+    assert len(stored_rows(live_server.engine, flamegraph_id)) == 1
+
+
 def test_the_worker_skips_a_flamegraph_deleted_before_its_turn(live_server: LiveServer) -> None:
     from driftwatch_server.stacks_worker import recover_stacks
 
