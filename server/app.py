@@ -33,6 +33,7 @@ from driftwatch_server.graphql.transport import GraphQLShapedErrors, LimitReques
 from driftwatch_server.health import check_database, check_storage, service_unavailable_for
 from driftwatch_server.models import User
 from driftwatch_server.replicas import claim_local_storage
+from driftwatch_server.stacks_worker import StacksWorker
 from driftwatch_server.storage import (
     PARTIAL_UPLOAD_MAX_IDLE,
     STORAGE_API_PREFIX,
@@ -104,6 +105,7 @@ async def get_context(request: Request, session: SessionDep, user: CurrentUserDe
         settings=state.settings,
         token_refused=getattr(request.state, "token_refused", False),
         token_id=getattr(request.state, "token_id", None),
+        stacks_worker=state.stacks_worker,
     )
 
 
@@ -121,11 +123,18 @@ class ThreadedGraphQLRouter(GraphQLRouter):
 
 
 @contextlib.asynccontextmanager
-async def _scheduled_sweep(app: FastAPI) -> AsyncIterator[None]:
-    """Under ``driftwatch serve`` (uvicorn runs the lifespan): sweep every
-    ``sweep_interval_seconds``, so an unconfirmed upload over the limit (a chunked PUT Supabase
-    let through) lives minutes, not the pending-upload lifetime. Replicas may all run it: the
-    sweep is safe beside itself and beside uploads in flight."""
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Under ``driftwatch serve`` (uvicorn runs the lifespan): queue the flamegraphs confirmed
+    without stacks while no worker ran (``StacksWorker.catch_up``), sweep every
+    ``sweep_interval_seconds`` (so an unconfirmed upload over the limit, a chunked PUT Supabase
+    let through, lives minutes, not the pending-upload lifetime), and stop the stacks worker at
+    the end. Replicas may all run it: the sweep is safe beside itself and beside uploads in
+    flight, and a stacks row is stored once whoever recovers it."""
+    worker: StacksWorker = app.state.stacks_worker
+    try:
+        await anyio.to_thread.run_sync(worker.catch_up)
+    except Exception:  # noqa: BLE001 - the first readers recover them instead
+        log.exception("stacks catch-up at start failed")
     interval = app.state.settings.sweep_interval_seconds
     task = asyncio.create_task(_sweep_forever(app, interval)) if interval > 0 else None
     try:
@@ -133,6 +142,7 @@ async def _scheduled_sweep(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if task is not None:
             task.cancel()
+        worker.close(wait=False)
 
 
 async def _sweep_forever(app: FastAPI, interval: int) -> None:
@@ -146,6 +156,9 @@ async def _sweep_forever(app: FastAPI, interval: int) -> None:
         with Session(app.state.engine, expire_on_commit=False) as session:
             result = sweep(session, app.state.storage, min_age=min_age)
         log.info("scheduled sweep: %s", result)
+        queued = app.state.stacks_worker.catch_up()
+        if queued:
+            log.info("stacks catch-up: %d flamegraphs queued", queued)
 
     while True:
         await asyncio.sleep(interval)
@@ -168,7 +181,7 @@ def create_app(
         version=VERSION,
         docs_url=None,
         redoc_url=None,
-        lifespan=_scheduled_sweep,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or create_db_engine(settings.resolved_database_url)
@@ -180,6 +193,14 @@ def create_app(
         # Uploads interrupted by a crash (kill -9, power loss) leave hidden .part files.
         app.state.storage.remove_partial_uploads(older_than=PARTIAL_UPLOAD_MAX_IDLE)
 
+    # Owned by the app; its threads start with the first job. The lifespan stops it under
+    # `serve`; without one (`serve_in_thread`), its idle threads end at interpreter exit.
+    app.state.stacks_worker = StacksWorker(
+        app.state.engine,
+        app.state.storage,
+        workers=settings.stacks_workers,
+        queue_limit=settings.stacks_queue_limit,
+    )
     app.state.secret_key = settings.resolved_secret_key()
     app.state.token_throttle = BadTokenThrottle()
 

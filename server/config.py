@@ -71,6 +71,22 @@ class Settings(BaseSettings):
         "uploads, orphan files) this often; 0 turns the schedule off.",
     )
 
+    stacks_workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="How many foreign flamegraphs (flamegraph.pl, inferno, py-spy SVGs) the "
+        "server reads back into stacks at once, in the background after their confirmation; "
+        "0 turns the worker off (the first request that needs the stacks recovers them).",
+    )
+    stacks_queue_limit: int = Field(
+        default=256,
+        gt=0,
+        description="The most flamegraphs waiting for that background recovery; past it a "
+        "flamegraph waits for its first reader or the next catch-up (at start and after each "
+        "scheduled sweep).",
+    )
+
     detection: bool = Field(
         default=True,
         description="Judge every series a new report touches for drift (change-point "

@@ -9,14 +9,18 @@ The SVG rules cost a pass of the validator over up to 10 MiB. The embedded backe
 the bytes are written and records an acceptance bound to their sha256, so confirm only hashes
 the file (``LocalStorage.read_verified_svg``); without such a verdict (Supabase, a refusal, bytes
 changed since) confirm downloads the object and validates it. Stacks are stored at confirm only
-when the SVG carries driftwatch's own (cheap to read); recovering them from a foreign SVG's
-frames (about 0.5 s at 9 MiB) waits for the first request that needs them (``stacks_of``).
+when the SVG carries driftwatch's own (cheap to read); a foreign SVG's frames (about 0.5 s at
+9 MiB) are read back after the confirm's commit by the app's background worker
+(``stacks_worker``), or by the first request that needs them if it comes first (``stacks_of``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,14 +42,7 @@ from driftwatch_nb.core.limits import (
     MAX_PENDING_UPLOADS_PER_PROJECT,
     safe_file_name,
 )
-from driftwatch_nb.core.profiles import (
-    Profile,
-    ProfileError,
-    embedded_stacks,
-    pack_stacks,
-    parse_profile,
-    unpack_stacks,
-)
+from driftwatch_nb.core.profiles import Profile, embedded_stacks, unpack_stacks
 from driftwatch_nb.core.svg import SvgValidationError, validate_svg
 from driftwatch_server.config import DEFAULT_SIGNED_URL_TTL_SECONDS
 from driftwatch_server.models import (
@@ -64,6 +61,13 @@ from driftwatch_server.reports import (
     owned_report,
     report_benchmark,
 )
+from driftwatch_server.stacks_parse import (
+    STACKS_PICTURE_ONLY,
+    STACKS_READY,
+    StacksFields,
+    read_stacks,
+    ready,
+)
 from driftwatch_server.storage.base import ObjectInfo, SignedUpload, StorageBackend
 from driftwatch_server.storage.local import PARTIAL_UPLOAD_MAX_IDLE
 
@@ -72,8 +76,7 @@ log = logging.getLogger(__name__)
 SWEEP_MIN_AGE = dt.timedelta(seconds=DEFAULT_SIGNED_URL_TTL_SECONDS)
 """Objects younger than this are never orphan candidates (the pending-upload lifetime)."""
 _SWEEP_BATCH = 500
-STACKS_READY = "READY"
-STACKS_PICTURE_ONLY = "PICTURE_ONLY"
+_STACKS_WANTED = "stacks_wanted"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +236,8 @@ def confirm_upload(
             if stacks is not None:
                 session.add(stacks)
                 session.flush()
+            else:
+                session.info.setdefault(_STACKS_WANTED, []).append(flamegraph.id)
     except IntegrityError:
         # A concurrent confirm of the same path won; return its row.
         return session.exec(select(Flamegraph).where(Flamegraph.storage_path == storage_path)).one()
@@ -387,50 +392,22 @@ def _check_stored_object(
 
 def stacks_row(flamegraph_id: str, data: bytes, *, file_name: str) -> FlamegraphStacks:
     """The stacks of a (validated) flamegraph SVG, or a PICTURE_ONLY row saying why not."""
-    try:
-        profile = parse_profile(data, file_name=file_name, validated_svg=True)
-    except ProfileError as exc:
-        return _picture_only(flamegraph_id, exc.reason)
-    if not profile.folded:
-        return _picture_only(
-            flamegraph_id,
-            'no flamegraph frames found (no <g id="frames"> of titled frames as flamegraph.pl, '
-            "inferno, py-spy and driftwatch write): kept as a picture",
-        )
-    return _ready(flamegraph_id, profile)
+    return stacks_row_of(flamegraph_id, read_stacks(data, file_name=file_name))
+
+
+def stacks_row_of(flamegraph_id: str, fields: StacksFields) -> FlamegraphStacks:
+    """The ``flamegraph_stacks`` row of ``fields``."""
+    return FlamegraphStacks(flamegraph_id=flamegraph_id, **dataclasses.asdict(fields))
 
 
 def embedded_stacks_row(flamegraph_id: str, data: bytes) -> FlamegraphStacks | None:
     """The READY row of an SVG that carries driftwatch's stacks (a regular-expression search
-    and an unpack), or ``None``: frames are then read back by ``stacks_of`` on first use."""
+    and an unpack), or ``None``: frames are then read back by the background worker or by
+    ``stacks_of``, whichever comes first."""
     folded = embedded_stacks(data)
     if not folded:
         return None
-    return _ready(flamegraph_id, Profile("svg", folded, svg=data))
-
-
-def _ready(flamegraph_id: str, profile: Profile) -> FlamegraphStacks:
-    return FlamegraphStacks(
-        flamegraph_id=flamegraph_id,
-        status=STACKS_READY,
-        source_format=profile.format,
-        unit=profile.unit,
-        total_samples=profile.total,
-        stack_count=len(profile.folded),
-        data=pack_stacks(profile.folded),
-    )
-
-
-def _picture_only(flamegraph_id: str, note: str) -> FlamegraphStacks:
-    return FlamegraphStacks(
-        flamegraph_id=flamegraph_id,
-        status=STACKS_PICTURE_ONLY,
-        source_format="svg",
-        total_samples=0,
-        stack_count=0,
-        note=note[:500],
-        data=b"",
-    )
+    return stacks_row_of(flamegraph_id, ready(Profile("svg", folded, svg=data)))
 
 
 def stacks_of(
@@ -446,23 +423,69 @@ def stacks_of(
     row = recovered.get(flamegraph.id) or session.get(FlamegraphStacks, flamegraph.id)
     if row is not None:
         return row
-    data = b"".join(storage.read(flamegraph.storage_path))
-    row = stacks_row(flamegraph.id, data, file_name=flamegraph.file_name)
-    recovered[flamegraph.id] = row
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, sa.engine.Connection) else bind
+    running = _running_recoveries.get(flamegraph.id)
+    if running is not None and running.wait(RECOVERY_WAIT_SECONDS):
+        # The background worker was reading this very SVG: its row, not a second parse.
+        with Session(engine, expire_on_commit=False) as own:
+            row = own.get(FlamegraphStacks, flamegraph.id)
+        if row is not None:
+            recovered[flamegraph.id] = row
+            return row
+    data = b"".join(storage.read(flamegraph.storage_path))
+    row = store_stacks(engine, stacks_row(flamegraph.id, data, file_name=flamegraph.file_name))
+    recovered[flamegraph.id] = row
+    return row
+
+
+RECOVERY_WAIT_SECONDS = 30.0
+"""How long a reader waits for a background recovery of the same flamegraph already running
+in this process before it reads the frames itself."""
+_running_recoveries: dict[str, threading.Event] = {}
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def recovery_running(flamegraph_id: str) -> Iterator[None]:
+    """Mark a background recovery of ``flamegraph_id`` as running in this process: a reader of
+    its stacks (``stacks_of``) meanwhile waits for it instead of parsing the same SVG beside it."""
+    done = threading.Event()
+    with _running_lock:
+        mine = _running_recoveries.setdefault(flamegraph_id, done) is done
+    try:
+        yield
+    finally:
+        if mine:
+            with _running_lock:
+                del _running_recoveries[flamegraph_id]
+        done.set()
+
+
+def store_stacks(engine: sa.engine.Engine, row: FlamegraphStacks) -> FlamegraphStacks:
+    """Insert ``row`` in a transaction of its own; the stored row if another got there first.
+
+    The lazy path (``stacks_of``), the background worker (``stacks_worker``) and other replicas
+    may recover the same flamegraph at once: the primary key lets one insert through, on SQLite
+    and PostgreSQL alike, and every other side answers with the winner's row.
+    """
     with Session(engine, expire_on_commit=False) as own:
         own.add(row)
         try:
             own.commit()
         except IntegrityError:
-            # A concurrent request stored them first (or the flamegraph is gone meanwhile).
+            # Stored by someone else first (or the flamegraph is gone meanwhile).
             own.rollback()
-            found = own.get(FlamegraphStacks, flamegraph.id)
+            found = own.get(FlamegraphStacks, row.flamegraph_id)
             if found is not None:
-                recovered[flamegraph.id] = found
                 return found
     return row
+
+
+def take_stacks_wanted(session: Session) -> list[str]:
+    """The flamegraphs this session confirmed without stacks (read once, then forgotten): the
+    confirm mutation hands them to the background worker after its commit."""
+    return session.info.pop(_STACKS_WANTED, [])
 
 
 def folded_of(
@@ -487,6 +510,8 @@ def _discard(session: Session, storage: StorageBackend, pending: PendingUpload) 
 
 
 __all__ = [
+    "STACKS_PICTURE_ONLY",
+    "STACKS_READY",
     "SWEEP_MIN_AGE",
     "SweepResult",
     "confirm_upload",
@@ -495,8 +520,12 @@ __all__ = [
     "embedded_stacks_row",
     "folded_of",
     "owned_flamegraph",
+    "recovery_running",
     "safe_file_name",
     "stacks_of",
     "stacks_row",
+    "stacks_row_of",
+    "store_stacks",
     "sweep",
+    "take_stacks_wanted",
 ]

@@ -71,8 +71,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def live_server(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
-    """A real server (GraphQL + embedded storage) on a free port, with two users."""
+def live_server(
+    engine: Engine, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """A real server (GraphQL + embedded storage) on a free port, with two users; a test's
+    ``@pytest.mark.server_settings(field=value, ...)`` overrides its ``Settings``."""
     from driftwatch_server.app import create_app
     from driftwatch_server.auth import create_user, issue_token
     from driftwatch_server.config import Settings
@@ -86,6 +89,9 @@ def live_server(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
         port=port,
         secret_key="test-secret-key-" + uuid.uuid4().hex,
     )
+    marker = request.node.get_closest_marker("server_settings")
+    if marker is not None:
+        settings = settings.model_copy(update=marker.kwargs)
     with session_scope(engine) as session:
         token = issue_token(session, user=create_user(session, name="alice"))
         other = issue_token(session, user=create_user(session, name="mallory"))
@@ -98,9 +104,11 @@ def live_server(engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
         engine=engine,
         data_dir=data_dir,
         settings=settings,
+        app=app,
     )
     server.should_exit = True  # type: ignore[attr-defined]
     thread.join(timeout=10)
+    app.state.stacks_worker.close()  # no recovery writes into a database being dropped
 
 
 # The fast tier (`make test-fast`): tests that need no database, server, browser or JupyterLab.

@@ -29,6 +29,7 @@ from driftwatch_server.models import (
     Testbed,
     User,
 )
+from driftwatch_server.stacks_worker import StacksWorker
 from driftwatch_server.storage.base import StorageBackend, StorageUnreachable
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,11 @@ class Context(BaseContext):
         settings: Settings,
         token_refused: bool = False,
         token_id: str | None = None,
+        stacks_worker: StacksWorker | None = None,
     ) -> None:
         super().__init__()
+        self.stacks_worker = stacks_worker
+        """Recovers confirmed flamegraphs' stacks in the background (``None``: nothing does)."""
         self.token_refused = token_refused
         self.token_id = token_id
         self.session = session

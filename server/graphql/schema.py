@@ -313,6 +313,11 @@ class Mutation:
             benchmark_name=benchmark_name,
         )
         info.context.session.commit()
+        # Only now: the worker's own session must see the committed flamegraph.
+        wanted = flamegraphs.take_stacks_wanted(info.context.session)
+        if info.context.stacks_worker is not None:
+            for flamegraph_id in wanted:
+                info.context.stacks_worker.submit(flamegraph_id)
         return Flamegraph.from_row(row)
 
 

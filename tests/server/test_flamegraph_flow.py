@@ -365,6 +365,7 @@ def test_a_verdict_for_bytes_overwritten_since_is_not_reused(
     assert client.report(report_id).flamegraphs == ()
 
 
+@pytest.mark.server_settings(stacks_workers=0)  # the lazy path alone, as with no worker
 def test_stacks_of_a_foreign_svg_are_read_back_on_first_use_and_kept(
     live_server: LiveServer, client: Client, report_id: str, flamegraph_svg: bytes
 ) -> None:

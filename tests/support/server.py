@@ -38,6 +38,7 @@ class LiveServer:
     engine: Any
     data_dir: Path
     settings: Any
+    app: Any = None
 
     @property
     def storage_dir(self) -> Path:
@@ -68,6 +69,7 @@ class BenchServer:
 
     def stop(self) -> None:
         self._server.should_exit = True
+        self.app.state.stacks_worker.close()
 
 
 def start_bench_server(
