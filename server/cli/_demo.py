@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -109,6 +110,9 @@ def _demo(args: argparse.Namespace) -> int:
         "DRIFTWATCH_DATA_DIR": str(data_dir),
     }
     env.pop("DRIFTWATCH_DEMO_SLOW", None)
+    # `kill PID` (SIGTERM) stops the demo like Ctrl-C: JupyterLab and the server go with it
+    # instead of JupyterLab lingering as an orphan on its port.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         _seed(url, token, env, workdir=data_dir / "seed")
         jupyter, jupyter_url = (None, None)
@@ -145,6 +149,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 STOP_SECONDS = 2.0
 """Ctrl-C stops the demo within this long (JupyterLab, then the server)."""
+
+
+def _interrupt(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _start_server(settings: Any) -> Any:
