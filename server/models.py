@@ -139,6 +139,8 @@ class Metric(SQLModel, table=True):
         sa.Index(
             "ix_metrics_series", "benchmark_id", "measure", "branch_id", "testbed_id", "start_time"
         ),
+        # The bulk export by benchmark and time (any measure, branch, testbed): `since=`.
+        sa.Index("ix_metrics_benchmark_start", "benchmark_id", "start_time"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
