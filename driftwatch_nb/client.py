@@ -318,6 +318,7 @@ class Client:
         offset: int,
         samples: bool,
         after: str | None = None,
+        with_total: bool = True,
     ) -> ReportList:
         data = self._execute(
             operation("Reports"),
@@ -328,13 +329,14 @@ class Client:
                 "offset": offset,
                 "after": after,
                 "samples": samples,
+                "withTotal": with_total,
             },
             idempotent=True,
         )
         page = data["project"]["reports"]
         return ReportList(
             reports=[Report.from_json(item, with_samples=samples) for item in page["nodes"]],
-            total_count=page["totalCount"],
+            total_count=page["totalCount"] if with_total else 0,
             end_cursor=page["pageInfo"]["endCursor"],
             has_more=page["pageInfo"]["hasNextPage"],
         )
@@ -351,23 +353,12 @@ class Client:
         that existed when the walk began comes exactly once, even while others arrive."""
         after: str | None = None
         while True:
-            data = self._execute(
-                operation("Reports"),
-                {
-                    "slug": project,
-                    "branch": branch,
-                    "first": page_size,
-                    "after": after,
-                    "samples": samples,
-                    "withTotal": False,
-                },
-                idempotent=True,
+            page = self._reports_graphql(
+                project, branch, page_size, 0, samples, after=after, with_total=False
             )
-            page = data["project"]["reports"]
-            for item in page["nodes"]:
-                yield Report.from_json(item, with_samples=samples)
-            after = page["pageInfo"]["endCursor"]
-            if not page["pageInfo"]["hasNextPage"] or after is None:
+            yield from page.reports
+            after = page.end_cursor
+            if not page.has_more or after is None:
                 return
 
     def metrics(
@@ -1065,8 +1056,6 @@ def _page_order(frames: list[pd.DataFrame], ids: list[str], *, samples: bool) ->
 
 def _with_metrics(headers: list[Report], frame: pd.DataFrame, *, samples: bool) -> list[Report]:
     """The reports with their metrics from the export's rows."""
-    import dataclasses
-
     import pandas as pd
 
     from driftwatch_nb._types import Metric
