@@ -146,6 +146,7 @@ class HistoryViewer(anywidget.AnyWidget):
         ``functions``, ``baseFolded``, ``headFolded``...; base and head flamegraph ids under ``base``/``head``), or
         None."""
         self._flamegraph_stacks = flamegraph_stacks
+        self._client: Client | None = None
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
 
@@ -228,6 +229,14 @@ class HistoryViewer(anywidget.AnyWidget):
         else:
             logger.warning("HistoryViewer ignored an unknown message from the browser: %r", content)
 
+    def _default_client(self) -> Client:
+        """One ``Client()``, made on first use, for every kernel request without a callable."""
+        if self._client is None:
+            from driftwatch_nb.client import Client as _Client
+
+            self._client = _Client()
+        return self._client
+
     def _known_flamegraphs(self) -> set[str]:
         return {
             fg["id"] for s in self.series for p in s["points"] for fg in p.get("flamegraphs") or []
@@ -243,9 +252,7 @@ class HistoryViewer(anywidget.AnyWidget):
             return
         try:
             if self._flamegraph_url is None:
-                from driftwatch_nb.client import Client as _Client
-
-                self._flamegraph_url = _Client().flamegraph_url
+                self._flamegraph_url = self._default_client().flamegraph_url
             urls = {i: self._flamegraph_url(i) for i in ids}
         except Exception as exc:  # reported to the browser, which shows it
             self._send_error("flamegraph_urls", f"could not get a signed URL: {exc}")
@@ -272,9 +279,7 @@ class HistoryViewer(anywidget.AnyWidget):
         assert isinstance(base, str) and isinstance(head, str)
         try:
             if self._flamegraph_diff is None:
-                from driftwatch_nb.client import Client as _Client
-
-                self._flamegraph_diff = _diff_of(_Client())
+                self._flamegraph_diff = _diff_of(self._default_client())
             diff = self._flamegraph_diff(base, head)
         except Exception as exc:  # reported to the browser, which shows it
             self._send_error(request, f"the server could not compare them: {exc}")
@@ -313,9 +318,7 @@ class HistoryViewer(anywidget.AnyWidget):
         assert isinstance(base, str) and isinstance(head, str)
         try:
             if self._flamegraph_diff_svg is None:
-                from driftwatch_nb.client import Client as _Client
-
-                self._flamegraph_diff_svg = _diff_svg_of(_Client())
+                self._flamegraph_diff_svg = _diff_svg_of(self._default_client())
             svg = self._flamegraph_diff_svg(base, head)
         except Exception as exc:  # reported to the browser, which shows it
             self._send_error(request, f"the server could not draw the SVG: {exc}")
@@ -341,9 +344,7 @@ class HistoryViewer(anywidget.AnyWidget):
         stacks: dict[str, str | None] = {}
         try:
             if self._flamegraph_stacks is None:
-                from driftwatch_nb.client import Client as _Client
-
-                self._flamegraph_stacks = _Client().flamegraph_stacks
+                self._flamegraph_stacks = self._default_client().flamegraph_stacks
             for i in ids:
                 try:
                     stacks[i] = folded_text(self._flamegraph_stacks(i)) or None
