@@ -703,7 +703,7 @@ def all_series(
             )
             .label("rank"),
         )
-        .where(in_benches)
+        .where(in_benches, Metric.measure == measure)
         .subquery()
     )
     picked = {
