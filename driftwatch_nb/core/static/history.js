@@ -274,6 +274,442 @@ function diffRows(diff) {
   });
 }
 
+// src/format.js
+var DEFAULT_FILE_NAME = "flamegraph.svg";
+var CHAR_WIDTH_EM = 0.59;
+var ViewerError = class extends Error {
+};
+function errorText(err) {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+function fileNameFromUrl(url, baseHref = globalThis.location?.href) {
+  try {
+    const path = new URL(url, baseHref).pathname;
+    const base = decodeURIComponent(path.split("/").pop() || "");
+    return base || DEFAULT_FILE_NAME;
+  } catch {
+    return DEFAULT_FILE_NAME;
+  }
+}
+function fitLabel(name, px, fontPx) {
+  const chars = Math.floor((px - 3) / (fontPx * CHAR_WIDTH_EM));
+  if (chars < 3) return "";
+  return name.length <= chars ? name : `${name.slice(0, chars - 2)}..`;
+}
+function round4(value) {
+  return String(Math.round(value * 1e4) / 1e4);
+}
+function zoomLabel(zoom) {
+  return `${Math.round(zoom * 100)}%`;
+}
+function formatPercent(percent) {
+  return `${percent.toFixed(2)}%`;
+}
+function frameDetails(t) {
+  return t.count !== null ? `${t.name} — ${t.count} ${t.unit} (${t.percent}%)` : t.name;
+}
+function describeHttpStatus(status, body) {
+  let detail = "";
+  if (body !== null) {
+    const head = body.slice(0, 4096);
+    try {
+      const json = JSON.parse(head);
+      const parts = [json.error, json.message].filter((p) => typeof p === "string" && p);
+      detail = parts.join(": ");
+    } catch {
+      detail = head.replace(/\s+/g, " ").trim().slice(0, 160);
+    }
+  }
+  return `HTTP ${status}${detail ? ` (${detail})` : ""}`;
+}
+
+// src/stacks.js
+var CHECK_EVERY = 256;
+var Trie = class {
+  constructor() {
+    this.names = ["all"];
+    this.nameIds = /* @__PURE__ */ new Map([["all", 0]]);
+    this.nameOf = [0];
+    this.children = [/* @__PURE__ */ new Map()];
+    this.selfs = [[0], [0]];
+    this.totals = [[0], [0]];
+  }
+  /** @param {string} name */
+  nameId(name) {
+    let id = this.nameIds.get(name);
+    if (id === void 0) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+  /**
+   * @param {string} stack "a;b;c"
+   * @param {number} count
+   * @param {number} side 0 (drawn / head) or 1 (base)
+   */
+  add(stack, count, side) {
+    let node = 0;
+    this.totals[side][0] += count;
+    for (const frame of stack.split(";")) {
+      const id = this.nameId(frame);
+      let child = this.children[node].get(id);
+      if (child === void 0) {
+        child = this.nameOf.length;
+        this.nameOf.push(id);
+        this.children.push(/* @__PURE__ */ new Map());
+        this.selfs[0].push(0);
+        this.selfs[1].push(0);
+        this.totals[0].push(0);
+        this.totals[1].push(0);
+        this.children[node].set(id, child);
+      }
+      this.totals[side][child] += count;
+      node = child;
+    }
+    this.selfs[side][node] += count;
+  }
+};
+function parseFoldedLine(line, number, fileName = "the profile") {
+  const text = line.trim();
+  if (!text || /^\d+$/.test(text)) return null;
+  const cut = text.lastIndexOf(" ");
+  const stack = cut > 0 ? text.slice(0, cut) : "";
+  const count = cut > 0 ? text.slice(cut + 1) : "";
+  if (!stack || !/^\d+$/.test(count)) {
+    throw new ViewerError(
+      `${fileName}: line ${number} is not 'frame;frame;frame COUNT': ${JSON.stringify(text.slice(0, 80))}`
+    );
+  }
+  return [stack, Number(count)];
+}
+function* fillTrie(trie, text, side, fileName) {
+  let pos = 0;
+  let number = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf("\n", pos);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(pos, nl);
+    pos = nl + 1;
+    number++;
+    const parsed = parseFoldedLine(line, number, fileName);
+    if (parsed && parsed[1] > 0) trie.add(parsed[0], parsed[1], side);
+    if (number % CHECK_EVERY === 0) yield;
+  }
+}
+function* layoutTrie(trie, drawn, diff) {
+  const other = 1 - drawn;
+  const dTotal = trie.totals[drawn];
+  const size = trie.nameOf.length;
+  const nameOf = new Int32Array(size);
+  const parent = new Int32Array(size);
+  const depth = new Uint16Array(size);
+  const end = new Int32Array(size);
+  const start = new Float64Array(size);
+  const total = new Float64Array(size);
+  const self = new Float64Array(size);
+  const otherTotal = diff ? new Float64Array(size) : null;
+  const otherSelf = diff ? new Float64Array(size) : null;
+  const names = trie.names;
+  const byName = (a, b) => {
+    const x = names[trie.nameOf[a]];
+    const y = names[trie.nameOf[b]];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  const todo = [0, -1, 0, 0];
+  const open = [];
+  let n = 0;
+  let maxDepth = 0;
+  while (todo.length) {
+    const at = todo.pop();
+    const d = (
+      /** @type {number} */
+      todo.pop()
+    );
+    const par = (
+      /** @type {number} */
+      todo.pop()
+    );
+    const node = (
+      /** @type {number} */
+      todo.pop()
+    );
+    while (open.length > d) end[
+      /** @type {number} */
+      open.pop()
+    ] = n;
+    const i = n++;
+    open.push(i);
+    nameOf[i] = trie.nameOf[node];
+    parent[i] = par;
+    depth[i] = d;
+    start[i] = /** @type {number} */
+    at;
+    total[i] = dTotal[node];
+    self[i] = trie.selfs[drawn][node];
+    if (otherTotal && otherSelf) {
+      otherTotal[i] = trie.totals[other][node];
+      otherSelf[i] = trie.selfs[other][node];
+    }
+    if (d > maxDepth) maxDepth = d;
+    const kids = Array.from(trie.children[node].values()).filter((c) => dTotal[c] > 0);
+    kids.sort(byName);
+    let offset = (
+      /** @type {number} */
+      at
+    );
+    const pending = [];
+    for (const c of kids) {
+      pending.push([c, i, d + 1, offset]);
+      offset += dTotal[c];
+    }
+    for (let k = pending.length - 1; k >= 0; k--) todo.push(...pending[k]);
+    if (n % CHECK_EVERY === 0) yield;
+  }
+  while (open.length) end[
+    /** @type {number} */
+    open.pop()
+  ] = n;
+  const counts = new Int32Array(maxDepth + 1);
+  for (let i = 0; i < n; i++) counts[depth[i]]++;
+  const byDepth = Array.from(counts, (c) => new Int32Array(c));
+  counts.fill(0);
+  for (let i = 0; i < n; i++) byDepth[depth[i]][counts[depth[i]]++] = i;
+  return {
+    n,
+    names,
+    nameOf: nameOf.subarray(0, n),
+    parent: parent.subarray(0, n),
+    depth: depth.subarray(0, n),
+    end: end.subarray(0, n),
+    start: start.subarray(0, n),
+    total: total.subarray(0, n),
+    self: self.subarray(0, n),
+    otherTotal: otherTotal ? otherTotal.subarray(0, n) : null,
+    otherSelf: otherSelf ? otherSelf.subarray(0, n) : null,
+    totalSamples: total[0],
+    otherSamples: diff ? trie.totals[other][0] : 0,
+    maxDepth,
+    byDepth
+  };
+}
+function* treeSteps(folded, options) {
+  const fileName = options.fileName || "the profile";
+  const diff = typeof options.base === "string";
+  const trie = new Trie();
+  yield* fillTrie(trie, folded, 0, diff ? `${fileName} (head)` : fileName);
+  if (diff) yield* fillTrie(
+    trie,
+    /** @type {string} */
+    options.base,
+    1,
+    `${fileName} (base)`
+  );
+  const drawn = diff && options.shape === "base" ? 1 : 0;
+  if (!(trie.totals[drawn][0] > 0)) {
+    throw new ViewerError(`${fileName}: no samples to draw (the stacks are empty or all counts are 0)`);
+  }
+  return yield* layoutTrie(trie, drawn, diff);
+}
+async function buildTreeAsync(folded, options = {}) {
+  const budget = options.budgetMs ?? 20;
+  const steps = treeSteps(folded, options);
+  let sliceStart = performance.now();
+  for (; ; ) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - sliceStart >= budget) {
+      await yieldToBrowser();
+      if (options.isCurrent && !options.isCurrent()) return null;
+      sliceStart = performance.now();
+    }
+  }
+}
+function yieldToBrowser() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+function frameAt(tree, depth, x) {
+  if (depth < 0 || depth > tree.maxDepth) return -1;
+  const row = tree.byDepth[depth];
+  const k = firstEndingAfter(tree, row, x);
+  if (k < row.length) {
+    const i = row[k];
+    if (tree.start[i] <= x && x < tree.start[i] + tree.total[i]) return i;
+  }
+  return -1;
+}
+function firstEndingAfter(tree, row, x) {
+  let lo = 0;
+  let hi = row.length;
+  while (lo < hi) {
+    const mid = lo + hi >> 1;
+    const i = row[mid];
+    if (tree.start[i] + tree.total[i] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+var CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 3988292384 ^ c >>> 1 : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+function crc32(text) {
+  let c = -1;
+  let ascii = true;
+  for (let k = 0; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    if (code > 127) {
+      ascii = false;
+      break;
+    }
+    c = CRC_TABLE[(c ^ code) & 255] ^ c >>> 8;
+  }
+  if (!ascii) {
+    c = -1;
+    for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 255] ^ c >>> 8;
+  }
+  return (c ^ -1) >>> 0;
+}
+function hotColour(name) {
+  const seed = crc32(name);
+  const v1 = (seed & 255) / 255;
+  const v2 = (seed >>> 8 & 255) / 255;
+  const v3 = (seed >>> 16 & 255) / 255;
+  return `rgb(${205 + Math.trunc(50 * v3)},${Math.trunc(230 * v1)},${Math.trunc(55 * v2)})`;
+}
+function selfDeltas(tree, shape) {
+  const delta = new Float64Array(tree.n);
+  const other = tree.otherSelf;
+  if (!other) return { delta, maxAbs: 0 };
+  const drawnSum = tree.totalSamples || 1;
+  const otherSum = tree.otherSamples || 1;
+  let maxAbs = 0;
+  for (let i = 1; i < tree.n; i++) {
+    const drawnShare = tree.self[i] / drawnSum;
+    const otherShare = other[i] / otherSum;
+    const d = shape === "base" ? otherShare - drawnShare : drawnShare - otherShare;
+    delta[i] = d;
+    const a = Math.abs(d);
+    if (a > maxAbs) maxAbs = a;
+  }
+  return { delta, maxAbs };
+}
+var DIFF_FADE = 210;
+var DIFF_NEUTRAL = "rgb(250,250,250)";
+function diffColour(delta, maxAbs) {
+  if (!delta || !(maxAbs > 0)) return DIFF_NEUTRAL;
+  const fade = Math.trunc(DIFF_FADE * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
+  return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
+}
+function compileSearch(pattern, caseSensitive) {
+  try {
+    return new RegExp(pattern, caseSensitive ? "" : "i");
+  } catch {
+    return null;
+  }
+}
+function searchTree(tree, matches, focus = 0) {
+  const nameHit = new Int8Array(tree.names.length).fill(-1);
+  const hits = new Uint8Array(tree.n);
+  let covered = 0;
+  let coveredFocus = 0;
+  let skipUntil = 0;
+  let count = 0;
+  const fStart = focus;
+  const fEnd = tree.end[focus];
+  for (let i = 0; i < tree.n; i++) {
+    const id = tree.nameOf[i];
+    if (nameHit[id] < 0) nameHit[id] = matches(tree.names[id]) ? 1 : 0;
+    if (!nameHit[id]) continue;
+    hits[i] = 1;
+    count++;
+    if (i < skipUntil) continue;
+    covered += tree.total[i];
+    skipUntil = tree.end[i];
+    if (i >= fStart && i < fEnd) coveredFocus += tree.total[i];
+    else if (i < fStart && tree.end[i] > fStart) coveredFocus += tree.total[focus];
+  }
+  const all = tree.totalSamples;
+  return {
+    hits,
+    count,
+    percentAll: all > 0 ? 100 * covered / all : 0,
+    percentFocus: tree.total[focus] > 0 ? Math.min(100, 100 * coveredFocus / tree.total[focus]) : 0
+  };
+}
+function functionsOf(tree) {
+  const k = tree.names.length;
+  const self = new Float64Array(k);
+  const total = new Float64Array(k);
+  const otherSelf = new Float64Array(k);
+  const onStack = new Int32Array(k);
+  const stack = [];
+  const seen = new Uint8Array(k);
+  for (let i = 1; i < tree.n; i++) {
+    const d = tree.depth[i];
+    while (stack.length >= d) onStack[
+      /** @type {number} */
+      stack.pop()
+    ]--;
+    const id = tree.nameOf[i];
+    seen[id] = 1;
+    self[id] += tree.self[i];
+    if (tree.otherSelf) otherSelf[id] += tree.otherSelf[i];
+    if (onStack[id] === 0) total[id] += tree.total[i];
+    onStack[id]++;
+    stack.push(id);
+  }
+  const drawnSum = tree.totalSamples || 1;
+  const otherSum = tree.otherSamples || 1;
+  const rows = [];
+  for (let id = 1; id < k; id++) {
+    if (!seen[id] && !(otherSelf[id] > 0)) continue;
+    rows.push({
+      name: tree.names[id],
+      self: self[id],
+      total: total[id],
+      otherSelf: otherSelf[id],
+      deltaSelf: tree.otherSelf ? self[id] / drawnSum - otherSelf[id] / otherSum : 0
+    });
+  }
+  return rows;
+}
+function sortFunctions(rows, column, descending = column !== "name") {
+  const sign = descending ? -1 : 1;
+  const key = (r) => column === "deltaSelf" ? Math.abs(r.deltaSelf) : r[column];
+  return rows.slice().sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka !== kb) return (ka < kb ? -1 : 1) * sign;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+}
+function formatCount(n) {
+  const digits = String(Math.abs(Math.round(n)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return n < -0.5 ? `-${grouped}` : grouped;
+}
+function describeFrame(tree, i, diff, shape = "head") {
+  const name = tree.names[tree.nameOf[i]];
+  const pct = (v, of) => `${(100 * v / (of || 1)).toFixed(2)}%`;
+  if (!diff || !tree.otherTotal) {
+    return `${name} — ${formatCount(tree.total[i])} samples (${pct(tree.total[i], tree.totalSamples)}), self ${formatCount(tree.self[i])} (${pct(tree.self[i], tree.totalSamples)})`;
+  }
+  const head = shape === "base" ? tree.otherTotal[i] : tree.total[i];
+  const base = shape === "base" ? tree.total[i] : tree.otherTotal[i];
+  const headSum = shape === "base" ? tree.otherSamples : tree.totalSamples;
+  const baseSum = shape === "base" ? tree.totalSamples : tree.otherSamples;
+  const d = 100 * diff.delta[i];
+  return `${name} — base ${formatCount(base)} (${pct(base, baseSum)}) → head ${formatCount(head)} (${pct(head, headSum)}); self Δ ${d >= 0 ? "+" : ""}${d.toFixed(2)} pp`;
+}
+
 // src/dom.js
 var SHADOW_CSS = `
 .dw-viewport { position: absolute; inset: 0; overflow: hidden; cursor: grab; touch-action: none;
@@ -412,56 +848,6 @@ function downloadBytes(parent, bytes, fileName) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 6e4);
-}
-
-// src/format.js
-var DEFAULT_FILE_NAME = "flamegraph.svg";
-var CHAR_WIDTH_EM = 0.59;
-var ViewerError = class extends Error {
-};
-function errorText(err) {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
-function fileNameFromUrl(url, baseHref = globalThis.location?.href) {
-  try {
-    const path = new URL(url, baseHref).pathname;
-    const base = decodeURIComponent(path.split("/").pop() || "");
-    return base || DEFAULT_FILE_NAME;
-  } catch {
-    return DEFAULT_FILE_NAME;
-  }
-}
-function fitLabel(name, px, fontPx) {
-  const chars = Math.floor((px - 3) / (fontPx * CHAR_WIDTH_EM));
-  if (chars < 3) return "";
-  return name.length <= chars ? name : `${name.slice(0, chars - 2)}..`;
-}
-function round4(value) {
-  return String(Math.round(value * 1e4) / 1e4);
-}
-function zoomLabel(zoom) {
-  return `${Math.round(zoom * 100)}%`;
-}
-function formatPercent(percent) {
-  return `${percent.toFixed(2)}%`;
-}
-function frameDetails(t) {
-  return t.count !== null ? `${t.name} — ${t.count} ${t.unit} (${t.percent}%)` : t.name;
-}
-function describeHttpStatus(status, body) {
-  let detail = "";
-  if (body !== null) {
-    const head = body.slice(0, 4096);
-    try {
-      const json = JSON.parse(head);
-      const parts = [json.error, json.message].filter((p) => typeof p === "string" && p);
-      detail = parts.join(": ");
-    } catch {
-      detail = head.replace(/\s+/g, " ").trim().slice(0, 160);
-    }
-  }
-  return `HTTP ${status}${detail ? ` (${detail})` : ""}`;
 }
 
 // src/fetch.js
@@ -1248,392 +1634,6 @@ function ellipsize(name, px, measure, fullWidth = measure(name)) {
   return k >= 2 ? `${name.slice(0, k)}…` : "";
 }
 
-// src/stacks.js
-var CHECK_EVERY = 256;
-var Trie = class {
-  constructor() {
-    this.names = ["all"];
-    this.nameIds = /* @__PURE__ */ new Map([["all", 0]]);
-    this.nameOf = [0];
-    this.children = [/* @__PURE__ */ new Map()];
-    this.selfs = [[0], [0]];
-    this.totals = [[0], [0]];
-  }
-  /** @param {string} name */
-  nameId(name) {
-    let id = this.nameIds.get(name);
-    if (id === void 0) {
-      id = this.names.length;
-      this.names.push(name);
-      this.nameIds.set(name, id);
-    }
-    return id;
-  }
-  /**
-   * @param {string} stack "a;b;c"
-   * @param {number} count
-   * @param {number} side 0 (drawn / head) or 1 (base)
-   */
-  add(stack, count, side) {
-    let node = 0;
-    this.totals[side][0] += count;
-    for (const frame of stack.split(";")) {
-      const id = this.nameId(frame);
-      let child = this.children[node].get(id);
-      if (child === void 0) {
-        child = this.nameOf.length;
-        this.nameOf.push(id);
-        this.children.push(/* @__PURE__ */ new Map());
-        this.selfs[0].push(0);
-        this.selfs[1].push(0);
-        this.totals[0].push(0);
-        this.totals[1].push(0);
-        this.children[node].set(id, child);
-      }
-      this.totals[side][child] += count;
-      node = child;
-    }
-    this.selfs[side][node] += count;
-  }
-};
-function parseFoldedLine(line, number, fileName = "the profile") {
-  const text = line.trim();
-  if (!text || /^\d+$/.test(text)) return null;
-  const cut = text.lastIndexOf(" ");
-  const stack = cut > 0 ? text.slice(0, cut) : "";
-  const count = cut > 0 ? text.slice(cut + 1) : "";
-  if (!stack || !/^\d+$/.test(count)) {
-    throw new ViewerError(
-      `${fileName}: line ${number} is not 'frame;frame;frame COUNT': ${JSON.stringify(text.slice(0, 80))}`
-    );
-  }
-  return [stack, Number(count)];
-}
-function* fillTrie(trie, text, side, fileName) {
-  let pos = 0;
-  let number = 0;
-  while (pos < text.length) {
-    let nl = text.indexOf("\n", pos);
-    if (nl < 0) nl = text.length;
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
-    number++;
-    const parsed = parseFoldedLine(line, number, fileName);
-    if (parsed && parsed[1] > 0) trie.add(parsed[0], parsed[1], side);
-    if (number % CHECK_EVERY === 0) yield;
-  }
-}
-function* layoutTrie(trie, drawn, diff) {
-  const other = 1 - drawn;
-  const dTotal = trie.totals[drawn];
-  const size = trie.nameOf.length;
-  const nameOf = new Int32Array(size);
-  const parent = new Int32Array(size);
-  const depth = new Uint16Array(size);
-  const end = new Int32Array(size);
-  const start = new Float64Array(size);
-  const total = new Float64Array(size);
-  const self = new Float64Array(size);
-  const otherTotal = diff ? new Float64Array(size) : null;
-  const otherSelf = diff ? new Float64Array(size) : null;
-  const names = trie.names;
-  const byName = (a, b) => {
-    const x = names[trie.nameOf[a]];
-    const y = names[trie.nameOf[b]];
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-  const todo = [0, -1, 0, 0];
-  const open = [];
-  let n = 0;
-  let maxDepth = 0;
-  while (todo.length) {
-    const at = todo.pop();
-    const d = (
-      /** @type {number} */
-      todo.pop()
-    );
-    const par = (
-      /** @type {number} */
-      todo.pop()
-    );
-    const node = (
-      /** @type {number} */
-      todo.pop()
-    );
-    while (open.length > d) end[
-      /** @type {number} */
-      open.pop()
-    ] = n;
-    const i = n++;
-    open.push(i);
-    nameOf[i] = trie.nameOf[node];
-    parent[i] = par;
-    depth[i] = d;
-    start[i] = /** @type {number} */
-    at;
-    total[i] = dTotal[node];
-    self[i] = trie.selfs[drawn][node];
-    if (otherTotal && otherSelf) {
-      otherTotal[i] = trie.totals[other][node];
-      otherSelf[i] = trie.selfs[other][node];
-    }
-    if (d > maxDepth) maxDepth = d;
-    const kids = Array.from(trie.children[node].values()).filter((c) => dTotal[c] > 0);
-    kids.sort(byName);
-    let offset = (
-      /** @type {number} */
-      at
-    );
-    const pending = [];
-    for (const c of kids) {
-      pending.push([c, i, d + 1, offset]);
-      offset += dTotal[c];
-    }
-    for (let k = pending.length - 1; k >= 0; k--) todo.push(...pending[k]);
-    if (n % CHECK_EVERY === 0) yield;
-  }
-  while (open.length) end[
-    /** @type {number} */
-    open.pop()
-  ] = n;
-  const counts = new Int32Array(maxDepth + 1);
-  for (let i = 0; i < n; i++) counts[depth[i]]++;
-  const byDepth = Array.from(counts, (c) => new Int32Array(c));
-  counts.fill(0);
-  for (let i = 0; i < n; i++) byDepth[depth[i]][counts[depth[i]]++] = i;
-  return {
-    n,
-    names,
-    nameOf: nameOf.subarray(0, n),
-    parent: parent.subarray(0, n),
-    depth: depth.subarray(0, n),
-    end: end.subarray(0, n),
-    start: start.subarray(0, n),
-    total: total.subarray(0, n),
-    self: self.subarray(0, n),
-    otherTotal: otherTotal ? otherTotal.subarray(0, n) : null,
-    otherSelf: otherSelf ? otherSelf.subarray(0, n) : null,
-    totalSamples: total[0],
-    otherSamples: diff ? trie.totals[other][0] : 0,
-    maxDepth,
-    byDepth
-  };
-}
-function* treeSteps(folded, options) {
-  const fileName = options.fileName || "the profile";
-  const diff = typeof options.base === "string";
-  const trie = new Trie();
-  yield* fillTrie(trie, folded, 0, diff ? `${fileName} (head)` : fileName);
-  if (diff) yield* fillTrie(
-    trie,
-    /** @type {string} */
-    options.base,
-    1,
-    `${fileName} (base)`
-  );
-  const drawn = diff && options.shape === "base" ? 1 : 0;
-  if (!(trie.totals[drawn][0] > 0)) {
-    throw new ViewerError(`${fileName}: no samples to draw (the stacks are empty or all counts are 0)`);
-  }
-  return yield* layoutTrie(trie, drawn, diff);
-}
-async function buildTreeAsync(folded, options = {}) {
-  const budget = options.budgetMs ?? 20;
-  const steps = treeSteps(folded, options);
-  let sliceStart = performance.now();
-  for (; ; ) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    if (performance.now() - sliceStart >= budget) {
-      await yieldToBrowser();
-      if (options.isCurrent && !options.isCurrent()) return null;
-      sliceStart = performance.now();
-    }
-  }
-}
-function yieldToBrowser() {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-function frameAt(tree, depth, x) {
-  if (depth < 0 || depth > tree.maxDepth) return -1;
-  const row = tree.byDepth[depth];
-  const k = firstEndingAfter(tree, row, x);
-  if (k < row.length) {
-    const i = row[k];
-    if (tree.start[i] <= x && x < tree.start[i] + tree.total[i]) return i;
-  }
-  return -1;
-}
-function firstEndingAfter(tree, row, x) {
-  let lo = 0;
-  let hi = row.length;
-  while (lo < hi) {
-    const mid = lo + hi >> 1;
-    const i = row[mid];
-    if (tree.start[i] + tree.total[i] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-var CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 3988292384 ^ c >>> 1 : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-function crc32(text) {
-  let c = -1;
-  let ascii = true;
-  for (let k = 0; k < text.length; k++) {
-    const code = text.charCodeAt(k);
-    if (code > 127) {
-      ascii = false;
-      break;
-    }
-    c = CRC_TABLE[(c ^ code) & 255] ^ c >>> 8;
-  }
-  if (!ascii) {
-    c = -1;
-    for (const byte of new TextEncoder().encode(text)) c = CRC_TABLE[(c ^ byte) & 255] ^ c >>> 8;
-  }
-  return (c ^ -1) >>> 0;
-}
-function hotColour(name) {
-  const seed = crc32(name);
-  const v1 = (seed & 255) / 255;
-  const v2 = (seed >>> 8 & 255) / 255;
-  const v3 = (seed >>> 16 & 255) / 255;
-  return `rgb(${205 + Math.trunc(50 * v3)},${Math.trunc(230 * v1)},${Math.trunc(55 * v2)})`;
-}
-function selfDeltas(tree, shape) {
-  const delta = new Float64Array(tree.n);
-  const other = tree.otherSelf;
-  if (!other) return { delta, maxAbs: 0 };
-  const drawnSum = tree.totalSamples || 1;
-  const otherSum = tree.otherSamples || 1;
-  let maxAbs = 0;
-  for (let i = 1; i < tree.n; i++) {
-    const drawnShare = tree.self[i] / drawnSum;
-    const otherShare = other[i] / otherSum;
-    const d = shape === "base" ? otherShare - drawnShare : drawnShare - otherShare;
-    delta[i] = d;
-    const a = Math.abs(d);
-    if (a > maxAbs) maxAbs = a;
-  }
-  return { delta, maxAbs };
-}
-var DIFF_FADE = 210;
-var DIFF_NEUTRAL = "rgb(250,250,250)";
-function diffColour(delta, maxAbs) {
-  if (!delta || !(maxAbs > 0)) return DIFF_NEUTRAL;
-  const fade = Math.trunc(DIFF_FADE * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
-  return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
-}
-function compileSearch(pattern, caseSensitive) {
-  try {
-    return new RegExp(pattern, caseSensitive ? "" : "i");
-  } catch {
-    return null;
-  }
-}
-function searchTree(tree, matches, focus = 0) {
-  const nameHit = new Int8Array(tree.names.length).fill(-1);
-  const hits = new Uint8Array(tree.n);
-  let covered = 0;
-  let coveredFocus = 0;
-  let skipUntil = 0;
-  let count = 0;
-  const fStart = focus;
-  const fEnd = tree.end[focus];
-  for (let i = 0; i < tree.n; i++) {
-    const id = tree.nameOf[i];
-    if (nameHit[id] < 0) nameHit[id] = matches(tree.names[id]) ? 1 : 0;
-    if (!nameHit[id]) continue;
-    hits[i] = 1;
-    count++;
-    if (i < skipUntil) continue;
-    covered += tree.total[i];
-    skipUntil = tree.end[i];
-    if (i >= fStart && i < fEnd) coveredFocus += tree.total[i];
-    else if (i < fStart && tree.end[i] > fStart) coveredFocus += tree.total[focus];
-  }
-  const all = tree.totalSamples;
-  return {
-    hits,
-    count,
-    percentAll: all > 0 ? 100 * covered / all : 0,
-    percentFocus: tree.total[focus] > 0 ? Math.min(100, 100 * coveredFocus / tree.total[focus]) : 0
-  };
-}
-function functionsOf(tree) {
-  const k = tree.names.length;
-  const self = new Float64Array(k);
-  const total = new Float64Array(k);
-  const otherSelf = new Float64Array(k);
-  const onStack = new Int32Array(k);
-  const stack = [];
-  const seen = new Uint8Array(k);
-  for (let i = 1; i < tree.n; i++) {
-    const d = tree.depth[i];
-    while (stack.length >= d) onStack[
-      /** @type {number} */
-      stack.pop()
-    ]--;
-    const id = tree.nameOf[i];
-    seen[id] = 1;
-    self[id] += tree.self[i];
-    if (tree.otherSelf) otherSelf[id] += tree.otherSelf[i];
-    if (onStack[id] === 0) total[id] += tree.total[i];
-    onStack[id]++;
-    stack.push(id);
-  }
-  const drawnSum = tree.totalSamples || 1;
-  const otherSum = tree.otherSamples || 1;
-  const rows = [];
-  for (let id = 1; id < k; id++) {
-    if (!seen[id] && !(otherSelf[id] > 0)) continue;
-    rows.push({
-      name: tree.names[id],
-      self: self[id],
-      total: total[id],
-      otherSelf: otherSelf[id],
-      deltaSelf: tree.otherSelf ? self[id] / drawnSum - otherSelf[id] / otherSum : 0
-    });
-  }
-  return rows;
-}
-function sortFunctions(rows, column, descending = column !== "name") {
-  const sign = descending ? -1 : 1;
-  const key = (r) => column === "deltaSelf" ? Math.abs(r.deltaSelf) : r[column];
-  return rows.slice().sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka !== kb) return (ka < kb ? -1 : 1) * sign;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
-}
-function formatCount(n) {
-  const digits = String(Math.abs(Math.round(n)));
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return n < -0.5 ? `-${grouped}` : grouped;
-}
-function describeFrame(tree, i, diff, shape = "head") {
-  const name = tree.names[tree.nameOf[i]];
-  const pct = (v, of) => `${(100 * v / (of || 1)).toFixed(2)}%`;
-  if (!diff || !tree.otherTotal) {
-    return `${name} — ${formatCount(tree.total[i])} samples (${pct(tree.total[i], tree.totalSamples)}), self ${formatCount(tree.self[i])} (${pct(tree.self[i], tree.totalSamples)})`;
-  }
-  const head = shape === "base" ? tree.otherTotal[i] : tree.total[i];
-  const base = shape === "base" ? tree.total[i] : tree.otherTotal[i];
-  const headSum = shape === "base" ? tree.otherSamples : tree.totalSamples;
-  const baseSum = shape === "base" ? tree.totalSamples : tree.otherSamples;
-  const d = 100 * diff.delta[i];
-  return `${name} — base ${formatCount(base)} (${pct(base, baseSum)}) → head ${formatCount(head)} (${pct(head, headSum)}); self Δ ${d >= 0 ? "+" : ""}${d.toFixed(2)} pp`;
-}
-
 // src/stacksviewer.js
 var SEARCH_DEBOUNCE_MS = 150;
 var DEFAULT_HEIGHT = 480;
@@ -1878,8 +1878,9 @@ function mountStacksViewer(host, options) {
     const focusDepth = view.focus > 0 ? t.depth[view.focus] : -1;
     const labelled = [];
     let drawn = 0;
+    const pad = padTop();
     for (let d = 0; d <= t.maxDepth; d++) {
-      const y = rowY(d);
+      const y = rowTop(d, t.maxDepth, icicle, view.scrollTop) + pad;
       if (y + ROW_PX <= 0 || y >= h) continue;
       const py0 = Math.max(0, Math.round(y * dpr));
       const py1 = Math.min(ph, Math.round((y + ROW_PX - 1) * dpr));
@@ -1981,11 +1982,18 @@ function mountStacksViewer(host, options) {
     const re = compileSearch(pattern, caseSensitive);
     return re ? (name) => re.test(name) : null;
   }
+  let matchedFor = { tree: (
+    /** @type {object | null} */
+    null
+  ), key: "" };
   function refreshMatched() {
     if (!tree) return;
+    const focus = view.focus > 0 ? view.focus : 0;
+    const key = [focus, selectedName, caseSensitive, searchInput.value].join("\0");
+    if (hits && matchedFor.tree === tree && matchedFor.key === key) return;
     const matcher = currentMatcher();
     if (!matcher) return;
-    const focus = view.focus > 0 ? view.focus : 0;
+    matchedFor = { tree, key };
     const result = searchTree(tree, matcher, focus);
     hits = result.hits;
     root.dataset.matchedFrames = String(result.count);
@@ -2973,7 +2981,7 @@ function mountDiffPanel(host, options) {
           el2(
             "p",
             "dw-diff-note",
-            `${diff.foldedOmitted.toLocaleString("en-US")} of the lightest stacks are left out of the drawing.`
+            `${formatCount(diff.foldedOmitted)} of the lightest stacks are left out of the drawing.`
           )
         );
       }

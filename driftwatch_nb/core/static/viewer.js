@@ -1652,8 +1652,9 @@ function mountStacksViewer(host, options) {
     const focusDepth = view.focus > 0 ? t.depth[view.focus] : -1;
     const labelled = [];
     let drawn = 0;
+    const pad = padTop();
     for (let d = 0; d <= t.maxDepth; d++) {
-      const y = rowY(d);
+      const y = rowTop(d, t.maxDepth, icicle, view.scrollTop) + pad;
       if (y + ROW_PX <= 0 || y >= h) continue;
       const py0 = Math.max(0, Math.round(y * dpr));
       const py1 = Math.min(ph, Math.round((y + ROW_PX - 1) * dpr));
@@ -1755,11 +1756,18 @@ function mountStacksViewer(host, options) {
     const re = compileSearch(pattern, caseSensitive);
     return re ? (name) => re.test(name) : null;
   }
+  let matchedFor = { tree: (
+    /** @type {object | null} */
+    null
+  ), key: "" };
   function refreshMatched() {
     if (!tree) return;
+    const focus = view.focus > 0 ? view.focus : 0;
+    const key = [focus, selectedName, caseSensitive, searchInput.value].join("\0");
+    if (hits && matchedFor.tree === tree && matchedFor.key === key) return;
     const matcher = currentMatcher();
     if (!matcher) return;
-    const focus = view.focus > 0 ? view.focus : 0;
+    matchedFor = { tree, key };
     const result = searchTree(tree, matcher, focus);
     hits = result.hits;
     root.dataset.matchedFrames = String(result.count);

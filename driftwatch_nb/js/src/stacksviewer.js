@@ -411,8 +411,9 @@ export function mountStacksViewer(host, options) {
     /** @type {number[]} frames wide enough for a label or an outline: [i, x0, y, width] */
     const labelled = [];
     let drawn = 0;
+    const pad = padTop(); // one layout read per draw, not one per row
     for (let d = 0; d <= t.maxDepth; d++) {
-      const y = rowY(d);
+      const y = rowTop(d, t.maxDepth, icicle, view.scrollTop) + pad;
       if (y + ROW_PX <= 0 || y >= h) continue;
       const py0 = Math.max(0, Math.round(y * dpr));
       const py1 = Math.min(ph, Math.round((y + ROW_PX - 1) * dpr));
@@ -535,11 +536,17 @@ export function mountStacksViewer(host, options) {
     return re ? (name) => re.test(name) : null;
   }
 
+  /** What the shown match was computed for: it changes only with these, not with a pan. */
+  let matchedFor = { tree: /** @type {object | null} */ (null), key: "" };
+
   function refreshMatched() {
     if (!tree) return;
+    const focus = view.focus > 0 ? view.focus : 0;
+    const key = [focus, selectedName, caseSensitive, searchInput.value].join("\u0000");
+    if (hits && matchedFor.tree === tree && matchedFor.key === key) return;
     const matcher = currentMatcher();
     if (!matcher) return;
-    const focus = view.focus > 0 ? view.focus : 0;
+    matchedFor = { tree, key };
     const result = searchTree(tree, matcher, focus);
     hits = result.hits;
     root.dataset.matchedFrames = String(result.count);
