@@ -6,6 +6,7 @@
 // and the dashboard's benchmark page.
 
 import { diffRows } from "./diff.js";
+import { formatCount } from "./stacks.js";
 import { mountViewer } from "./viewer.js";
 
 /** @typedef {import("./diff.js").DiffResult} DiffResult */
@@ -144,7 +145,7 @@ export function mountDiffPanel(host, options) {
           el(
             "p",
             "dw-diff-note",
-            `${diff.foldedOmitted.toLocaleString("en-US")} of the lightest stacks are left out of the drawing.`,
+            `${formatCount(diff.foldedOmitted)} of the lightest stacks are left out of the drawing.`,
           ),
         );
       }
