@@ -1306,13 +1306,6 @@ function diffColour(delta, maxAbs) {
   const fade = Math.trunc(DIFF_FADE * (1 - Math.min(1, Math.abs(delta) / maxAbs)));
   return delta > 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
 }
-function compileSearch(pattern, caseSensitive) {
-  try {
-    return new RegExp(pattern, caseSensitive ? "" : "i");
-  } catch {
-    return null;
-  }
-}
 function searchTree(tree, matches, focus = 0) {
   const nameHit = new Int8Array(tree.names.length).fill(-1);
   const hits = new Uint8Array(tree.n);
@@ -1406,6 +1399,51 @@ function describeFrame(tree, i, diff, shape = "head") {
   const baseSum = shape === "base" ? tree.totalSamples : tree.otherSamples;
   const d = 100 * diff.delta[i];
   return `${name} — base ${formatCount(base)} (${pct(base, baseSum)}) → head ${formatCount(head)} (${pct(head, headSum)}); self Δ ${d >= 0 ? "+" : ""}${d.toFixed(2)} pp`;
+}
+
+// src/search.js
+function compilePattern(pattern, caseSensitive = false) {
+  try {
+    return { re: new RegExp(pattern, caseSensitive ? "" : "i"), error: null };
+  } catch (err) {
+    return { re: null, error: `Invalid regex: ${errorText(err).replace(/^Invalid regular expression: /, "")}` };
+  }
+}
+function matchFrames({ n, names, xs, ws, total }, re) {
+  const hits = new Uint8Array(n);
+  const widest = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) {
+    if (!re.test(names[i])) continue;
+    hits[i] = 1;
+    const prev = widest.get(xs[i]);
+    if (prev === void 0 || ws[i] > prev) widest.set(xs[i], ws[i]);
+  }
+  const keys = Array.from(widest.keys()).sort((a, b) => a - b);
+  const fudge = total * 1e-7;
+  let count = 0;
+  let lastX = -Infinity;
+  let lastW = 0;
+  for (const x of keys) {
+    const w = (
+      /** @type {number} */
+      widest.get(x)
+    );
+    if (x >= lastX + lastW - fudge) {
+      count += w;
+      lastX = x;
+      lastW = w;
+    }
+  }
+  return { percent: total > 0 ? 100 * count / total : 0, hits };
+}
+function searchFramesOf(fi, names) {
+  return {
+    n: fi.n,
+    names,
+    xs: fi.sx || fi.xs,
+    ws: fi.sw || fi.ws,
+    total: fi.sw ? fi.totalSamples : fi.width
+  };
 }
 
 // src/stacksviewer.js
@@ -1753,7 +1791,7 @@ function mountStacksViewer(host, options) {
     }
     const pattern = searchInput.value;
     if (!pattern) return null;
-    const re = compileSearch(pattern, caseSensitive);
+    const { re } = compilePattern(pattern, caseSensitive);
     return re ? (name) => re.test(name) : null;
   }
   let matchedFor = { tree: (
@@ -1792,7 +1830,7 @@ function mountStacksViewer(host, options) {
       emitState();
       return;
     }
-    if (!compileSearch(pattern, caseSensitive)) {
+    if (!compilePattern(pattern, caseSensitive).re) {
       clearMatch();
       searchInput.setAttribute("aria-invalid", "true");
       searchError.textContent = "invalid pattern";
@@ -2216,51 +2254,6 @@ function mountStacksViewer(host, options) {
   };
   Object.defineProperty(root, "dwViewer", { value: handle, configurable: true });
   return handle;
-}
-
-// src/search.js
-function compilePattern(pattern) {
-  try {
-    return { re: new RegExp(pattern, "i"), error: null };
-  } catch (err) {
-    return { re: null, error: `Invalid regex: ${errorText(err).replace(/^Invalid regular expression: /, "")}` };
-  }
-}
-function matchFrames({ n, names, xs, ws, total }, re) {
-  const hits = new Uint8Array(n);
-  const widest = /* @__PURE__ */ new Map();
-  for (let i = 0; i < n; i++) {
-    if (!re.test(names[i])) continue;
-    hits[i] = 1;
-    const prev = widest.get(xs[i]);
-    if (prev === void 0 || ws[i] > prev) widest.set(xs[i], ws[i]);
-  }
-  const keys = Array.from(widest.keys()).sort((a, b) => a - b);
-  const fudge = total * 1e-7;
-  let count = 0;
-  let lastX = -Infinity;
-  let lastW = 0;
-  for (const x of keys) {
-    const w = (
-      /** @type {number} */
-      widest.get(x)
-    );
-    if (x >= lastX + lastW - fudge) {
-      count += w;
-      lastX = x;
-      lastW = w;
-    }
-  }
-  return { percent: total > 0 ? 100 * count / total : 0, hits };
-}
-function searchFramesOf(fi, names) {
-  return {
-    n: fi.n,
-    names,
-    xs: fi.sx || fi.xs,
-    ws: fi.sw || fi.ws,
-    total: fi.sw ? fi.totalSamples : fi.width
-  };
 }
 
 // src/viewer.js

@@ -4,15 +4,16 @@
 import { errorText } from "./format.js";
 
 /**
- * Compile what was typed in the search box.
+ * Compile what was typed in the search box: case-insensitive unless `caseSensitive`.
  *
  * @param {string} pattern
+ * @param {boolean} [caseSensitive]
  * @returns {{ re: RegExp, error: null } | { re: null, error: string }} The error is the text
  *   the toolbar shows ("Invalid regex: ...").
  */
-export function compilePattern(pattern) {
+export function compilePattern(pattern, caseSensitive = false) {
   try {
-    return { re: new RegExp(pattern, "i"), error: null };
+    return { re: new RegExp(pattern, caseSensitive ? "" : "i"), error: null };
   } catch (err) {
     return { re: null, error: `Invalid regex: ${errorText(err).replace(/^Invalid regular expression: /, "")}` };
   }

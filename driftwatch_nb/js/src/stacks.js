@@ -463,21 +463,6 @@ export function diffColour(delta, maxAbs) {
 // -- search ------------------------------------------------------------------------------------
 
 /**
- * Compile what was typed in the search box.
- *
- * @param {string} pattern
- * @param {boolean} caseSensitive
- * @returns {RegExp | null} Null for an invalid pattern.
- */
-export function compileSearch(pattern, caseSensitive) {
-  try {
-    return new RegExp(pattern, caseSensitive ? "" : "i");
-  } catch {
-    return null;
-  }
-}
-
-/**
  * Frames whose name matches `re` (`hits[i]` is 1), and the matched share as flamegraph.pl
  * computes it: the top-most matches (a match inside a matching frame counts once), over the
  * whole graph and over the subtree of `focus`.

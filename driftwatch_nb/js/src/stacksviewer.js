@@ -24,7 +24,6 @@ import {
 } from "./range.js";
 import {
   buildTreeAsync,
-  compileSearch,
   DIFF_NEUTRAL,
   describeFrame,
   diffColour,
@@ -36,6 +35,7 @@ import {
   selfDeltas,
   sortFunctions,
 } from "./stacks.js";
+import { compilePattern } from "./search.js";
 import { ZOOM_STEP, isDrag, wheelFactor } from "./zoom.js";
 
 const SEARCH_DEBOUNCE_MS = 150;
@@ -532,7 +532,7 @@ export function mountStacksViewer(host, options) {
     }
     const pattern = searchInput.value;
     if (!pattern) return null;
-    const re = compileSearch(pattern, caseSensitive);
+    const { re } = compilePattern(pattern, caseSensitive);
     return re ? (name) => re.test(name) : null;
   }
 
@@ -573,7 +573,7 @@ export function mountStacksViewer(host, options) {
       emitState();
       return;
     }
-    if (!compileSearch(pattern, caseSensitive)) {
+    if (!compilePattern(pattern, caseSensitive).re) {
       // The previous highlight would describe another pattern: clear it, and say why.
       clearMatch();
       searchInput.setAttribute("aria-invalid", "true");

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { compilePattern } from "../src/search.js";
+
 import {
   ancestorsOf,
   buildTree,
   buildTreeAsync,
-  compileSearch,
   crc32,
   describeFrame,
   formatCount,
@@ -99,7 +100,7 @@ test("crc32 and hotColour match Python's zlib.crc32 and flamegraph._colour", () 
 
 test("searchTree: top-most matches, whole graph and zoomed frame shares", () => {
   const t = buildTree(FOLDED);
-  const re = compileSearch("work|json", false);
+  const { re } = compilePattern("work|json", false);
   assert.ok(re);
   const r = searchTree(t, (n) => re.test(n));
   assert.equal(r.count, 2);
@@ -113,9 +114,9 @@ test("searchTree: top-most matches, whole graph and zoomed frame shares", () => 
   assert.equal(mainMatch.percentFocus, 100);
   assert.equal(mainMatch.percentAll, 80);
   // case toggle
-  assert.equal(compileSearch("MAIN", false)?.test("main"), true);
-  assert.equal(compileSearch("MAIN", true)?.test("main"), false);
-  assert.equal(compileSearch("(", false), null);
+  assert.equal(compilePattern("MAIN", false).re?.test("main"), true);
+  assert.equal(compilePattern("MAIN", true).re?.test("main"), false);
+  assert.equal(compilePattern("(", false).re, null);
 });
 
 test("functionsOf: self and total per function, recursion counted once", () => {
